@@ -1,0 +1,53 @@
+package v1alpha1
+
+// Condition types of a User. Ready summarises the others; Reconciling and
+// Stalled follow kstatus and are present only while true.
+const (
+	// ReadyCondition is True when the user is Active and everything the
+	// controller owns for it is in place.
+	ReadyCondition = "Ready"
+	// InvitationDeliveredCondition is True once the SMTP server accepted the
+	// current invitation.
+	InvitationDeliveredCondition = "InvitationDelivered"
+	// EmailVerifiedCondition is True once the person accepted an invitation.
+	EmailVerifiedCondition = "EmailVerified"
+	// ReconcilingCondition is True while the controller is still working
+	// towards the spec (sending, retrying, catching up after a change).
+	ReconcilingCondition = "Reconciling"
+	// StalledCondition is True when the controller cannot make progress
+	// without a person (a permanent SMTP rejection, say).
+	StalledCondition = "Stalled"
+)
+
+// Condition reasons, PascalCase as metav1.Condition requires.
+const (
+	// InvitationDelivered reasons.
+	ReasonDelivered            = "Delivered"
+	ReasonDeliveryUnconfirmed  = "DeliveryUnconfirmed"
+	ReasonSending              = "Sending"
+	ReasonDeliveryFailed       = "DeliveryFailed"
+	ReasonDeliveryRejected     = "DeliveryRejected"
+	ReasonNotSentWhileDisabled = "NotSentWhileDisabled"
+
+	// EmailVerified reasons.
+	ReasonInvitationAccepted = "InvitationAccepted"
+	ReasonAwaitingAcceptance = "AwaitingAcceptance"
+
+	// Ready, Reconciling and Stalled reasons.
+	ReasonActive            = "Active"
+	ReasonInvitationPending = "InvitationPending"
+	ReasonDisabled          = "Disabled"
+	ReasonDeleting          = "Deleting"
+	ReasonProgressing       = "Progressing"
+	ReasonCredentialsFailed = "CredentialsFailed"
+)
+
+// Annotations people set on a User.
+const (
+	// ResendInvitationAnnotation asks for a new invitation whenever its value
+	// changes (a timestamp is a good value).
+	ResendInvitationAnnotation = "iam.tenantry.io/resend-invitation"
+)
+
+// UserFinalizer keeps a User until what it owned is removed.
+const UserFinalizer = "iam.tenantry.io/user-cleanup"

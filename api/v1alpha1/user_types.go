@@ -1,0 +1,252 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// UserState is the state an administrator wants a user in.
+// +kubebuilder:validation:Enum=Active;Disabled
+type UserState string
+
+const (
+	// UserStateActive lets the person log in once the invitation is accepted.
+	UserStateActive UserState = "Active"
+	// UserStateDisabled keeps the person out: no login, no invitation.
+	UserStateDisabled UserState = "Disabled"
+)
+
+// ProfileType says whom the billing details describe.
+// +kubebuilder:validation:Enum=Individual;LegalEntity
+type ProfileType string
+
+const (
+	ProfileTypeIndividual  ProfileType = "Individual"
+	ProfileTypeLegalEntity ProfileType = "LegalEntity"
+)
+
+// UserSpec is who the person is and what an administrator wants for them.
+// +kubebuilder:validation:XValidation:rule="!has(self.phoneExtension) || has(self.phone)",message="phoneExtension needs a phone"
+type UserSpec struct {
+	// fullName is the person's name as shown to others and used in emails.
+	// +required
+	// +kubebuilder:validation:MinLength=2
+	// +kubebuilder:validation:MaxLength=50
+	// +kubebuilder:validation:XValidation:rule="self.trim() == self",message="fullName must not start or end with spaces"
+	FullName string `json:"fullName"`
+
+	// email is where the invitation goes and what the person logs in with.
+	// +required
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=254
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[^@\\\\s]+@[^@\\\\s]+\\\\.[^@\\\\s.]+$')",message="email must be a valid address such as alice@example.com"
+	Email string `json:"email"`
+
+	// phone is the person's phone number, digits only (no spaces or +).
+	// +optional
+	// +kubebuilder:validation:MaxLength=20
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]+$')",message="phone must contain digits only"
+	Phone string `json:"phone,omitempty"`
+
+	// phoneExtension is the extension to dial after phone, digits only.
+	// +optional
+	// +kubebuilder:validation:MaxLength=10
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]+$')",message="phoneExtension must contain digits only"
+	PhoneExtension string `json:"phoneExtension,omitempty"`
+
+	// state is Active (the default) or Disabled. A disabled person cannot
+	// log in or accept an invitation; setting it back to Active restores them.
+	// +optional
+	// +kubebuilder:default=Active
+	State UserState `json:"state,omitempty"`
+
+	// role is the name of the Role the person holds in this account.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="role must be the name of a Role: lower case letters, digits and '-'"
+	Role string `json:"role,omitempty"`
+
+	// profile holds the billing details customer portals keep.
+	// +optional
+	Profile *UserProfile `json:"profile,omitempty"`
+}
+
+// UserProfile holds the billing details of a user.
+type UserProfile struct {
+	// type is Individual or LegalEntity.
+	// +optional
+	Type ProfileType `json:"type,omitempty"`
+
+	// payerNumber is the tax or payer identification number.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	PayerNumber string `json:"payerNumber,omitempty"`
+
+	// legalAddress is the registered address.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	LegalAddress string `json:"legalAddress,omitempty"`
+
+	// postalAddress is where letters go, when not the legal address.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	PostalAddress string `json:"postalAddress,omitempty"`
+
+	// bank is the name of the bank.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	Bank string `json:"bank,omitempty"`
+
+	// bankAccount is the account number at that bank.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	BankAccount string `json:"bankAccount,omitempty"`
+
+	// additionalInfo is free text for the account's administrators.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	AdditionalInfo string `json:"additionalInfo,omitempty"`
+
+	// preferredMap is the map provider the person prefers (tracking platforms).
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	PreferredMap string `json:"preferredMap,omitempty"`
+
+	// photoURL is an https URL of the person's photo; the photo lives elsewhere.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() == 'https'",message="photoURL must be an https URL"
+	PhotoURL string `json:"photoURL,omitempty"`
+}
+
+// UserPhase summarises where a user is in its lifecycle.
+// +kubebuilder:validation:Enum=Invited;Active;Updating;Disabled;Locked;Revoked;Deleting
+type UserPhase string
+
+const (
+	UserPhaseInvited  UserPhase = "Invited"
+	UserPhaseActive   UserPhase = "Active"
+	UserPhaseUpdating UserPhase = "Updating"
+	UserPhaseDisabled UserPhase = "Disabled"
+	UserPhaseLocked   UserPhase = "Locked"
+	UserPhaseRevoked  UserPhase = "Revoked"
+	UserPhaseDeleting UserPhase = "Deleting"
+)
+
+// InvitationStatus is the invitation email's story. It is the controller's
+// record of what it sent, so a restart neither forgets a delivery nor resets
+// a retry backoff.
+type InvitationStatus struct {
+	// number counts invitations sent to this user: 1 for the first, one more
+	// for each resend or re-invitation after expiry.
+	// +optional
+	Number int32 `json:"number,omitempty"`
+
+	// email is the address this invitation was sent to.
+	// +optional
+	// +kubebuilder:validation:MaxLength=254
+	Email string `json:"email,omitempty"`
+
+	// messageID is the deterministic Message-ID of the invitation email.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	MessageID string `json:"messageID,omitempty"`
+
+	// sentTime is when the SMTP server accepted the invitation.
+	// +optional
+	SentTime *metav1.Time `json:"sentTime,omitempty"`
+
+	// expiryTime is when the link in the invitation stops working.
+	// +optional
+	ExpiryTime *metav1.Time `json:"expiryTime,omitempty"`
+
+	// deliveryAttempts counts finished attempts to deliver this invitation.
+	// +optional
+	DeliveryAttempts int32 `json:"deliveryAttempts,omitempty"`
+
+	// nextAttemptTime is when a failed delivery is tried again.
+	// +optional
+	NextAttemptTime *metav1.Time `json:"nextAttemptTime,omitempty"`
+
+	// lastErrorReason says why the last attempt failed, e.g. ConnectionFailed.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	LastErrorReason string `json:"lastErrorReason,omitempty"`
+
+	// resendRequest is the value of the iam.tenantry.io/resend-invitation
+	// annotation this invitation answered.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ResendRequest string `json:"resendRequest,omitempty"`
+
+	// acceptedTime is when the person accepted the invitation.
+	// +optional
+	AcceptedTime *metav1.Time `json:"acceptedTime,omitempty"`
+}
+
+// UserStatus is what the controller observed and did.
+type UserStatus struct {
+	// phase summarises the conditions: Invited, Active, Updating, Disabled,
+	// Locked, Revoked or Deleting.
+	// +optional
+	Phase UserPhase `json:"phase,omitempty"`
+
+	// conditions are the detailed observations; Ready summarises them.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=16
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the generation of the spec last reconciled.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// emailVerified is true once the person proved they own the email by
+	// accepting the invitation.
+	// +optional
+	EmailVerified bool `json:"emailVerified,omitempty"`
+
+	// credentialsSecretName names the Secret that holds the person's
+	// password hash and token hashes; never their plain values.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	CredentialsSecretName string `json:"credentialsSecretName,omitempty"`
+
+	// invitation is the story of the invitation email.
+	// +optional
+	Invitation *InvitationStatus `json:"invitation,omitempty"`
+}
+
+// User is a person in a customer account (the User's namespace).
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=usr,categories=tenantry
+// +kubebuilder:printcolumn:name="Full Name",type=string,JSONPath=`.spec.fullName`
+// +kubebuilder:printcolumn:name="Email",type=string,JSONPath=`.spec.email`
+// +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.spec.role`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,priority=1
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must be a DNS label: at most 63 lower case letters, digits and '-'"
+type User struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +required
+	Spec UserSpec `json:"spec"`
+	// +optional
+	Status UserStatus `json:"status,omitempty"`
+}
+
+// UserList is a list of Users.
+// +kubebuilder:object:root=true
+type UserList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []User `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&User{}, &UserList{})
+}
