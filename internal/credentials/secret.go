@@ -1,0 +1,120 @@
+// Package credentials holds the layout of a user's credential Secret and the
+// hashing of the secrets kept in it. Nothing in this package stores or logs a
+// plain token or password: only their hashes reach the API server.
+package credentials
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+const (
+	// UserLabel names the User a credential Secret belongs to. The manager
+	// caches only Secrets carrying it, so it never holds other Secrets in memory.
+	UserLabel = "iam.tenantry.io/user"
+
+	// secretSuffix makes the Secret's purpose readable in `kubectl get secrets`.
+	secretSuffix = "-credentials"
+)
+
+// Keys of the credential Secret's data.
+const (
+	// KeyInvitationNumber is the invitation the token below belongs to (1, 2, …).
+	KeyInvitationNumber = "invitation-number"
+	// KeyInvitationAttempt counts send attempts of that invitation. It is
+	// written before each attempt: the intent that keeps a restart from
+	// sending the same invitation twice.
+	KeyInvitationAttempt = "invitation-attempt"
+	// KeyInvitationTokenHash is the SHA-256 of the one-time token in the link.
+	KeyInvitationTokenHash = "invitation-token-hash"
+	// KeyInvitationExpiry is when the token stops working (RFC 3339).
+	KeyInvitationExpiry = "invitation-expiry"
+	// KeyInvitationAcceptedTime is set when the token was used (RFC 3339).
+	KeyInvitationAcceptedTime = "invitation-accepted-time"
+	// KeyPasswordHash is the bcrypt hash of the person's password.
+	KeyPasswordHash = "password-hash"
+	// KeyPasswordSetTime is when the password was last set (RFC 3339).
+	KeyPasswordSetTime = "password-set-time"
+)
+
+// SecretName is the name of the credential Secret of the named user. User
+// names are DNS labels of at most 63 characters (the CRD enforces it), so the
+// result is always a valid Secret name.
+func SecretName(userName string) string {
+	return userName + secretSuffix
+}
+
+// HashToken returns the hex SHA-256 of a token. Tokens carry 256 random bits,
+// so a fast hash is enough: there is nothing to brute-force.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// Invitation is the invitation state kept in a credential Secret.
+type Invitation struct {
+	Number       int32
+	Attempt      int32
+	TokenHash    string
+	Expiry       time.Time
+	AcceptedTime time.Time
+}
+
+// ReadInvitation decodes the invitation part of a credential Secret. Missing
+// or malformed values read as zero: the controller then treats the invitation
+// as never sent, which is the safe direction only because it also compares
+// with the User's status before sending again.
+func ReadInvitation(secret *corev1.Secret) Invitation {
+	if secret == nil {
+		return Invitation{}
+	}
+	data := secret.Data
+	return Invitation{
+		Number:       parseInt32(data[KeyInvitationNumber]),
+		Attempt:      parseInt32(data[KeyInvitationAttempt]),
+		TokenHash:    string(data[KeyInvitationTokenHash]),
+		Expiry:       parseTime(data[KeyInvitationExpiry]),
+		AcceptedTime: parseTime(data[KeyInvitationAcceptedTime]),
+	}
+}
+
+// WriteInvitation stores an invitation in a credential Secret's data.
+func WriteInvitation(secret *corev1.Secret, inv Invitation) {
+	if secret.Data == nil {
+		secret.Data = map[string][]byte{}
+	}
+	secret.Data[KeyInvitationNumber] = []byte(strconv.FormatInt(int64(inv.Number), 10))
+	secret.Data[KeyInvitationAttempt] = []byte(strconv.FormatInt(int64(inv.Attempt), 10))
+	secret.Data[KeyInvitationTokenHash] = []byte(inv.TokenHash)
+	secret.Data[KeyInvitationExpiry] = []byte(inv.Expiry.UTC().Format(time.RFC3339))
+	if inv.AcceptedTime.IsZero() {
+		delete(secret.Data, KeyInvitationAcceptedTime)
+	} else {
+		secret.Data[KeyInvitationAcceptedTime] = []byte(inv.AcceptedTime.UTC().Format(time.RFC3339))
+	}
+}
+
+// HasPassword reports whether the person has set a password.
+func HasPassword(secret *corev1.Secret) bool {
+	return secret != nil && len(secret.Data[KeyPasswordHash]) > 0
+}
+
+func parseInt32(b []byte) int32 {
+	n, err := strconv.ParseInt(string(b), 10, 32)
+	if err != nil {
+		return 0
+	}
+	return int32(n)
+}
+
+func parseTime(b []byte) time.Time {
+	t, err := time.Parse(time.RFC3339, string(b))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
