@@ -1,0 +1,64 @@
+package selfservice
+
+import (
+	"crypto/subtle"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/credentials"
+)
+
+// checkInvitation says whether the invitation in a credential Secret can
+// still be accepted with the token whose hash is tokenHash. It runs again on
+// every fresh read of the Secret, because the Secret may have changed between
+// the cached read that found it and the write: accepted by a parallel request,
+// or given a new token by a re-invitation.
+func checkInvitation(secret *corev1.Secret, tokenHash string, now time.Time) *problem {
+	if secret.Labels[credentials.UserLabel] == "" {
+		return errTokenInvalid
+	}
+	inv := credentials.ReadInvitation(secret)
+	// The hashes are not secret enough to need it, but a constant-time
+	// comparison costs nothing and ends the discussion.
+	if subtle.ConstantTimeCompare([]byte(inv.TokenHash), []byte(tokenHash)) != 1 {
+		return errTokenInvalid
+	}
+	if !inv.AcceptedTime.IsZero() {
+		return errTokenUsed
+	}
+	// A missing or unreadable expiry reads as zero and so as expired: a token
+	// that never expires is the one outcome to avoid.
+	if !now.Before(inv.Expiry) {
+		return errTokenExpired
+	}
+	return nil
+}
+
+// checkUser says whether the User that owns a credential Secret may accept an
+// invitation. user is nil when the User does not exist.
+func checkUser(user *iamv1alpha1.User, secret *corev1.Secret) *problem {
+	if user == nil || !user.DeletionTimestamp.IsZero() {
+		return errTokenInvalid
+	}
+	// A User deleted and created again under the same name is another person;
+	// the old Secret may outlive its owner until the garbage collector gets to
+	// it. An owner reference, when present, tells the two apart.
+	for _, ref := range secret.OwnerReferences {
+		if isUserRef(ref, user.Name) && ref.UID != user.UID {
+			return errTokenInvalid
+		}
+	}
+	if user.Spec.State == iamv1alpha1.UserStateDisabled {
+		return errUserDisabled
+	}
+	return nil
+}
+
+func isUserRef(ref metav1.OwnerReference, name string) bool {
+	gv, err := schema.ParseGroupVersion(ref.APIVersion)
+	return err == nil && gv.Group == iamv1alpha1.GroupVersion.Group && ref.Kind == "User" && ref.Name == name
+}

@@ -1,0 +1,35 @@
+package selfservice
+
+import (
+	"slices"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/tenantry-io/tenantry/internal/credentials"
+)
+
+func TestIndexTokenHash(t *testing.T) {
+	labelled := map[string]string{credentials.UserLabel: "alice"}
+	withHash := map[string][]byte{credentials.KeyInvitationTokenHash: []byte("4f1c")}
+	tests := []struct {
+		name string
+		obj  client.Object
+		want []string
+	}{
+		{"credential Secret", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: labelled}, Data: withHash}, []string{"4f1c"}},
+		{"no label", &corev1.Secret{Data: withHash}, nil},
+		{"empty label", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{credentials.UserLabel: ""}}, Data: withHash}, nil},
+		{"no token hash", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: labelled}}, nil},
+		{"not a Secret", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Labels: labelled}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IndexTokenHash(tt.obj); !slices.Equal(got, tt.want) {
+				t.Errorf("IndexTokenHash() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

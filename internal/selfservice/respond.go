@@ -1,0 +1,50 @@
+package selfservice
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// problemBody is the JSON of every error answer.
+type problemBody struct {
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
+}
+
+// acceptedBody is the JSON of an accepted invitation.
+type acceptedBody struct {
+	Status    string `json:"status"`
+	Namespace string `json:"namespace"`
+	User      string `json:"user"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) error {
+	data, err := json.Marshal(body)
+	if err != nil {
+		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, err = w.Write(append(data, '\n'))
+	return err
+}
+
+func writeProblemJSON(w http.ResponseWriter, p *problem) error {
+	return writeJSON(w, p.status, problemBody{Reason: p.reason, Message: p.message})
+}
+
+// securityHeaders sets the headers every answer carries. Pages hold a token
+// in a hidden field, so nothing may cache them, send them as a referrer,
+// sniff them into another type or frame them.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		next.ServeHTTP(w, r)
+	})
+}
