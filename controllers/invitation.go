@@ -1,0 +1,255 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/mail"
+)
+
+// requeueCacheBehind is how soon to look again when the cache has not yet
+// caught up with this controller's own last status write.
+const requeueCacheBehind = 2 * time.Second
+
+// reconcileInvitation sends the invitation email when decideInvitation says
+// so. Every send follows the same three steps: record the intent in the
+// credential Secret (guarded by its resourceVersion), send, record the
+// outcome in the status. A pass that loses the race for the Secret sends
+// nothing; a pass that finds an intent without an outcome never resends it.
+func (r *UserReconciler) reconcileInvitation(ctx context.Context, s *userScope) (ctrl.Result, error) {
+	if s.secret == nil { // the credential Secret is not ours; already reported
+		return ctrl.Result{}, nil
+	}
+	user := s.user
+	in := invitationInputs{
+		now:           s.now,
+		state:         user.Spec.State,
+		email:         user.Spec.Email,
+		emailVerified: user.Status.EmailVerified,
+		resendRequest: user.Annotations[iamv1alpha1.ResendInvitationAnnotation],
+		status:        ptr.Deref(user.Status.Invitation, iamv1alpha1.InvitationStatus{}),
+		intent:        credentials.ReadInvitation(s.secret),
+		rejected:      hasConditionReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryRejected),
+	}
+	decision := decideInvitation(in)
+
+	var result ctrl.Result
+	var err error
+	switch decision.action {
+	case invitationWait:
+		result.RequeueAfter = decision.at.Sub(s.now)
+	case invitationNew, invitationRetry:
+		result, err = r.sendInvitation(ctx, s, in, decision.action == invitationNew)
+	case invitationUnconfirmed:
+		result, err = r.settleUnconfirmed(ctx, s, in)
+	case invitationResendIgnored:
+		inv := ptr.Deref(user.Status.Invitation, iamv1alpha1.InvitationStatus{})
+		inv.ResendRequest = in.resendRequest
+		user.Status.Invitation = &inv
+		r.event(user, corev1.EventTypeNormal, "ResendIgnored", "ResendInvitation",
+			"not resending: the invitation was already accepted")
+	case invitationIdle:
+		if user.Spec.State == iamv1alpha1.UserStateDisabled && in.status.Number == 0 {
+			markFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonNotSentWhileDisabled,
+				"no invitation is sent while spec.state is Disabled")
+		}
+	}
+	invitationVerdicts(s)
+	return result, err
+}
+
+// invitationVerdicts derives Reconciling and Stalled from where the
+// invitation stands, so they hold across passes that send nothing.
+func invitationVerdicts(s *userScope) {
+	user := s.user
+	if user.Status.EmailVerified || user.Spec.State == iamv1alpha1.UserStateDisabled {
+		return
+	}
+	switch {
+	case hasConditionReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryRejected):
+		s.stalled = &verdict{iamv1alpha1.ReasonDeliveryRejected, conditionMessage(user, iamv1alpha1.InvitationDeliveredCondition)}
+	case hasConditionReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryFailed),
+		hasConditionReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonSending):
+		s.reconciling = &verdict{iamv1alpha1.ReasonSending, conditionMessage(user, iamv1alpha1.InvitationDeliveredCondition)}
+	}
+}
+
+// sendInvitation makes one delivery attempt of a new or the current
+// invitation.
+func (r *UserReconciler) sendInvitation(ctx context.Context, s *userScope, in invitationInputs, isNew bool) (ctrl.Result, error) {
+	user := s.user
+	if delay := r.reserveSend(s.now); delay > 0 {
+		markFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonSending,
+			"waiting for the send rate limit")
+		return ctrl.Result{RequeueAfter: delay}, nil
+	}
+
+	next := in.status
+	if isNew {
+		number := max(in.status.Number, in.intent.Number) + 1
+		next = iamv1alpha1.InvitationStatus{
+			Number:        number,
+			Email:         user.Spec.Email,
+			MessageID:     messageID(user, number, r.Invitations.MessageIDDomain),
+			ResendRequest: in.resendRequest,
+		}
+	}
+	attempt := next.DeliveryAttempts + 1
+	token, tokenHash, err := credentials.NewToken()
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	expiry := s.now.Add(r.Invitations.TTL).Truncate(time.Second)
+
+	// 1. The intent. If another pass or a stale cache got to the Secret
+	// first, the update fails with a conflict and nothing is sent.
+	secret := s.secret.DeepCopy()
+	credentials.WriteInvitation(secret, credentials.Invitation{
+		Number: next.Number, Attempt: attempt, TokenHash: tokenHash, Expiry: expiry,
+	})
+	if err := r.Update(ctx, secret); err != nil {
+		return ctrl.Result{}, fmt.Errorf("record intent of invitation %d for user %s: %w", next.Number, user.Name, err)
+	}
+	s.secret = secret
+
+	// 2. The send.
+	sendErr := r.deliver(ctx, user, next.MessageID, token, expiry)
+
+	// 3. The outcome, written by the deferred status patch.
+	next.DeliveryAttempts = attempt
+	next.NextAttemptTime = nil
+	next.LastErrorReason = ""
+	user.Status.Invitation = &next
+	log := ctrl.LoggerFrom(ctx).WithValues("invitation", next.Number, "attempt", attempt)
+	switch {
+	case sendErr == nil:
+		next.SentTime = &metav1.Time{Time: s.now}
+		next.ExpiryTime = &metav1.Time{Time: expiry}
+		msg := fmt.Sprintf("invitation %d sent to %s; the link works once, until %s",
+			next.Number, next.Email, expiry.UTC().Format(time.RFC3339))
+		markTrue(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDelivered, msg)
+		r.event(user, corev1.EventTypeNormal, "InvitationSent", "SendInvitation", msg)
+		log.Info("invitation sent")
+		return ctrl.Result{RequeueAfter: expiry.Sub(s.now)}, nil
+	case mail.IsPermanent(sendErr):
+		next.LastErrorReason = mail.Reason(sendErr)
+		msg := fmt.Sprintf("the mail server refused invitation %d for good (%s); fix spec.email or the mail server, then set the %s annotation",
+			next.Number, next.LastErrorReason, iamv1alpha1.ResendInvitationAnnotation)
+		markFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryRejected, msg)
+		r.event(user, corev1.EventTypeWarning, "InvitationRejected", "SendInvitation", msg)
+		log.Info("invitation rejected permanently", "reason", next.LastErrorReason, "error", sendErr.Error())
+		return ctrl.Result{}, nil
+	default:
+		next.LastErrorReason = mail.Reason(sendErr)
+		delay := r.Invitations.Backoff.Delay(attempt)
+		next.NextAttemptTime = &metav1.Time{Time: s.now.Add(delay).Truncate(time.Second)}
+		msg := fmt.Sprintf("attempt %d to send invitation %d failed (%s); next attempt at %s",
+			attempt, next.Number, next.LastErrorReason, next.NextAttemptTime.UTC().Format(time.RFC3339))
+		markFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryFailed, msg)
+		r.event(user, corev1.EventTypeWarning, "InvitationDeliveryFailed", "SendInvitation", msg)
+		log.Info("invitation delivery failed, will retry", "reason", next.LastErrorReason, "retryIn", delay, "error", sendErr.Error())
+		return ctrl.Result{RequeueAfter: next.NextAttemptTime.Sub(s.now)}, nil
+	}
+}
+
+// settleUnconfirmed handles an attempt whose outcome was never recorded.
+func (r *UserReconciler) settleUnconfirmed(ctx context.Context, s *userScope, in invitationInputs) (ctrl.Result, error) {
+	user := s.user
+	// The likeliest cause is only a cache that has not seen this
+	// controller's last status write yet; ask the API server before
+	// concluding that a send was interrupted.
+	live := &iamv1alpha1.User{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(user), live); err != nil {
+		return ctrl.Result{}, fmt.Errorf("read user %s: %w", user.Name, err)
+	}
+	liveInv := ptr.Deref(live.Status.Invitation, iamv1alpha1.InvitationStatus{})
+	if liveInv.Number > in.intent.Number || (liveInv.Number == in.intent.Number && liveInv.DeliveryAttempts >= in.intent.Attempt) {
+		s.cacheBehind = true
+		return ctrl.Result{RequeueAfter: requeueCacheBehind}, nil
+	}
+
+	next := iamv1alpha1.InvitationStatus{
+		Number:           in.intent.Number,
+		Email:            user.Spec.Email,
+		MessageID:        messageID(user, in.intent.Number, r.Invitations.MessageIDDomain),
+		SentTime:         &metav1.Time{Time: s.now},
+		ExpiryTime:       &metav1.Time{Time: in.intent.Expiry},
+		DeliveryAttempts: in.intent.Attempt,
+		// Whatever asked for this invitation is taken as answered by it.
+		ResendRequest: in.resendRequest,
+	}
+	user.Status.Invitation = &next
+	msg := fmt.Sprintf("the manager stopped while sending invitation %d; it is taken as sent so that it is never sent twice; set the %s annotation to send a new one",
+		next.Number, iamv1alpha1.ResendInvitationAnnotation)
+	markTrue(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryUnconfirmed, msg)
+	r.event(user, corev1.EventTypeWarning, "InvitationUnconfirmed", "SendInvitation", msg)
+	return ctrl.Result{RequeueAfter: in.intent.Expiry.Sub(s.now)}, nil
+}
+
+// deliver renders and sends one invitation email.
+func (r *UserReconciler) deliver(ctx context.Context, user *iamv1alpha1.User, messageID, token string, expiry time.Time) error {
+	subject, text, html, err := r.Templates.RenderInvitation(mail.InvitationData{
+		FullName:   user.Spec.FullName,
+		Email:      user.Spec.Email,
+		Account:    user.Namespace,
+		AcceptURL:  acceptURL(r.Invitations.AcceptURL, token),
+		ExpiryTime: expiry,
+	})
+	if err != nil {
+		return fmt.Errorf("render invitation for user %s: %w", user.Name, err)
+	}
+	return r.Mailer.Send(ctx, mail.Message{
+		To: user.Spec.Email, ToName: user.Spec.FullName,
+		Subject: subject, Text: text, HTML: html, MessageID: messageID,
+	})
+}
+
+// reserveSend takes a token from the global send rate limit, or says how
+// long to wait for one without blocking a worker.
+func (r *UserReconciler) reserveSend(now time.Time) time.Duration {
+	if r.SendLimiter == nil {
+		return 0
+	}
+	reservation := r.SendLimiter.ReserveN(now, 1)
+	if !reservation.OK() {
+		return time.Second
+	}
+	if delay := reservation.DelayFrom(now); delay > 0 {
+		reservation.CancelAt(now)
+		return delay
+	}
+	return 0
+}
+
+func (r *UserReconciler) event(user *iamv1alpha1.User, eventType, reason, action, note string) {
+	if r.Recorder != nil {
+		r.Recorder.Eventf(user, nil, eventType, reason, action, "%s", note)
+	}
+}
+
+// messageID is deterministic: the same invitation always carries the same
+// Message-ID, so a mail system that sees it twice can tell.
+func messageID(user *iamv1alpha1.User, number int32, domain string) string {
+	return fmt.Sprintf("invitation-%d.%s@%s", number, user.UID, domain)
+}
+
+func acceptURL(base, token string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base + "?token=" + url.QueryEscape(token)
+	}
+	q := u.Query()
+	q.Set("token", token)
+	u.RawQuery = q.Encode()
+	return u.String()
+}

@@ -1,0 +1,267 @@
+package controllers_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
+)
+
+func delivered(g Gomega, u *iamv1alpha1.User) {
+	g.Expect(condition(u, iamv1alpha1.InvitationDeliveredCondition).Status).To(Equal(metav1.ConditionTrue))
+	g.Expect(u.Status.ObservedGeneration).To(Equal(u.Generation))
+}
+
+func TestRestartedManagerSendsNoSecondInvitation(t *testing.T) {
+	smtp := startSMTP(t)
+	opts := testOptions(t, smtp)
+	tm := startManager(t, opts)
+	ns := newNamespace(t)
+	key := createUser(t, newUser(ns, "alice", "alice@restart.example"))
+	eventuallyUser(t, key, delivered)
+	tm.stop(t)
+
+	// A new manager lists every user when it starts and reconciles each of
+	// them; wait until it has done at least that many reconciles.
+	users := &iamv1alpha1.UserList{}
+	NewWithT(t).Expect(k8s.List(context.Background(), users)).To(Succeed())
+	before := reconcileCount(t)
+	startManager(t, opts)
+	NewWithT(t).Eventually(func() float64 { return reconcileCount(t) - before }).
+		WithTimeout(timeout).Should(BeNumerically(">=", len(users.Items)))
+
+	// And a reconcile that runs again on demand sends nothing either.
+	reconcileOnce(t, directReconciler(t, k8s, smtp), key)
+	NewWithT(t).Expect(messagesTo(smtp, "alice@restart.example")).To(HaveLen(1))
+}
+
+func TestInterruptedSendIsNeverRepeated(t *testing.T) {
+	smtp := startSMTP(t)
+	ns := newNamespace(t)
+	user := newUser(ns, "bob", "bob@crash.example")
+	key := createUser(t, user)
+
+	// The state a manager leaves when it stops between recording the intent
+	// to send and recording the outcome: the credential Secret says attempt
+	// 1 of invitation 1 started, the status knows of no invitation.
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
+		Namespace: ns, Name: credentials.SecretName(user.Name),
+		Labels: map[string]string{credentials.UserLabel: user.Name},
+	}}
+	credentials.WriteInvitation(secret, credentials.Invitation{
+		Number: 1, Attempt: 1, TokenHash: credentials.HashToken("lost"), Expiry: time.Now().Add(time.Hour).Truncate(time.Second),
+	})
+	g := NewWithT(t)
+	g.Expect(controllerRef(user, secret)).To(Succeed())
+	g.Expect(k8s.Create(context.Background(), secret)).To(Succeed())
+
+	startManager(t, testOptions(t, smtp))
+	settled := eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
+		delivered(g, u)
+		g.Expect(condition(u, iamv1alpha1.InvitationDeliveredCondition).Reason).To(Equal(iamv1alpha1.ReasonDeliveryUnconfirmed))
+	})
+	g.Expect(smtp.Attempts()).To(BeZero(), "the interrupted invitation was sent again")
+	g.Expect(settled.Status.Invitation.Number).To(BeEquivalentTo(1))
+	g.Expect(settled.Status.Phase).To(Equal(iamv1alpha1.UserPhaseInvited))
+	expectEvents(t, key, "InvitationUnconfirmed")
+
+	// The person can still be reached: a resend sends a new invitation.
+	annotate(t, key, iamv1alpha1.ResendInvitationAnnotation, "after-crash")
+	eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
+		g.Expect(u.Status.Invitation.Number).To(BeEquivalentTo(2))
+		g.Expect(condition(u, iamv1alpha1.InvitationDeliveredCondition).Reason).To(Equal(iamv1alpha1.ReasonDelivered))
+	})
+	g.Expect(messagesTo(smtp, "bob@crash.example")).To(HaveLen(1))
+}
+
+func TestResendAnnotationSendsExactlyOneMore(t *testing.T) {
+	smtp := startSMTP(t)
+	tm := startManager(t, testOptions(t, smtp))
+	ns := newNamespace(t)
+	key := createUser(t, newUser(ns, "carol", "carol@resend.example"))
+	eventuallyUser(t, key, delivered)
+	g := NewWithT(t)
+	first := messagesTo(smtp, "carol@resend.example")
+	g.Expect(first).To(HaveLen(1))
+
+	annotate(t, key, iamv1alpha1.ResendInvitationAnnotation, "2026-11-23T10:00:00Z")
+	user := eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
+		delivered(g, u)
+		g.Expect(u.Status.Invitation.Number).To(BeEquivalentTo(2))
+	})
+	g.Expect(user.Status.Invitation.ResendRequest).To(Equal("2026-11-23T10:00:00Z"))
+	msgs := messagesTo(smtp, "carol@resend.example")
+	g.Expect(msgs).To(HaveLen(2))
+	g.Expect(msgs[1].MessageID()).NotTo(Equal(msgs[0].MessageID()))
+
+	// The same request again is already answered.
+	reconcileOnce(t, directReconciler(t, k8s, smtp), key)
+	g.Expect(messagesTo(smtp, "carol@resend.example")).To(HaveLen(2))
+
+	// A resend replaces the link: the first token stops working.
+	code, reply := accept(t, tm.selfServiceURL, tokenFrom(t, first[0]), strongPassword)
+	g.Expect(code).To(Equal(http.StatusNotFound))
+	g.Expect(reply["reason"]).To(Equal("TokenInvalid"))
+	code, reply = accept(t, tm.selfServiceURL, tokenFrom(t, msgs[1]), strongPassword)
+	g.Expect(code).To(Equal(http.StatusOK), "%v", reply)
+	eventuallyUser(t, key, hasPhase(iamv1alpha1.UserPhaseActive))
+}
+
+func TestExpiredInvitationIsRenewedWhileInvited(t *testing.T) {
+	smtp := startSMTP(t)
+	opts := testOptions(t, smtp)
+	opts.Invitation.TTL = 2 * time.Second
+	tm := startManager(t, opts)
+	ns := newNamespace(t)
+	key := createUser(t, newUser(ns, "dave", "dave@expiry.example"))
+	eventuallyUser(t, key, delivered)
+	first := messagesTo(smtp, "dave@expiry.example")
+	NewWithT(t).Expect(first).To(HaveLen(1))
+
+	eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
+		g.Expect(u.Status.Invitation.Number).To(BeNumerically(">=", 2))
+	})
+	NewWithT(t).Eventually(func() int { return len(messagesTo(smtp, "dave@expiry.example")) }).
+		WithTimeout(timeout).Should(BeNumerically(">=", 2))
+	code, reply := accept(t, tm.selfServiceURL, tokenFrom(t, first[0]), strongPassword)
+	NewWithT(t).Expect(code).To(BeNumerically(">=", 400), "the expired link must not work: %v", reply)
+}
+
+func TestSMTPOutageRetriesWithBackoffAndDeliversOnce(t *testing.T) {
+	smtp := startSMTP(t)
+	opts := testOptions(t, smtp)
+	NewWithT(t).Expect(smtp.Stop()).To(Succeed())
+	startManager(t, opts)
+	ns := newNamespace(t)
+	key := createUser(t, newUser(ns, "erin", "erin@outage.example"))
+
+	failing := eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
+		c := condition(u, iamv1alpha1.InvitationDeliveredCondition)
+		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(c.Reason).To(Equal(iamv1alpha1.ReasonDeliveryFailed))
+		g.Expect(u.Status.Invitation.DeliveryAttempts).To(BeNumerically(">=", 2))
+	})
+	g := NewWithT(t)
+	g.Expect(failing.Status.Invitation.LastErrorReason).To(Equal("ConnectionFailed"))
+	g.Expect(failing.Status.Invitation.NextAttemptTime).NotTo(BeNil())
+	g.Expect(failing.Status.Invitation.SentTime).To(BeNil())
+	g.Expect(condition(failing, iamv1alpha1.ReconcilingCondition).Status).To(Equal(metav1.ConditionTrue))
+	g.Expect(kstatusOf(g, failing)).To(Equal(status.InProgressStatus))
+	expectEvents(t, key, "InvitationDeliveryFailed")
+
+	g.Expect(smtp.Restart()).To(Succeed())
+	back := eventuallyUser(t, key, delivered)
+	g.Expect(back.Status.Invitation.Number).To(BeEquivalentTo(1), "a retry is the same invitation")
+	g.Expect(back.Status.Invitation.LastErrorReason).To(BeEmpty())
+	g.Expect(condition(back, iamv1alpha1.ReconcilingCondition).Status).To(BeEmpty(), "Reconciling is gone once delivered")
+	g.Expect(messagesTo(smtp, "erin@outage.example")).To(HaveLen(1))
+}
+
+func TestBackoffStateSurvivesARestart(t *testing.T) {
+	smtp := startSMTP(t)
+	opts := testOptions(t, smtp)
+	opts.Invitation.RetryBase = time.Hour // the next attempt is far away
+	opts.Invitation.RetryMax = time.Hour
+	NewWithT(t).Expect(smtp.Stop()).To(Succeed())
+	tm := startManager(t, opts)
+	ns := newNamespace(t)
+	key := createUser(t, newUser(ns, "frank", "frank@backoff.example"))
+	failing := eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
+		g.Expect(condition(u, iamv1alpha1.InvitationDeliveredCondition).Reason).To(Equal(iamv1alpha1.ReasonDeliveryFailed))
+	})
+	tm.stop(t)
+	NewWithT(t).Expect(smtp.Restart()).To(Succeed())
+
+	// A restarted manager keeps to the recorded next attempt instead of
+	// starting the backoff over.
+	before := reconcileCount(t)
+	startManager(t, opts)
+	NewWithT(t).Eventually(func() float64 { return reconcileCount(t) - before }).WithTimeout(timeout).Should(BeNumerically(">=", 1))
+	reconcileOnce(t, directReconciler(t, k8s, smtp), key)
+	after := getUser(NewWithT(t), key)
+	NewWithT(t).Expect(after.Status.Invitation.DeliveryAttempts).To(Equal(failing.Status.Invitation.DeliveryAttempts))
+	NewWithT(t).Expect(after.Status.Invitation.NextAttemptTime).To(Equal(failing.Status.Invitation.NextAttemptTime))
+	NewWithT(t).Expect(smtp.Attempts()).To(BeZero())
+}
+
+func TestPermanentRejectionIsReportedAndNotRetried(t *testing.T) {
+	smtp := startSMTP(t)
+	smtp.SetFailureMode(smtpcatcher.FailPermanently)
+	startManager(t, testOptions(t, smtp))
+	ns := newNamespace(t)
+	key := createUser(t, newUser(ns, "grace", "grace@rejected.example"))
+
+	user := eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
+		g.Expect(condition(u, iamv1alpha1.StalledCondition).Status).To(Equal(metav1.ConditionTrue))
+	})
+	g := NewWithT(t)
+	g.Expect(condition(user, iamv1alpha1.InvitationDeliveredCondition).Reason).To(Equal(iamv1alpha1.ReasonDeliveryRejected))
+	g.Expect(condition(user, iamv1alpha1.StalledCondition).Reason).To(Equal(iamv1alpha1.ReasonDeliveryRejected))
+	g.Expect(user.Status.Invitation.LastErrorReason).To(Equal("RecipientRejected"))
+	g.Expect(user.Status.Invitation.NextAttemptTime).To(BeNil())
+	g.Expect(kstatusOf(g, user)).To(Equal(status.FailedStatus))
+	expectEvents(t, key, "InvitationRejected")
+
+	attempts := smtp.Attempts()
+	reconcileOnce(t, directReconciler(t, k8s, smtp), key)
+	g.Expect(smtp.Attempts()).To(Equal(attempts), "a permanent rejection was retried")
+	g.Expect(getUser(g, key).Status.Invitation.DeliveryAttempts).To(BeEquivalentTo(1))
+
+	// Fixing the cause and asking again clears Stalled.
+	smtp.SetFailureMode(smtpcatcher.Accept)
+	annotate(t, key, iamv1alpha1.ResendInvitationAnnotation, "fixed")
+	fixed := eventuallyUser(t, key, delivered)
+	g.Expect(condition(fixed, iamv1alpha1.StalledCondition).Status).To(BeEmpty())
+}
+
+func TestChangedEmailGetsANewInvitation(t *testing.T) {
+	smtp := startSMTP(t)
+	startManager(t, testOptions(t, smtp))
+	ns := newNamespace(t)
+	key := createUser(t, newUser(ns, "heidi", "heidi@old.example"))
+	eventuallyUser(t, key, delivered)
+
+	g := NewWithT(t)
+	user := getUser(g, key)
+	patch := client.MergeFrom(user.DeepCopy())
+	user.Spec.Email = "heidi@new.example"
+	g.Expect(k8s.Patch(context.Background(), user, patch)).To(Succeed())
+
+	eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
+		delivered(g, u)
+		g.Expect(u.Status.Invitation.Email).To(Equal("heidi@new.example"))
+	})
+	g.Expect(messagesTo(smtp, "heidi@new.example")).To(HaveLen(1))
+	g.Expect(messagesTo(smtp, "heidi@old.example")).To(HaveLen(1))
+}
+
+func annotate(t *testing.T, key client.ObjectKey, name, value string) {
+	t.Helper()
+	g := NewWithT(t)
+	user := getUser(g, key)
+	patch := client.MergeFrom(user.DeepCopy())
+	if user.Annotations == nil {
+		user.Annotations = map[string]string{}
+	}
+	user.Annotations[name] = value
+	g.Expect(k8s.Patch(context.Background(), user, patch)).To(Succeed())
+}
+
+func controllerRef(user *iamv1alpha1.User, secret *corev1.Secret) error {
+	live := &iamv1alpha1.User{}
+	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(user), live); err != nil {
+		return err
+	}
+	secret.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(live, iamv1alpha1.GroupVersion.WithKind("User"))}
+	return nil
+}

@@ -1,0 +1,175 @@
+package controllers_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/tenantry-io/tenantry/internal/operator"
+	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
+)
+
+// The suite runs the real manager against a real kube-apiserver and etcd
+// (envtest) and a real SMTP server on loopback.
+var (
+	cfg *rest.Config
+	// k8s reads and writes past any cache, so assertions see the truth.
+	k8s client.WithWatch
+	// managerLog collects everything every manager of the suite logs, so a
+	// test can prove that no secret reached it.
+	managerLog = &syncBuffer{}
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		fmt.Fprintln(os.Stderr, "KUBEBUILDER_ASSETS is not set: run `make test`, which builds the control plane and points at it")
+		os.Exit(1)
+	}
+	ctrl.SetLogger(zap.New(zap.WriteTo(managerLog), zap.UseDevMode(true)))
+
+	env := &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}
+	var err error
+	if cfg, err = env.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "start control plane: %v\n", err)
+		os.Exit(1)
+	}
+	if k8s, err = client.NewWithWatch(cfg, client.Options{Scheme: operator.Scheme()}); err != nil {
+		fmt.Fprintf(os.Stderr, "create client: %v\n", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if code != 0 {
+		// The managers' log explains most failures; it is kept quiet otherwise.
+		lines := strings.Split(managerLog.String(), "\n")
+		fmt.Fprintf(os.Stderr, "--- manager log (last 150 lines) ---\n%s\n", strings.Join(lines[max(0, len(lines)-150):], "\n"))
+	}
+	if err := env.Stop(); err != nil {
+		fmt.Fprintf(os.Stderr, "stop control plane: %v\n", err)
+	}
+	os.Exit(code)
+}
+
+// testManager is one running manager with its own SMTP server.
+type testManager struct {
+	smtp           *smtpcatcher.Server
+	selfServiceURL string
+	cancel         context.CancelFunc
+	done           chan error
+}
+
+// startSMTP starts a recording SMTP server for one test.
+func startSMTP(t *testing.T) *smtpcatcher.Server {
+	t.Helper()
+	srv, err := smtpcatcher.Start("127.0.0.1:0", smtpcatcher.Options{})
+	if err != nil {
+		t.Fatalf("start SMTP server: %v", err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
+}
+
+// testOptions are the manager's options for tests: everything on loopback,
+// short retry delays so backoff is observable within a test.
+func testOptions(t *testing.T, smtp *smtpcatcher.Server) operator.Options {
+	t.Helper()
+	opts := operator.DefaultOptions()
+	opts.MetricsAddr = "0"
+	opts.ProbeAddr = "0"
+	opts.SelfServiceAddr = freeAddr(t)
+	opts.SkipNameValidation = true
+	opts.SMTP.Host = smtp.Host()
+	opts.SMTP.Port = smtp.Port()
+	opts.SMTP.TLS = "none"
+	opts.SMTP.From = "Tenantry <no-reply@tenantry.test>"
+	opts.SMTP.Timeout = 5 * time.Second
+	opts.SMTP.Rate, opts.SMTP.Burst = 1000, 1000
+	opts.Invitation.AcceptURL = "http://" + opts.SelfServiceAddr + "/v1/invitations/accept"
+	opts.Invitation.RetryBase = 200 * time.Millisecond
+	opts.Invitation.RetryMax = time.Second
+	return opts
+}
+
+// startManager runs a manager until the test ends or stop is called.
+func startManager(t *testing.T, opts operator.Options) *testManager {
+	t.Helper()
+	mgr, err := operator.New(cfg, opts)
+	if err != nil {
+		t.Fatalf("create manager: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	tm := &testManager{
+		selfServiceURL: "http://" + opts.SelfServiceAddr,
+		cancel:         cancel,
+		done:           make(chan error, 1),
+	}
+	go func() { tm.done <- mgr.Start(ctx) }()
+	syncCtx, cancelSync := context.WithTimeout(ctx, 30*time.Second)
+	defer cancelSync()
+	if !mgr.GetCache().WaitForCacheSync(syncCtx) {
+		t.Fatal("manager cache did not sync")
+	}
+	t.Cleanup(func() { tm.stop(t) })
+	return tm
+}
+
+// stop stops the manager and waits until it has.
+func (tm *testManager) stop(t *testing.T) {
+	t.Helper()
+	if tm.cancel == nil {
+		return
+	}
+	tm.cancel()
+	tm.cancel = nil
+	select {
+	case err := <-tm.done:
+		if err != nil {
+			t.Errorf("manager stopped with an error: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("manager did not stop within 30s")
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("find a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// syncBuffer is a bytes.Buffer safe for the manager's concurrent logging.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,185 @@
+// Package controllers holds one reconciler per kind. The User lifecycle is
+// in this file; its phase rules are in user_phase.go.
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"golang.org/x/time/rate"
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/mail"
+)
+
+// UserReconciler drives each User through its phases: it keeps the user's
+// credential Secret, sends the invitation email exactly once per intent,
+// notices the accepted invitation, and removes what the user owned on
+// deletion. It is the only writer of a User's status.
+type UserReconciler struct {
+	client.Client
+	// APIReader reads past the cache, only to tell a stale cache from an
+	// interrupted send.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+
+	Mailer    mail.Sender
+	Templates *mail.Templates
+	// SendLimiter caps how fast invitations leave, across all users.
+	SendLimiter *rate.Limiter
+	Invitations InvitationSettings
+
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// InvitationSettings shape the invitation emails.
+type InvitationSettings struct {
+	// TTL is how long an invitation link works.
+	TTL time.Duration
+	// AcceptURL is the base of the link; the token is added as ?token=.
+	AcceptURL string
+	// MessageIDDomain ends every deterministic Message-ID.
+	MessageIDDomain string
+	// Backoff spaces the retries of a temporarily failed delivery.
+	Backoff Backoff
+}
+
+// userScope carries one reconcile's inputs and verdicts between the
+// sub-reconcilers.
+type userScope struct {
+	user   *iamv1alpha1.User
+	secret *corev1.Secret
+	now    time.Time
+	// reconciling and stalled are this pass's kstatus verdicts; nil clears
+	// the condition.
+	reconciling *verdict
+	stalled     *verdict
+	// cacheBehind is set when the pass found the cache older than the API
+	// server; it then writes nothing and looks again soon.
+	cacheBehind bool
+}
+
+type verdict struct{ reason, message string }
+
+// subReconciler is one step of a normal reconcile.
+type subReconciler func(ctx context.Context, s *userScope) (ctrl.Result, error)
+
+// +kubebuilder:rbac:groups=iam.tenantry.io,resources=users,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=iam.tenantry.io,resources=users/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=iam.tenantry.io,resources=users/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile gets the user, makes sure the finalizer is on, and then either
+// removes what the user owned or runs the sub-reconcilers. The status is
+// computed and written once, in the deferred patch, and only if it changed.
+func (r *UserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	user := &iamv1alpha1.User{}
+	if err := r.Get(ctx, req.NamespacedName, user); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	before := user.DeepCopy()
+	s := &userScope{user: user, now: r.now()}
+
+	defer func() {
+		if s.cacheBehind {
+			return // nothing learned that the API server does not know better
+		}
+		summarizeStatus(s, retErr)
+		r.recordPhaseChange(before, user)
+		if err := r.patchUser(ctx, before, user); err != nil {
+			retErr = kerrors.NewAggregate([]error{retErr, err})
+		}
+	}()
+
+	if !user.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, s)
+	}
+	// The finalizer is written before anything the user will own exists,
+	// so nothing it owns can outlive a deletion that races with creation.
+	if !controllerutil.ContainsFinalizer(user, iamv1alpha1.UserFinalizer) {
+		if err := r.addFinalizer(ctx, user); err != nil {
+			return ctrl.Result{}, err
+		}
+		before = user.DeepCopy()
+	}
+
+	return r.reconcileNormal(ctx, s, []subReconciler{
+		r.reconcileCredentials,
+		r.reconcileAcceptance,
+		r.reconcileInvitation,
+	})
+}
+
+// reconcileNormal runs the sub-reconcilers in order, stopping at the first
+// error, and asks to come back at the earliest time any of them named.
+func (r *UserReconciler) reconcileNormal(ctx context.Context, s *userScope, steps []subReconciler) (ctrl.Result, error) {
+	var result ctrl.Result
+	for _, step := range steps {
+		stepResult, err := step(ctx, s)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		result = earliest(result, stepResult)
+	}
+	return result, nil
+}
+
+// addFinalizer patches the finalizer on at once, guarded by the
+// resourceVersion so a concurrent change to the list is retried, not lost.
+func (r *UserReconciler) addFinalizer(ctx context.Context, user *iamv1alpha1.User) error {
+	patch := client.MergeFromWithOptions(user.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	controllerutil.AddFinalizer(user, iamv1alpha1.UserFinalizer)
+	if err := r.Patch(ctx, user, patch); err != nil {
+		return fmt.Errorf("add finalizer to user %s: %w", user.Name, err)
+	}
+	return nil
+}
+
+// SetupWithManager watches Users and the credential Secrets they own.
+// Status writes do not change a User's generation, so the controller does
+// not wake itself up with its own status patches.
+func (r *UserReconciler) SetupWithManager(mgr ctrl.Manager, options controller.Options) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		WithOptions(options).
+		For(&iamv1alpha1.User{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{},
+			predicate.AnnotationChangedPredicate{},
+			predicate.LabelChangedPredicate{},
+		))).
+		Owns(&corev1.Secret{}).
+		Named("user").
+		Complete(r)
+}
+
+func (r *UserReconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// earliest merges two results, keeping the sooner requeue.
+func earliest(a, b ctrl.Result) ctrl.Result {
+	switch {
+	case a.RequeueAfter == 0:
+		return b
+	case b.RequeueAfter == 0:
+		return a
+	case b.RequeueAfter < a.RequeueAfter:
+		return b
+	default:
+		return a
+	}
+}

@@ -1,0 +1,87 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/credentials"
+)
+
+// reconcileCredentials makes sure the user's credential Secret exists and is
+// owned by the user. It never reads or changes what is inside: the
+// invitation and the self-service API own its data.
+func (r *UserReconciler) reconcileCredentials(ctx context.Context, s *userScope) (ctrl.Result, error) {
+	user := s.user
+	key := client.ObjectKey{Namespace: user.Namespace, Name: credentials.SecretName(user.Name)}
+	secret := &corev1.Secret{}
+	err := r.Get(ctx, key, secret)
+	switch {
+	case apierrors.IsNotFound(err):
+		secret = newCredentialSecret(user)
+		if err := controllerutil.SetControllerReference(user, secret, r.Scheme()); err != nil {
+			return ctrl.Result{}, fmt.Errorf("own credential secret of user %s: %w", user.Name, err)
+		}
+		if err := r.Create(ctx, secret); err != nil {
+			return ctrl.Result{}, fmt.Errorf("create credential secret of user %s: %w", user.Name, err)
+		}
+	case err != nil:
+		return ctrl.Result{}, fmt.Errorf("get credential secret of user %s: %w", user.Name, err)
+	case !metav1.IsControlledBy(secret, user):
+		// Someone else's Secret has the name; taking it over could leak or
+		// destroy their data, so a person has to sort it out.
+		s.stalled = &verdict{iamv1alpha1.ReasonCredentialsFailed, fmt.Sprintf(
+			"secret %s exists and is not owned by this user; delete or rename it", key.Name)}
+		return ctrl.Result{}, nil
+	}
+	s.secret = secret
+	user.Status.CredentialsSecretName = secret.Name
+	return ctrl.Result{}, nil
+}
+
+func newCredentialSecret(user *iamv1alpha1.User) *corev1.Secret {
+	return &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      credentials.SecretName(user.Name),
+			Namespace: user.Namespace,
+			Labels: map[string]string{
+				credentials.UserLabel:          user.Name,
+				"app.kubernetes.io/managed-by": "tenantry",
+			},
+		},
+		Type: corev1.SecretTypeOpaque,
+	}
+}
+
+// reconcileAcceptance notices that the person accepted an invitation: the
+// self-service API stored a password hash in the credential Secret. Email
+// verification is a fact about the past, so it stays true once seen.
+func (r *UserReconciler) reconcileAcceptance(_ context.Context, s *userScope) (ctrl.Result, error) {
+	user := s.user
+	if s.secret != nil && credentials.HasPassword(s.secret) {
+		if !user.Status.EmailVerified && r.Recorder != nil {
+			r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, "InvitationAccepted", "AcceptInvitation",
+				"%s accepted the invitation and set a password", user.Spec.Email)
+		}
+		user.Status.EmailVerified = true
+		accepted := credentials.ReadInvitation(s.secret).AcceptedTime
+		if inv := user.Status.Invitation; inv != nil && inv.AcceptedTime == nil && !accepted.IsZero() {
+			inv.AcceptedTime = &metav1.Time{Time: accepted}
+		}
+	}
+	if user.Status.EmailVerified {
+		markTrue(user, iamv1alpha1.EmailVerifiedCondition, iamv1alpha1.ReasonInvitationAccepted,
+			"the person accepted the invitation and set a password")
+	} else {
+		markFalse(user, iamv1alpha1.EmailVerifiedCondition, iamv1alpha1.ReasonAwaitingAcceptance,
+			"waiting for the person to accept the invitation")
+	}
+	return ctrl.Result{}, nil
+}

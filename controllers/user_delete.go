@@ -1,0 +1,54 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/credentials"
+)
+
+// reconcileDelete removes what the user owned and then lets the user go.
+// Something already gone counts as removed, so deletion never hangs on it.
+func (r *UserReconciler) reconcileDelete(ctx context.Context, s *userScope) (ctrl.Result, error) {
+	user := s.user
+	if !controllerutil.ContainsFinalizer(user, iamv1alpha1.UserFinalizer) {
+		return ctrl.Result{}, nil
+	}
+	if err := r.deleteCredentials(ctx, user); err != nil {
+		return ctrl.Result{}, err
+	}
+	// Removed last, by the deferred patch, after the status says Deleting.
+	controllerutil.RemoveFinalizer(user, iamv1alpha1.UserFinalizer)
+	return ctrl.Result{}, nil
+}
+
+// deleteCredentials deletes the user's credential Secret at once rather than
+// leaving it to the garbage collector: a deleted person's password hash
+// should not outlive them, and the collector may be slow or absent.
+func (r *UserReconciler) deleteCredentials(ctx context.Context, user *iamv1alpha1.User) error {
+	secret := &corev1.Secret{}
+	key := client.ObjectKey{Namespace: user.Namespace, Name: credentials.SecretName(user.Name)}
+	if err := r.Get(ctx, key, secret); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	if !metav1.IsControlledBy(secret, user) {
+		return nil // not ours: leave it alone
+	}
+	err := r.Delete(ctx, secret, client.Preconditions{UID: &secret.UID})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete credential secret of user %s: %w", user.Name, err)
+	}
+	if r.Recorder != nil {
+		r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, "CredentialsRemoved", "Delete",
+			"deleted credential secret %s", secret.Name)
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+package controllers
+
+import (
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+)
+
+// userPhase is the one place that decides a user's phase. It reads only the
+// object: deletion, the desired state and the conditions the sub-reconcilers
+// set. The order of the cases is the precedence of the phases.
+func userPhase(user *iamv1alpha1.User) iamv1alpha1.UserPhase {
+	switch {
+	case !user.DeletionTimestamp.IsZero():
+		return iamv1alpha1.UserPhaseDeleting
+	case user.Spec.State == iamv1alpha1.UserStateDisabled:
+		return iamv1alpha1.UserPhaseDisabled
+	case !meta.IsStatusConditionTrue(user.Status.Conditions, iamv1alpha1.EmailVerifiedCondition):
+		return iamv1alpha1.UserPhaseInvited
+	case meta.IsStatusConditionTrue(user.Status.Conditions, iamv1alpha1.ReconcilingCondition):
+		return iamv1alpha1.UserPhaseUpdating
+	default:
+		return iamv1alpha1.UserPhaseActive
+	}
+}
+
+// readyCondition summarises a phase for `kubectl wait --for=condition=Ready`.
+// Only an Active user is Ready; every other phase says why not.
+func readyCondition(phase iamv1alpha1.UserPhase, user *iamv1alpha1.User) metav1.Condition {
+	cond := metav1.Condition{Type: iamv1alpha1.ReadyCondition, Status: metav1.ConditionFalse}
+	switch phase {
+	case iamv1alpha1.UserPhaseActive:
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionTrue, iamv1alpha1.ReasonActive, "the user is active"
+	case iamv1alpha1.UserPhaseDeleting:
+		cond.Reason, cond.Message = iamv1alpha1.ReasonDeleting, "removing what the user owns"
+	case iamv1alpha1.UserPhaseDisabled:
+		cond.Reason, cond.Message = iamv1alpha1.ReasonDisabled, "spec.state is Disabled: the user cannot log in"
+	case iamv1alpha1.UserPhaseUpdating:
+		cond.Reason, cond.Message = iamv1alpha1.ReasonProgressing, conditionMessage(user, iamv1alpha1.ReconcilingCondition)
+	default:
+		cond.Reason, cond.Message = iamv1alpha1.ReasonInvitationPending, invitationPendingMessage(user)
+	}
+	return cond
+}
+
+// invitationPendingMessage tells an Invited user's story in one sentence,
+// preferring the delivery problem when there is one.
+func invitationPendingMessage(user *iamv1alpha1.User) string {
+	delivered := meta.FindStatusCondition(user.Status.Conditions, iamv1alpha1.InvitationDeliveredCondition)
+	if delivered != nil && delivered.Status != metav1.ConditionTrue {
+		return delivered.Message
+	}
+	return "waiting for the person to accept the invitation"
+}
+
+func conditionMessage(user *iamv1alpha1.User, conditionType string) string {
+	if c := meta.FindStatusCondition(user.Status.Conditions, conditionType); c != nil {
+		return c.Message
+	}
+	return ""
+}

@@ -1,0 +1,66 @@
+package controllers
+
+import (
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+)
+
+func TestUserPhase(t *testing.T) {
+	now := metav1.Now()
+	cond := func(conditionType string, status metav1.ConditionStatus) metav1.Condition {
+		return metav1.Condition{Type: conditionType, Status: status, Reason: "Test"}
+	}
+	verified := cond(iamv1alpha1.EmailVerifiedCondition, metav1.ConditionTrue)
+	notVerified := cond(iamv1alpha1.EmailVerifiedCondition, metav1.ConditionFalse)
+	reconciling := cond(iamv1alpha1.ReconcilingCondition, metav1.ConditionTrue)
+
+	tests := []struct {
+		name       string
+		deleting   bool
+		state      iamv1alpha1.UserState
+		conditions []metav1.Condition
+		want       iamv1alpha1.UserPhase
+	}{
+		{name: "new user is invited", state: iamv1alpha1.UserStateActive, want: iamv1alpha1.UserPhaseInvited},
+		{name: "waiting for acceptance is invited", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{notVerified}, want: iamv1alpha1.UserPhaseInvited},
+		{name: "accepted is active", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{verified}, want: iamv1alpha1.UserPhaseActive},
+		{name: "accepted and catching up is updating", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{verified, reconciling}, want: iamv1alpha1.UserPhaseUpdating},
+		{name: "sending an invitation is still invited", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{notVerified, reconciling}, want: iamv1alpha1.UserPhaseInvited},
+		{name: "disabled wins over active", state: iamv1alpha1.UserStateDisabled, conditions: []metav1.Condition{verified}, want: iamv1alpha1.UserPhaseDisabled},
+		{name: "disabled wins over invited", state: iamv1alpha1.UserStateDisabled, want: iamv1alpha1.UserPhaseDisabled},
+		{name: "deleting wins over everything", deleting: true, state: iamv1alpha1.UserStateDisabled, conditions: []metav1.Condition{verified}, want: iamv1alpha1.UserPhaseDeleting},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			user := &iamv1alpha1.User{Spec: iamv1alpha1.UserSpec{State: tt.state}}
+			user.Status.Conditions = tt.conditions
+			if tt.deleting {
+				user.DeletionTimestamp = &now
+			}
+			if got := userPhase(user); got != tt.want {
+				t.Errorf("userPhase() = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadyCondition(t *testing.T) {
+	for _, phase := range []iamv1alpha1.UserPhase{
+		iamv1alpha1.UserPhaseInvited, iamv1alpha1.UserPhaseActive, iamv1alpha1.UserPhaseUpdating,
+		iamv1alpha1.UserPhaseDisabled, iamv1alpha1.UserPhaseDeleting,
+	} {
+		t.Run(string(phase), func(t *testing.T) {
+			got := readyCondition(phase, &iamv1alpha1.User{})
+			wantTrue := phase == iamv1alpha1.UserPhaseActive
+			if (got.Status == metav1.ConditionTrue) != wantTrue {
+				t.Errorf("Ready status = %s for phase %s", got.Status, phase)
+			}
+			if got.Reason == "" {
+				t.Errorf("Ready has no reason for phase %s", phase)
+			}
+		})
+	}
+}

@@ -1,0 +1,99 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+)
+
+// summarizeStatus turns a pass's verdicts into conditions, the phase and
+// Ready. observedGeneration moves only when the pass succeeded, so a failed
+// pass never claims to have handled the spec it failed on.
+func summarizeStatus(s *userScope, reconcileErr error) {
+	user := s.user
+	if reconcileErr != nil && s.reconciling == nil {
+		s.reconciling = &verdict{iamv1alpha1.ReasonProgressing, fmt.Sprintf("retrying after an error: %v", reconcileErr)}
+	}
+	applyVerdict(user, iamv1alpha1.ReconcilingCondition, s.reconciling)
+	applyVerdict(user, iamv1alpha1.StalledCondition, s.stalled)
+
+	if reconcileErr == nil {
+		user.Status.ObservedGeneration = user.Generation
+	}
+	user.Status.Phase = userPhase(user)
+	ready := readyCondition(user.Status.Phase, user)
+	setCondition(user, ready.Type, ready.Status, ready.Reason, ready.Message)
+}
+
+func applyVerdict(user *iamv1alpha1.User, conditionType string, v *verdict) {
+	if v == nil {
+		clearCondition(user, conditionType)
+		return
+	}
+	markTrue(user, conditionType, v.reason, v.message)
+}
+
+// patchUser writes what this pass changed: the status first, then the
+// finalizer, so that removing the finalizer is the very last write. Nothing
+// is sent when nothing changed, which keeps resyncs of unchanged users free.
+func (r *UserReconciler) patchUser(ctx context.Context, before, user *iamv1alpha1.User) error {
+	current := before.DeepCopy()
+	if !equality.Semantic.DeepEqual(before.Status, user.Status) {
+		// The patch carries the resourceVersion the pass started from. A pass
+		// that worked from a stale cache would otherwise overwrite a newer
+		// status (a merge patch replaces the whole conditions list); this way
+		// it gets a conflict and the queue runs it again on fresh data.
+		current = user.DeepCopy()
+		patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
+		if err := r.Status().Patch(ctx, current, patch); err != nil {
+			if apierrors.IsNotFound(err) {
+				return nil
+			}
+			return fmt.Errorf("patch status of user %s: %w", user.Name, err)
+		}
+	}
+	// The finalizer list is shared with other controllers. The change is
+	// applied to the freshest copy we have (the status patch returns one) and
+	// guarded by its resourceVersion, so a concurrent change is retried, not
+	// overwritten.
+	base := current.DeepCopy()
+	var changed bool
+	if controllerutil.ContainsFinalizer(user, iamv1alpha1.UserFinalizer) {
+		changed = controllerutil.AddFinalizer(current, iamv1alpha1.UserFinalizer)
+	} else {
+		changed = controllerutil.RemoveFinalizer(current, iamv1alpha1.UserFinalizer)
+	}
+	if !changed {
+		return nil
+	}
+	patch := client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})
+	if err := r.Patch(ctx, current, patch); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("patch finalizers of user %s: %w", user.Name, err)
+	}
+	return nil
+}
+
+// recordPhaseChange leaves an event when the phase moves, so
+// `kubectl describe user` tells the user's history.
+func (r *UserReconciler) recordPhaseChange(before, user *iamv1alpha1.User) {
+	from, to := before.Status.Phase, user.Status.Phase
+	if from == to || r.Recorder == nil {
+		return
+	}
+	if from == "" {
+		from = "New"
+	}
+	note := fmt.Sprintf("phase %s -> %s", from, to)
+	if ready := meta.FindStatusCondition(user.Status.Conditions, iamv1alpha1.ReadyCondition); ready != nil && ready.Message != "" {
+		note += ": " + ready.Message
+	}
+	r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, "Phase"+string(to), "Reconcile", note)
+}

@@ -1,0 +1,208 @@
+package operator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/mail"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/selection"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/controllers"
+	"github.com/tenantry-io/tenantry/internal/credentials"
+	tmail "github.com/tenantry-io/tenantry/internal/mail"
+	"github.com/tenantry-io/tenantry/internal/selfservice"
+)
+
+// Scheme holds the kinds the manager reads and writes.
+func Scheme() *runtime.Scheme {
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		panic(err)
+	}
+	if err := iamv1alpha1.AddToScheme(scheme); err != nil {
+		panic(err)
+	}
+	return scheme
+}
+
+// New builds a manager with everything registered; Start runs it.
+func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	mgr, err := ctrl.NewManager(cfg, managerOptions(o))
+	if err != nil {
+		return nil, fmt.Errorf("create manager: %w", err)
+	}
+	ctx := context.Background()
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &corev1.Secret{}, selfservice.TokenHashField, selfservice.IndexTokenHash); err != nil {
+		return nil, fmt.Errorf("index credential secrets: %w", err)
+	}
+
+	reconciler, err := newUserReconciler(mgr, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := reconciler.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("set up user controller: %w", err)
+	}
+
+	selfService := &selfservice.Server{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader()}
+	if err := mgr.Add(httpServer(o.SelfServiceAddr, selfService.Handler())); err != nil {
+		return nil, fmt.Errorf("add self-service API: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("cache", func(req *http.Request) error {
+		if !mgr.GetCache().WaitForCacheSync(req.Context()) {
+			return errors.New("cache not synced")
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}
+
+func managerOptions(o Options) ctrl.Options {
+	// Only credential Secrets are cached: the manager never holds the rest
+	// of the cluster's Secrets in memory.
+	credentialSecrets := labels.NewSelector()
+	hasUser, err := labels.NewRequirement(credentials.UserLabel, selection.Exists, nil)
+	if err != nil {
+		panic(err)
+	}
+	credentialSecrets = credentialSecrets.Add(*hasUser)
+
+	return ctrl.Options{
+		Scheme:                  Scheme(),
+		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
+		HealthProbeBindAddress:  o.ProbeAddr,
+		LeaderElection:          o.LeaderElection,
+		LeaderElectionID:        "tenantry-manager.iam.tenantry.io",
+		LeaderElectionNamespace: o.LeaderElectionNS,
+		// The manager steps down cleanly, so a successor takes over at once.
+		LeaderElectionReleaseOnCancel: true,
+		Cache: cache.Options{
+			ByObject:         map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: credentialSecrets}},
+			DefaultTransform: cache.TransformStripManagedFields(),
+		},
+		Controller: config.Controller{SkipNameValidation: ptr.To(o.SkipNameValidation)},
+	}
+}
+
+func newUserReconciler(mgr ctrl.Manager, o Options) (*userSetup, error) {
+	tlsMode, _ := tmail.ParseTLSMode(o.SMTP.TLS) // validated above
+	sender, err := tmail.NewSMTPSender(tmail.Config{
+		Host: o.SMTP.Host, Port: o.SMTP.Port, TLS: tlsMode, From: o.SMTP.From,
+		Timeout: o.SMTP.Timeout, Credentials: secretCredentials(mgr.GetAPIReader(), o.SMTP.CredentialsSecret),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("configure SMTP: %w", err)
+	}
+	templates := tmail.DefaultTemplates()
+	if o.Invitation.TemplateDir != "" {
+		if templates, err = tmail.LoadTemplates(o.Invitation.TemplateDir); err != nil {
+			return nil, fmt.Errorf("--invitation-template-dir: %w", err)
+		}
+	}
+	return &userSetup{
+		reconciler: &controllers.UserReconciler{
+			Client:      mgr.GetClient(),
+			APIReader:   mgr.GetAPIReader(),
+			Recorder:    mgr.GetEventRecorder("tenantry-user-controller"),
+			Mailer:      sender,
+			Templates:   templates,
+			SendLimiter: rate.NewLimiter(rate.Limit(o.SMTP.Rate), o.SMTP.Burst),
+			Invitations: controllers.InvitationSettings{
+				TTL:             o.Invitation.TTL,
+				AcceptURL:       o.Invitation.AcceptURL,
+				MessageIDDomain: messageIDDomain(o.SMTP.From),
+				Backoff:         controllers.Backoff{Base: o.Invitation.RetryBase, Max: o.Invitation.RetryMax},
+			},
+		},
+		maxConcurrent: o.MaxConcurrentUsers,
+	}, nil
+}
+
+type userSetup struct {
+	reconciler    *controllers.UserReconciler
+	maxConcurrent int
+}
+
+func (u *userSetup) SetupWithManager(mgr ctrl.Manager) error {
+	return u.reconciler.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: u.maxConcurrent})
+}
+
+// secretCredentials reads the SMTP login from a Secret at every connection,
+// so a rotated password takes effect without a restart. The read goes past
+// the cache, which holds only credential Secrets.
+func secretCredentials(reader client.Reader, ref string) tmail.CredentialsSource {
+	if ref == "" {
+		return nil
+	}
+	namespace, name, _ := strings.Cut(ref, "/")
+	return func(ctx context.Context) (tmail.Credentials, error) {
+		secret := &corev1.Secret{}
+		if err := reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, secret); err != nil {
+			return tmail.Credentials{}, fmt.Errorf("read SMTP credentials secret %s: %w", ref, err)
+		}
+		return tmail.Credentials{Username: string(secret.Data["username"]), Password: string(secret.Data["password"])}, nil
+	}
+}
+
+// messageIDDomain takes the domain of the From address, as mail systems
+// expect of a Message-ID.
+func messageIDDomain(from string) string {
+	if addr, err := mail.ParseAddress(from); err == nil {
+		if _, domain, ok := strings.Cut(addr.Address, "@"); ok && domain != "" {
+			return domain
+		}
+	}
+	return "tenantry.io"
+}
+
+// httpServer runs an HTTP server for as long as the manager runs. It serves
+// on every replica, not only the leader: accepting an invitation only writes
+// a Secret that the leader then notices.
+func httpServer(addr string, handler http.Handler) manager.Runnable {
+	return manager.RunnableFunc(func(ctx context.Context) error {
+		srv := &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+		listener, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", addr, err)
+		}
+		errc := make(chan error, 1)
+		go func() { errc <- srv.Serve(listener) }()
+		select {
+		case <-ctx.Done():
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return srv.Shutdown(shutdownCtx)
+		case err := <-errc:
+			return err
+		}
+	})
+}
