@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/tenantry-io/tenantry/internal/operator"
+)
+
+// printBanner tells the person where things are and what to try first.
+func printBanner(w io.Writer, ws workspace, opts operator.Options, catcher *mailCatcher) {
+	mail := fmt.Sprintf("none: mail goes to %s:%d", opts.SMTP.Host, opts.SMTP.Port)
+	if catcher.server != nil {
+		mail = fmt.Sprintf("%s (every email, as a .eml file; SMTP on %s)", ws.mailDir, catcher.server.Addr())
+	}
+	fmt.Fprintf(w, `
+Tenantry is running on a local control plane.
+
+  kubeconfig    %s
+  mail folder   %s
+  self-service  %s
+
+In another terminal, try:
+
+  export KUBECONFIG=%s
+  alias kubectl=%s
+  kubectl get users -A
+  kubectl get tenantry -A
+  kubectl describe user alice -n acme
+  ls %s
+
+To accept alice's invitation, open the link from the mail in a browser (it
+is printed below when the mail arrives), or:
+
+  %s
+  kubectl wait --for=condition=Ready user/alice -n acme
+
+Ctrl-C stops everything; .dev/ stays, so the mail can still be read.
+`,
+		ws.kubeconfig, mail, selfServiceURL(opts.SelfServiceAddr),
+		ws.kubeconfig, ws.kubectl, ws.mailDir,
+		acceptCurl(opts.SelfServiceAddr, "<token from the mail>"))
+}

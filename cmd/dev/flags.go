@@ -1,0 +1,85 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"os"
+
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/tenantry-io/tenantry/internal/mail"
+	"github.com/tenantry-io/tenantry/internal/operator"
+)
+
+// devFlags are the parsed command line.
+type devFlags struct {
+	operator operator.Options
+	zap      zap.Options
+	// explicit names the flags given on the command line, so that derived
+	// values (the accept URL, the catcher's port) never override them.
+	explicit map[string]bool
+}
+
+// parseFlags takes every operator flag, with defaults that suit a laptop.
+// It uses its own flag set rather than flag.CommandLine: controller-runtime
+// registers --kubeconfig there, which would mislead here, since the dev
+// environment makes its own control plane.
+func parseFlags(args []string) (devFlags, error) {
+	f := devFlags{operator: devOptions(), zap: zap.Options{Development: true}, explicit: map[string]bool{}}
+	fs := flag.NewFlagSet("tenantry-dev", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: KUBEBUILDER_ASSETS=$(hack/build-controlplane.sh) tenantry-dev [flags]\n"+
+			"Runs Tenantry on a local control plane with a mail catcher; `make dev` does all of it.\n\n")
+		fs.PrintDefaults()
+	}
+	f.operator.BindFlags(fs)
+	f.zap.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			os.Exit(0)
+		}
+		return f, err
+	}
+	fs.Visit(func(fl *flag.Flag) { f.explicit[fl.Name] = true })
+
+	// The link in the mail follows the self-service address unless the
+	// person named another, such as a portal in front of it.
+	if !f.explicit["accept-url"] {
+		f.operator.Invitation.AcceptURL = selfServiceURL(f.operator.SelfServiceAddr) + acceptPath
+	}
+	if err := f.operator.Validate(); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// devOptions are the operator's defaults with what a laptop needs instead:
+// loopback addresses only, no metrics, mail to the catcher in clear text.
+func devOptions() operator.Options {
+	o := operator.DefaultOptions()
+	o.MetricsAddr = "0"
+	o.ProbeAddr = "127.0.0.1:8081"
+	o.SelfServiceAddr = "127.0.0.1:8082"
+	o.SMTP.Host = "127.0.0.1"
+	o.SMTP.Port = 2525
+	o.SMTP.TLS = string(mail.TLSNone)
+	o.SMTP.From = "Tenantry Dev <no-reply@tenantry.local>"
+	o.Invitation.AcceptURL = selfServiceURL(o.SelfServiceAddr) + acceptPath
+	return o
+}
+
+const acceptPath = "/v1/invitations/accept"
+
+// selfServiceURL is where a browser on this machine reaches the self-service
+// API; a wildcard bind address is reached through loopback.
+func selfServiceURL(bindAddr string) string {
+	host, port, err := net.SplitHostPort(bindAddr)
+	if err != nil {
+		return "http://" + bindAddr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

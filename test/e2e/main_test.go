@@ -1,0 +1,194 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/tenantry-io/tenantry/internal/mail"
+	"github.com/tenantry-io/tenantry/internal/operator"
+	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
+)
+
+// What the tests share: the kubectl they drive, the mail the operator sent
+// and where the self-service API listens.
+var (
+	kubectlPath    string
+	kubeconfigPath string
+	catcher        *smtpcatcher.Server
+	selfServiceURL string
+)
+
+const acceptPath = "/v1/invitations/accept"
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	assets := os.Getenv("KUBEBUILDER_ASSETS")
+	if assets == "" {
+		fmt.Fprintln(os.Stderr, "KUBEBUILDER_ASSETS is not set. These tests need kube-apiserver, etcd and kubectl: "+
+			"run them with `make test` (TEST_FLAGS='-run ...' narrows them), which builds all three and sets it.")
+		return 1
+	}
+	kubectlPath = filepath.Join(assets, "kubectl")
+
+	// The operator's log is kept and shown only when a test fails: it is
+	// what explains a phase that never came.
+	logs := &syncBuffer{}
+	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(logs)))
+
+	env := &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "start the test control plane: %v\n", err)
+		_ = env.Stop()
+		return 1
+	}
+	defer func() {
+		if err := env.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "stop the test control plane: %v\n", err)
+		}
+	}()
+
+	dir, err := os.MkdirTemp("", "tenantry-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	if kubeconfigPath, err = writeKubeconfig(env, dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+
+	if catcher, err = smtpcatcher.Start("127.0.0.1:0", smtpcatcher.Options{}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() { _ = catcher.Close() }()
+
+	stopManager, err := startManager(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	code := m.Run()
+	if err := stopManager(); err != nil {
+		fmt.Fprintf(os.Stderr, "the manager stopped with an error: %v\n", err)
+		code = 1
+	}
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "--- operator log ---\n%s", logs.String())
+	}
+	return code
+}
+
+// writeKubeconfig writes a kubeconfig for an admin user of its own, so
+// kubectl talks to the API server the way a person's would.
+func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
+	user, err := env.AddUser(envtest.User{Name: "e2e-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return "", fmt.Errorf("add the e2e-admin user: %w", err)
+	}
+	data, err := user.KubeConfig()
+	if err != nil {
+		return "", fmt.Errorf("render the kubeconfig: %w", err)
+	}
+	path := filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return "", fmt.Errorf("write the kubeconfig: %w", err)
+	}
+	return path, nil
+}
+
+// startManager runs the operator in-process with the wiring cmd/manager
+// uses, mail going to the catcher. The returned function stops it and waits
+// until it has, so the control plane never goes away under it.
+func startManager(cfg *rest.Config) (func() error, error) {
+	selfServiceAddr, err := freeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
+	selfServiceURL = "http://" + selfServiceAddr
+
+	opts := operator.DefaultOptions()
+	opts.SkipNameValidation = true
+	opts.MetricsAddr = "0"
+	opts.ProbeAddr = "0"
+	opts.SelfServiceAddr = selfServiceAddr
+	opts.SMTP.Host = catcher.Host()
+	opts.SMTP.Port = catcher.Port()
+	opts.SMTP.TLS = string(mail.TLSNone)
+	opts.Invitation.AcceptURL = selfServiceURL + acceptPath
+	mgr, err := operator.New(cfg, opts)
+	if err != nil {
+		return nil, fmt.Errorf("set up the manager: %w", err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	stop := func() error {
+		cancel()
+		return <-done
+	}
+	// The tests start by applying YAML; a controller still filling its
+	// cache would only see it later, which is correct but slower to debug.
+	synced := make(chan bool, 1)
+	go func() { synced <- mgr.GetCache().WaitForCacheSync(ctx) }()
+	select {
+	case err := <-done:
+		cancel()
+		return nil, fmt.Errorf("the manager stopped while starting: %w", err)
+	case <-synced:
+	}
+	return stop, nil
+}
+
+// freeLoopbackAddr asks the kernel for a free port. Another process could
+// take it before the manager listens, but on loopback in a test run that
+// is rare, and the manager would then fail loudly rather than flake.
+func freeLoopbackAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free port: %w", err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		return "", err
+	}
+	return addr, nil
+}
+
+// syncBuffer is a bytes.Buffer the manager's goroutines can log into.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

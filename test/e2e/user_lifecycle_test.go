@@ -1,0 +1,176 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+)
+
+const (
+	samples        = "../../config/samples"
+	aliceEmail     = "alice@acme.example"
+	strongPassword = "Corr3ct-Horse-Battery"
+)
+
+// invalidUser breaks one rule of the schema: its email is not an address.
+const invalidUser = `apiVersion: iam.tenantry.io/v1alpha1
+kind: User
+metadata:
+  name: mallory
+  namespace: default
+spec:
+  fullName: Mallory Example
+  email: not-an-email
+  role: owner
+`
+
+var tokenPattern = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)
+
+// TestUserLifecycleWithKubectl walks alice from the sample YAML through her
+// invitation to Active and out again, using only kubectl, her mail and the
+// self-service API. Each step builds on the one before, so the first
+// failure ends the walk.
+func TestUserLifecycleWithKubectl(t *testing.T) {
+	steps := []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"invalid user is rejected at apply time", rejectInvalidUser},
+		{"samples apply and alice is invited", applySamplesUntilInvited},
+		{"kubectl get answers the daily questions", getShowsColumns},
+		{"accepting the mailed invitation makes alice Ready", acceptMailedInvitation},
+		{"deleting alice removes her credentials", deleteUser},
+	}
+	for _, step := range steps {
+		if !t.Run(step.name, step.run) {
+			return
+		}
+	}
+}
+
+func rejectInvalidUser(t *testing.T) {
+	g := NewWithT(t)
+	out := kubectlFails(t, invalidUser, "apply", "--dry-run=server", "-f", "-")
+	g.Expect(out).To(ContainSubstring("spec.email"), "the rejection names the field")
+	g.Expect(out).To(ContainSubstring("email must be a valid address"), "the rejection names the rule")
+
+	// Without --dry-run the API server refuses it just the same.
+	out = kubectlFails(t, invalidUser, "apply", "-f", "-")
+	g.Expect(out).To(ContainSubstring("email must be a valid address"))
+
+	out = mustKubectl(t, "get", "users", "-A")
+	g.Expect(out).To(ContainSubstring("No resources found"))
+}
+
+func applySamplesUntilInvited(t *testing.T) {
+	g := NewWithT(t)
+	out := mustKubectl(t, "apply", "-k", samples)
+	g.Expect(out).To(ContainSubstring("namespace/acme created"))
+	g.Expect(out).To(ContainSubstring("user.iam.tenantry.io/alice created"))
+
+	mustKubectl(t, "wait", "--for=jsonpath={.status.phase}=Invited", "user/alice", "-n", "acme", "--timeout=60s")
+}
+
+func getShowsColumns(t *testing.T) {
+	g := NewWithT(t)
+	out := mustKubectl(t, "get", "users", "-n", "acme")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	g.Expect(lines).To(HaveLen(2), "a header and alice:\n%s", out)
+	header, row := lines[0], lines[1]
+	for _, column := range []string{"NAME", "FULL NAME", "EMAIL", "ROLE", "PHASE", "AGE"} {
+		g.Expect(header).To(ContainSubstring(column))
+	}
+	g.Expect(row).To(HavePrefix("alice "))
+	for _, value := range []string{"Alice Example", aliceEmail, "owner", "Invited"} {
+		g.Expect(row).To(ContainSubstring(value))
+	}
+
+	// The tenantry category gathers every Tenantry kind across accounts.
+	out = mustKubectl(t, "get", "tenantry", "-A")
+	g.Expect(out).To(MatchRegexp(`(?m)^acme\s+(user\.iam\.tenantry\.io/)?alice\s`))
+}
+
+func acceptMailedInvitation(t *testing.T) {
+	g := NewWithT(t)
+	// Once the status records the delivery, the mail is in the catcher.
+	mustKubectl(t, "wait", "--for=condition=InvitationDelivered", "user/alice", "-n", "acme", "--timeout=60s")
+	var toAlice []string
+	for _, msg := range catcher.Messages() {
+		if slices.Contains(msg.To, aliceEmail) {
+			text, err := msg.TextBody()
+			g.Expect(err).NotTo(HaveOccurred())
+			toAlice = append(toAlice, text)
+		}
+	}
+	g.Expect(toAlice).To(HaveLen(1), "exactly one invitation to %s", aliceEmail)
+	match := tokenPattern.FindStringSubmatch(toAlice[0])
+	g.Expect(match).NotTo(BeNil(), "the mail has an invitation link:\n%s", toAlice[0])
+	g.Expect(toAlice[0]).To(ContainSubstring(selfServiceURL+acceptPath+"?token="+match[1]),
+		"the link points at the self-service API")
+
+	// The self-service API starts with the manager; make sure it listens.
+	g.Eventually(func() (int, error) {
+		resp, err := http.Get(selfServiceURL + "/healthz")
+		if err != nil {
+			return 0, err
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode, nil
+	}).WithTimeout(30 * time.Second).Should(Equal(http.StatusOK))
+
+	status, answer := postAccept(t, match[1], strongPassword)
+	g.Expect(status).To(Equal(http.StatusOK), "answer: %v", answer)
+	g.Expect(answer).To(HaveKeyWithValue("status", "Accepted"))
+
+	mustKubectl(t, "wait", "--for=condition=Ready", "user/alice", "-n", "acme", "--timeout=60s")
+	g.Expect(mustKubectl(t, "get", "user", "alice", "-n", "acme", "-o", "jsonpath={.status.phase}")).To(Equal("Active"))
+}
+
+// postAccept accepts an invitation the way a client of the API does, and
+// returns the status code and the decoded JSON answer.
+func postAccept(t *testing.T, token, password string) (int, map[string]any) {
+	t.Helper()
+	body, err := json.Marshal(map[string]string{"token": token, "password": password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, selfServiceURL+acceptPath, strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	client := &http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", acceptPath, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var answer map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+		t.Fatalf("decode the answer of POST %s (status %d): %v", acceptPath, resp.StatusCode, err)
+	}
+	return resp.StatusCode, answer
+}
+
+// deleteUser deletes alice rather than the whole sample: envtest runs no
+// namespace controller, so a deleted namespace would stay Terminating.
+func deleteUser(t *testing.T) {
+	g := NewWithT(t)
+	// The Secret exists now, so its absence afterwards means something.
+	mustKubectl(t, "get", "secret", "alice-credentials", "-n", "acme")
+
+	// kubectl delete waits until the finalizer has let go.
+	out := mustKubectl(t, "delete", "user", "alice", "-n", "acme", "--timeout=60s")
+	g.Expect(out).To(ContainSubstring(`user.iam.tenantry.io "alice" deleted`))
+
+	out = kubectlFails(t, "", "get", "user", "alice", "-n", "acme")
+	g.Expect(out).To(ContainSubstring("NotFound"))
+	out = kubectlFails(t, "", "get", "secret", "alice-credentials", "-n", "acme")
+	g.Expect(out).To(ContainSubstring("NotFound"))
+}
