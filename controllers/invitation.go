@@ -121,6 +121,7 @@ func (r *UserReconciler) sendInvitation(ctx context.Context, s *userScope, in in
 		return ctrl.Result{}, fmt.Errorf("record intent of invitation %d for user %s: %w", next.Number, user.Name, err)
 	}
 	s.secret = secret
+	s.attemptedSend = true
 
 	// 2. The send.
 	sendErr := r.deliver(ctx, user, next.MessageID, token, expiry)

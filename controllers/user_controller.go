@@ -68,6 +68,9 @@ type userScope struct {
 	// cacheBehind is set when the pass found the cache older than the API
 	// server; it then writes nothing and looks again soon.
 	cacheBehind bool
+	// attemptedSend is set once an email may have left: its outcome must be
+	// recorded even if the status write meets a conflict.
+	attemptedSend bool
 }
 
 type verdict struct{ reason, message string }
@@ -98,7 +101,7 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 		}
 		summarizeStatus(s, retErr)
 		r.recordPhaseChange(before, user)
-		if err := r.patchUser(ctx, before, user); err != nil {
+		if err := r.patchUser(ctx, before, user, s.attemptedSend); err != nil {
 			retErr = kerrors.NewAggregate([]error{retErr, err})
 		}
 	}()

@@ -44,7 +44,7 @@ func applyVerdict(user *iamv1alpha1.User, conditionType string, v *verdict) {
 // patchUser writes what this pass changed: the status first, then the
 // finalizer, so that removing the finalizer is the very last write. Nothing
 // is sent when nothing changed, which keeps resyncs of unchanged users free.
-func (r *UserReconciler) patchUser(ctx context.Context, before, user *iamv1alpha1.User) error {
+func (r *UserReconciler) patchUser(ctx context.Context, before, user *iamv1alpha1.User, mustRecord bool) error {
 	current := before.DeepCopy()
 	if !equality.Semantic.DeepEqual(before.Status, user.Status) {
 		// The patch carries the resourceVersion the pass started from. A pass
@@ -53,7 +53,11 @@ func (r *UserReconciler) patchUser(ctx context.Context, before, user *iamv1alpha
 		// it gets a conflict and the queue runs it again on fresh data.
 		current = user.DeepCopy()
 		patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
-		if err := r.Status().Patch(ctx, current, patch); err != nil {
+		err := r.Status().Patch(ctx, current, patch)
+		if apierrors.IsConflict(err) && mustRecord {
+			current, err = r.recordOnFreshCopy(ctx, user)
+		}
+		if err != nil {
 			if apierrors.IsNotFound(err) {
 				return nil
 			}
@@ -80,6 +84,37 @@ func (r *UserReconciler) patchUser(ctx context.Context, before, user *iamv1alpha
 	}
 	return nil
 }
+
+// recordOnFreshCopy writes this pass's status onto the latest copy of the
+// user, for a pass that attempted to send an email: its outcome must not be
+// lost to a conflict with another writer of the status (the ledger writes
+// status.balance). Such a pass worked from a fresh view of the invitation
+// (its intent write was guarded by the Secret's resourceVersion), so its
+// status is the newest; only the balance, which it does not own, is kept
+// from the copy just read. Like Cluster API's patch helper, it re-reads and
+// re-applies a few times before giving up.
+func (r *UserReconciler) recordOnFreshCopy(ctx context.Context, user *iamv1alpha1.User) (*iamv1alpha1.User, error) {
+	var err error
+	for range recordAttempts {
+		live := &iamv1alpha1.User{}
+		if err = r.APIReader.Get(ctx, client.ObjectKeyFromObject(user), live); err != nil {
+			return nil, err
+		}
+		base := live.DeepCopy()
+		balance := live.Status.Balance
+		live.Status = *user.Status.DeepCopy()
+		live.Status.Balance = balance
+		patch := client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})
+		if err = r.Status().Patch(ctx, live, patch); !apierrors.IsConflict(err) {
+			return live, err
+		}
+	}
+	return nil, err
+}
+
+// recordAttempts bounds recordOnFreshCopy; each conflict means another
+// writer just succeeded, so a few tries are plenty.
+const recordAttempts = 5
 
 // recordPhaseChange leaves an event when the phase moves, so
 // `kubectl describe user` tells the user's history.
