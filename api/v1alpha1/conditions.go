@@ -51,3 +51,22 @@ const (
 
 // UserFinalizer keeps a User until what it owned is removed.
 const UserFinalizer = "iam.tenantry.io/user-cleanup"
+
+// Reasons of a BalanceTransaction's Ready condition.
+const (
+	ReasonApplied           = "Applied"
+	ReasonWaitingForUser    = "WaitingForUser"
+	ReasonQueued            = "Queued"
+	ReasonUserNotFound      = "UserNotFound"
+	ReasonCurrencyMismatch  = "CurrencyMismatch"
+	ReasonInsufficientFunds = "InsufficientFunds"
+	ReasonDuplicateKey      = "DuplicateIdempotencyKey"
+	ReasonOverflow          = "BalanceOverflow"
+	ReasonInvalidAmount     = "InvalidAmount"
+	ReasonCancelling        = "Cancelling"
+	ReasonNotLatest         = "NotLatest"
+)
+
+// TransactionFinalizer keeps an applied transaction until its cancel has been
+// taken off the balance.
+const TransactionFinalizer = "iam.tenantry.io/ledger"

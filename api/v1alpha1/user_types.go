@@ -65,6 +65,14 @@ type UserSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="role must be the name of a Role: lower case letters, digits and '-'"
 	Role string `json:"role,omitempty"`
 
+	// currency is the ISO 4217 code of the user's balance; empty means the
+	// manager's default (--default-currency). It cannot change once set.
+	// +optional
+	// +kubebuilder:validation:MaxLength=3
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Z]{3}$')",message="currency must be an ISO 4217 code such as USD"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="currency cannot change: the ledger is kept in one currency"
+	Currency string `json:"currency,omitempty"`
+
 	// profile holds the billing details customer portals keep.
 	// +optional
 	Profile *UserProfile `json:"profile,omitempty"`
@@ -215,6 +223,11 @@ type UserStatus struct {
 	// invitation is the story of the invitation email.
 	// +optional
 	Invitation *InvitationStatus `json:"invitation,omitempty"`
+
+	// balance is the user's balance, kept by the ledger from its
+	// BalanceTransactions.
+	// +optional
+	Balance *BalanceStatus `json:"balance,omitempty"`
 }
 
 // User is a person in a customer account (the User's namespace).
@@ -225,6 +238,8 @@ type UserStatus struct {
 // +kubebuilder:printcolumn:name="Email",type=string,JSONPath=`.spec.email`
 // +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.spec.role`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Balance",type=string,JSONPath=`.status.balance.amount`
+// +kubebuilder:printcolumn:name="Currency",type=string,JSONPath=`.status.balance.currency`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,priority=1
 // +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1

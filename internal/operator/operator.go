@@ -60,6 +60,20 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("index credential secrets: %w", err)
 	}
 
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &iamv1alpha1.BalanceTransaction{}, controllers.TransactionUserField, controllers.IndexTransactionUser); err != nil {
+		return nil, fmt.Errorf("index balance transactions: %w", err)
+	}
+	ledger := &controllers.LedgerReconciler{
+		Client:          mgr.GetClient(),
+		APIReader:       mgr.GetAPIReader(),
+		Recorder:        mgr.GetEventRecorder("tenantry-ledger"),
+		DefaultCurrency: o.DefaultCurrency,
+		UserGrace:       o.TransactionUserGrace,
+	}
+	if err := ledger.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: o.MaxConcurrentUsers}); err != nil {
+		return nil, fmt.Errorf("set up ledger controller: %w", err)
+	}
+
 	reconciler, err := newUserReconciler(mgr, o)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -16,15 +17,17 @@ import (
 
 // Options configure the manager. Every field has a flag; see BindFlags.
 type Options struct {
-	MetricsAddr        string
-	ProbeAddr          string
-	SelfServiceAddr    string
-	LeaderElection     bool
-	LeaderElectionNS   string
-	MaxConcurrentUsers int
-	SkipNameValidation bool // tests start several managers in one process
-	SMTP               SMTPOptions
-	Invitation         InvitationOptions
+	MetricsAddr          string
+	ProbeAddr            string
+	SelfServiceAddr      string
+	LeaderElection       bool
+	LeaderElectionNS     string
+	MaxConcurrentUsers   int
+	SkipNameValidation   bool // tests start several managers in one process
+	DefaultCurrency      string
+	TransactionUserGrace time.Duration
+	SMTP                 SMTPOptions
+	Invitation           InvitationOptions
 }
 
 // SMTPOptions say how invitation emails leave.
@@ -54,10 +57,12 @@ type InvitationOptions struct {
 // DefaultOptions are the flags' defaults.
 func DefaultOptions() Options {
 	return Options{
-		MetricsAddr:        ":8080",
-		ProbeAddr:          ":8081",
-		SelfServiceAddr:    ":8082",
-		MaxConcurrentUsers: 4,
+		MetricsAddr:          ":8080",
+		ProbeAddr:            ":8081",
+		SelfServiceAddr:      ":8082",
+		MaxConcurrentUsers:   4,
+		DefaultCurrency:      "USD",
+		TransactionUserGrace: controllers.DefaultUserGrace,
 		SMTP: SMTPOptions{
 			Host: "localhost", Port: 587, TLS: string(mail.TLSStartTLS),
 			From: "Tenantry <no-reply@tenantry.local>", Timeout: 30 * time.Second,
@@ -81,6 +86,9 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.LeaderElectionNS, "leader-election-namespace", o.LeaderElectionNS, "Namespace of the leader election lease; defaults to the manager's own.")
 	fs.IntVar(&o.MaxConcurrentUsers, "max-concurrent-users", o.MaxConcurrentUsers, "Users reconciled in parallel.")
 
+	fs.StringVar(&o.DefaultCurrency, "default-currency", o.DefaultCurrency, "ISO 4217 currency of a user's balance when its spec.currency is empty.")
+	fs.DurationVar(&o.TransactionUserGrace, "transaction-user-grace", o.TransactionUserGrace, "How long a balance transaction waits for its user to be created before it is rejected.")
+
 	fs.StringVar(&o.SMTP.Host, "smtp-host", o.SMTP.Host, "SMTP server host.")
 	fs.IntVar(&o.SMTP.Port, "smtp-port", o.SMTP.Port, "SMTP server port.")
 	fs.StringVar(&o.SMTP.TLS, "smtp-tls", o.SMTP.TLS, "SMTP TLS mode: none, starttls or tls (implicit TLS, usually port 465).")
@@ -97,6 +105,8 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.Invitation.RetryMax, "smtp-retry-max", o.Invitation.RetryMax, "Longest delay between delivery attempts.")
 }
 
+var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
+
 // Validate reports every invalid option at once, in flag terms.
 func (o Options) Validate() error {
 	var errs []error
@@ -111,6 +121,9 @@ func (o Options) Validate() error {
 	}
 	if s := o.SMTP.CredentialsSecret; s != "" && len(strings.Split(s, "/")) != 2 {
 		errs = append(errs, fmt.Errorf("--smtp-credentials-secret: %q is not namespace/name", s))
+	}
+	if !currencyCode.MatchString(o.DefaultCurrency) {
+		errs = append(errs, fmt.Errorf("--default-currency: %q is not an ISO 4217 code such as USD", o.DefaultCurrency))
 	}
 	if o.Invitation.TTL <= 0 {
 		errs = append(errs, errors.New("--invitation-ttl must be positive"))

@@ -45,6 +45,7 @@ func TestUserLifecycleWithKubectl(t *testing.T) {
 		{"samples apply and alice is invited", applySamplesUntilInvited},
 		{"kubectl get answers the daily questions", getShowsColumns},
 		{"accepting the mailed invitation makes alice Ready", acceptMailedInvitation},
+		{"the sample refills make a balance, and the latest can be cancelled", refillAndCancel},
 		{"deleting alice removes her credentials", deleteUser},
 	}
 	for _, step := range steps {
@@ -158,6 +159,27 @@ func postAccept(t *testing.T, token, password string) (int, map[string]any) {
 	return resp.StatusCode, answer
 }
 
+func refillAndCancel(t *testing.T) {
+	g := NewWithT(t)
+	mustKubectl(t, "wait", "--for=jsonpath={.status.balance.amount}=125.50", "user/alice", "-n", "acme", "--timeout=60s")
+	out := mustKubectl(t, "get", "users", "-n", "acme")
+	g.Expect(out).To(ContainSubstring("BALANCE"))
+	g.Expect(out).To(MatchRegexp(`alice .*125\.50\s+USD`))
+
+	out = mustKubectl(t, "get", "balancetransactions", "-n", "acme")
+	for _, column := range []string{"USER", "TYPE", "AMOUNT", "CURRENCY", "PHASE", "SEQ"} {
+		g.Expect(out).To(ContainSubstring(column))
+	}
+	g.Expect(out).To(MatchRegexp(`alice-refill-2\s+alice\s+Refill\s+25\.50\s+USD\s+Applied\s+2`))
+
+	// Cancel the most recent refill: kubectl delete waits for the ledger to
+	// take it off the balance.
+	mustKubectl(t, "delete", "balancetransaction", "alice-refill-2", "-n", "acme", "--timeout=60s")
+	g.Expect(mustKubectl(t, "get", "user", "alice", "-n", "acme", "-o", "jsonpath={.status.balance.amount} {.status.balance.latestTransaction}")).
+		To(Equal("100.00 alice-refill-1"))
+	g.Expect(mustKubectl(t, "describe", "user", "alice", "-n", "acme")).To(ContainSubstring("TransactionCancelled"))
+}
+
 // deleteUser deletes alice rather than the whole sample: envtest runs no
 // namespace controller, so a deleted namespace would stay Terminating.
 func deleteUser(t *testing.T) {
@@ -173,4 +195,8 @@ func deleteUser(t *testing.T) {
 	g.Expect(out).To(ContainSubstring("NotFound"))
 	out = kubectlFails(t, "", "get", "secret", "alice-credentials", "-n", "acme")
 	g.Expect(out).To(ContainSubstring("NotFound"))
+
+	// Her transactions went with her.
+	g.Eventually(func() string { return mustKubectl(t, "get", "balancetransactions", "-n", "acme") }).
+		WithTimeout(60 * time.Second).Should(ContainSubstring("No resources found"))
 }

@@ -1,0 +1,277 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+)
+
+const (
+	// TransactionUserField indexes transactions by the user they move.
+	TransactionUserField = "spec.user"
+	// ledgerNextStep is how soon the next step of a busy ledger runs. It is a
+	// delay, not a rate-limited requeue, so a burst of transactions does not
+	// slow down as it is worked off.
+	ledgerNextStep = time.Millisecond
+	// ledgerCacheBehind is how soon to look again when the cache showed a
+	// transaction older than the API server has it.
+	ledgerCacheBehind = 50 * time.Millisecond
+	// DefaultUserGrace is how long a transaction waits for its user to be
+	// created before it is rejected.
+	DefaultUserGrace = time.Minute
+)
+
+// LedgerReconciler keeps each user's balance from its BalanceTransactions.
+// Requests are keyed by user, so one user's transactions are handled by one
+// worker at a time, one step per pass, in creation order. The balance lives
+// in the User's status and each change to it is a write guarded by the
+// resourceVersion just read from the API server: a conflict, a stale cache or
+// a crash at any point can delay a step, never apply it twice or skip it.
+type LedgerReconciler struct {
+	client.Client
+	// APIReader reads the user and the transaction about to be applied past
+	// the cache: money is not moved on what a cache believes.
+	APIReader       client.Reader
+	Recorder        events.EventRecorder
+	DefaultCurrency string
+	UserGrace       time.Duration
+	Now             func() time.Time
+}
+
+// +kubebuilder:rbac:groups=iam.tenantry.io,resources=balancetransactions,verbs=get;list;watch;update;patch;delete
+// +kubebuilder:rbac:groups=iam.tenantry.io,resources=balancetransactions/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=iam.tenantry.io,resources=balancetransactions/finalizers,verbs=update
+
+// Reconcile takes the next step of one user's ledger.
+func (r *LedgerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	user := &iamv1alpha1.User{}
+	if err := r.APIReader.Get(ctx, req.NamespacedName, user); err != nil {
+		if !apierrors.IsNotFound(err) {
+			return ctrl.Result{}, fmt.Errorf("read user %s: %w", req.Name, err)
+		}
+		user = nil
+	}
+	txs := &iamv1alpha1.BalanceTransactionList{}
+	if err := r.List(ctx, txs, client.InNamespace(req.Namespace), client.MatchingFields{TransactionUserField: req.Name}); err != nil {
+		return ctrl.Result{}, fmt.Errorf("list transactions of user %s: %w", req.Name, err)
+	}
+	step := planLedger(ledgerInputs{
+		now: r.now(), user: user, transactions: txs.Items,
+		defaultCurrency: r.DefaultCurrency, userGrace: r.UserGrace,
+	})
+	result, err := r.take(ctx, user, step)
+	switch {
+	case apierrors.IsConflict(err):
+		// Another writer (the User controller, or this one from a stale
+		// view) changed the object first: nothing was written, so the
+		// step is simply taken again on fresh data.
+		return ctrl.Result{RequeueAfter: ledgerCacheBehind}, nil
+	case err != nil:
+		return ctrl.Result{}, err
+	}
+	return result, nil
+}
+
+// take carries out one step and says when to take the next.
+func (r *LedgerReconciler) take(ctx context.Context, user *iamv1alpha1.User, step ledgerStep) (ctrl.Result, error) {
+	next := ctrl.Result{RequeueAfter: ledgerNextStep}
+	switch step.kind {
+	case stepIdle:
+		return ctrl.Result{}, nil
+	case stepInitBalance:
+		return next, r.writeBalance(ctx, user, step.balance)
+	case stepMarkApplied:
+		return next, r.markApplied(ctx, step.tx, step.balance)
+	case stepWait:
+		return ctrl.Result{RequeueAfter: step.after}, r.setTransactionStatus(ctx, step.tx, iamv1alpha1.TransactionPending, metav1.ConditionFalse, step.reason, step.message)
+	case stepReject:
+		if fresh, err := r.stillPending(ctx, step.tx); err != nil || !fresh {
+			return ctrl.Result{RequeueAfter: ledgerCacheBehind}, err
+		}
+		r.event(user, step.tx, corev1.EventTypeWarning, "TransactionRejected", "%s", step.message)
+		return next, r.setTransactionStatus(ctx, step.tx, iamv1alpha1.TransactionRejected, metav1.ConditionFalse, step.reason, step.message)
+	case stepApply:
+		return r.apply(ctx, user, step)
+	case stepCancel:
+		cancelled := ptrDeref(user.Status.Balance).LatestSequence
+		if err := r.writeBalance(ctx, user, step.balance); err != nil {
+			return ctrl.Result{}, err
+		}
+		r.event(user, step.tx, corev1.EventTypeNormal, "TransactionCancelled",
+			"cancelled %s of %s %s (%s, seq %d): balance %s %s", step.tx.Spec.Type, step.tx.Spec.Amount, step.tx.Spec.Currency,
+			step.tx.Name, cancelled, step.balance.Amount, step.balance.Currency)
+		return next, nil
+	case stepRelease:
+		return next, r.removeFinalizer(ctx, step.tx)
+	case stepDiscard:
+		if err := r.removeFinalizer(ctx, step.tx); err != nil {
+			return ctrl.Result{}, err
+		}
+		if err := r.Delete(ctx, step.tx); client.IgnoreNotFound(err) != nil {
+			return ctrl.Result{}, fmt.Errorf("delete transaction %s of a deleted user: %w", step.tx.Name, err)
+		}
+		return next, nil
+	}
+	return ctrl.Result{}, fmt.Errorf("unknown ledger step %d", step.kind)
+}
+
+// apply commits a transaction: first the transaction is adopted (owner and
+// finalizer, so it cannot vanish without being reverted), then the balance
+// is written. That write is the commit; marking the transaction Applied is
+// the next step, and is found again from the balance after any crash.
+func (r *LedgerReconciler) apply(ctx context.Context, user *iamv1alpha1.User, step ledgerStep) (ctrl.Result, error) {
+	if fresh, err := r.stillPending(ctx, step.tx); err != nil || !fresh {
+		return ctrl.Result{RequeueAfter: ledgerCacheBehind}, err
+	}
+	if err := r.adopt(ctx, user, step.tx); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.writeBalance(ctx, user, step.balance); err != nil {
+		return ctrl.Result{}, err
+	}
+	verb := "refill"
+	if step.tx.Spec.Type == iamv1alpha1.TransactionCharge {
+		verb = "charge"
+	}
+	r.event(user, step.tx, corev1.EventTypeNormal, "Transaction"+string(step.tx.Spec.Type)+"Applied",
+		"%s of %s %s (%s, seq %d): balance %s %s", verb, step.tx.Spec.Amount, step.tx.Spec.Currency,
+		step.tx.Name, step.balance.LatestSequence, step.balance.Amount, step.balance.Currency)
+	return ctrl.Result{RequeueAfter: ledgerNextStep}, nil
+}
+
+// stillPending re-reads a transaction from the API server: a cache that has
+// not seen it applied or rejected must not make it happen twice.
+func (r *LedgerReconciler) stillPending(ctx context.Context, tx *iamv1alpha1.BalanceTransaction) (bool, error) {
+	live := &iamv1alpha1.BalanceTransaction{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(tx), live); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	return live.UID == tx.UID && isPending(live) && live.DeletionTimestamp.IsZero(), nil
+}
+
+// writeBalance is the only write of a balance: a merge patch of
+// status.balance carrying the resourceVersion of the user just read.
+func (r *LedgerReconciler) writeBalance(ctx context.Context, user *iamv1alpha1.User, balance iamv1alpha1.BalanceStatus) error {
+	patch := client.MergeFromWithOptions(user.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	user.Status.Balance = &balance
+	if err := r.Status().Patch(ctx, user, patch); err != nil {
+		return fmt.Errorf("write balance of user %s: %w", user.Name, err)
+	}
+	return nil
+}
+
+func (r *LedgerReconciler) adopt(ctx context.Context, user *iamv1alpha1.User, tx *iamv1alpha1.BalanceTransaction) error {
+	patch := client.MergeFromWithOptions(tx.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	changed := controllerutil.AddFinalizer(tx, iamv1alpha1.TransactionFinalizer)
+	if !isOwnedByUser(tx, user) {
+		// Not a controller reference: the User does not manage the
+		// transaction, but a cluster's garbage collector removes it with
+		// the User.
+		if err := controllerutil.SetOwnerReference(user, tx, r.Scheme()); err != nil {
+			return fmt.Errorf("own transaction %s: %w", tx.Name, err)
+		}
+		changed = true
+	}
+	if !changed {
+		return nil
+	}
+	if err := r.Patch(ctx, tx, patch); err != nil {
+		return fmt.Errorf("adopt transaction %s: %w", tx.Name, err)
+	}
+	return nil
+}
+
+func (r *LedgerReconciler) markApplied(ctx context.Context, tx *iamv1alpha1.BalanceTransaction, balance iamv1alpha1.BalanceStatus) error {
+	patch := client.MergeFrom(tx.DeepCopy())
+	tx.Status.Sequence = balance.LatestSequence
+	tx.Status.BalanceAfter = balance.Amount
+	tx.Status.AppliedTime = &metav1.Time{Time: r.now()}
+	return r.patchTransactionStatus(ctx, tx, patch, iamv1alpha1.TransactionApplied, metav1.ConditionTrue, iamv1alpha1.ReasonApplied,
+		fmt.Sprintf("applied as transaction %d of user %s; balance %s %s", balance.LatestSequence, tx.Spec.User, balance.Amount, balance.Currency))
+}
+
+func (r *LedgerReconciler) setTransactionStatus(ctx context.Context, tx *iamv1alpha1.BalanceTransaction, phase iamv1alpha1.TransactionPhase, status metav1.ConditionStatus, reason, message string) error {
+	return r.patchTransactionStatus(ctx, tx, client.MergeFrom(tx.DeepCopy()), phase, status, reason, message)
+}
+
+// patchTransactionStatus writes what the ledger decided about a transaction.
+// No resourceVersion is needed: the content follows from the committed
+// balance, so writing it twice writes the same thing.
+func (r *LedgerReconciler) patchTransactionStatus(ctx context.Context, tx *iamv1alpha1.BalanceTransaction, patch client.Patch, phase iamv1alpha1.TransactionPhase, status metav1.ConditionStatus, reason, message string) error {
+	before := tx.Status.DeepCopy()
+	tx.Status.Phase = phase
+	tx.Status.ObservedGeneration = tx.Generation
+	meta.SetStatusCondition(&tx.Status.Conditions, metav1.Condition{
+		Type: iamv1alpha1.ReadyCondition, Status: status, Reason: reason, Message: message, ObservedGeneration: tx.Generation,
+	})
+	if equalTransactionStatus(before, &tx.Status) {
+		return nil
+	}
+	if err := r.Status().Patch(ctx, tx, patch); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("write status of transaction %s: %w", tx.Name, err)
+	}
+	return nil
+}
+
+func (r *LedgerReconciler) removeFinalizer(ctx context.Context, tx *iamv1alpha1.BalanceTransaction) error {
+	patch := client.MergeFromWithOptions(tx.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	if !controllerutil.RemoveFinalizer(tx, iamv1alpha1.TransactionFinalizer) {
+		return nil
+	}
+	if err := r.Patch(ctx, tx, patch); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("release transaction %s: %w", tx.Name, err)
+	}
+	return nil
+}
+
+// event records a balance movement on the User, where `kubectl describe
+// user` shows it as the audit trail.
+func (r *LedgerReconciler) event(user *iamv1alpha1.User, tx *iamv1alpha1.BalanceTransaction, eventType, reason, format string, args ...any) {
+	if r.Recorder == nil || user == nil {
+		return
+	}
+	r.Recorder.Eventf(user, tx, eventType, reason, "Ledger", format, args...)
+}
+
+func (r *LedgerReconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// SetupWithManager keys the ledger by user: Users, and every transaction
+// mapped to the user it names.
+func (r *LedgerReconciler) SetupWithManager(mgr ctrl.Manager, options controller.Options) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("ledger").
+		WithOptions(options).
+		For(&iamv1alpha1.User{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&iamv1alpha1.BalanceTransaction{}, handler.EnqueueRequestsFromMapFunc(
+			func(_ context.Context, obj client.Object) []reconcile.Request {
+				tx := obj.(*iamv1alpha1.BalanceTransaction)
+				return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: tx.Namespace, Name: tx.Spec.User}}}
+			})).
+		Complete(r)
+}
+
+// IndexTransactionUser is the field index of transactions by user.
+func IndexTransactionUser(obj client.Object) []string {
+	return []string{obj.(*iamv1alpha1.BalanceTransaction).Spec.User}
+}
