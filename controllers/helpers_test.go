@@ -37,6 +37,16 @@ const (
 	strongPassword = "Corr3ct-Horse-Battery"
 )
 
+// startAccount starts a manager with an SMTP server of its own and creates
+// a customer account for the test.
+func startAccount(t *testing.T) (*testManager, string) {
+	t.Helper()
+	smtp := startSMTP(t)
+	tm := startManager(t, testOptions(t, smtp))
+	tm.smtp = smtp
+	return tm, newNamespace(t)
+}
+
 // newNamespace creates a customer account of the test's own.
 func newNamespace(t *testing.T) string {
 	t.Helper()

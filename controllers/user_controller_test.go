@@ -20,10 +20,8 @@ import (
 
 func TestInvitedUserBecomesActiveWhenInvitationAccepted(t *testing.T) {
 	g := NewWithT(t)
-	smtp := startSMTP(t)
-	tm := startManager(t, testOptions(t, smtp))
-	tm.smtp = smtp
-	ns := newNamespace(t)
+	tm, ns := startAccount(t)
+	smtp := tm.smtp
 	key := createUser(t, newUser(ns, "alice", "alice@lifecycle.example"))
 
 	user := eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
@@ -92,10 +90,8 @@ func TestInvitedUserBecomesActiveWhenInvitationAccepted(t *testing.T) {
 }
 
 func TestDisabledUserAndBack(t *testing.T) {
-	smtp := startSMTP(t)
-	tm := startManager(t, testOptions(t, smtp))
-	tm.smtp = smtp
-	ns := newNamespace(t)
+	tm, ns := startAccount(t)
+	smtp := tm.smtp
 	key := inviteAndAccept(t, tm, newUser(ns, "bob", "bob@disable.example"))
 
 	setState(t, key, iamv1alpha1.UserStateDisabled)
@@ -110,10 +106,8 @@ func TestDisabledUserAndBack(t *testing.T) {
 }
 
 func TestUserCreatedDisabledIsInvitedOnlyWhenEnabled(t *testing.T) {
-	smtp := startSMTP(t)
-	tm := startManager(t, testOptions(t, smtp))
-	tm.smtp = smtp
-	ns := newNamespace(t)
+	tm, ns := startAccount(t)
+	smtp := tm.smtp
 	user := newUser(ns, "carol", "carol@disabled.example")
 	user.Spec.State = iamv1alpha1.UserStateDisabled
 	key := createUser(t, user)
@@ -133,10 +127,7 @@ func TestUserCreatedDisabledIsInvitedOnlyWhenEnabled(t *testing.T) {
 }
 
 func TestDeletedUserTakesItsCredentials(t *testing.T) {
-	smtp := startSMTP(t)
-	tm := startManager(t, testOptions(t, smtp))
-	tm.smtp = smtp
-	ns := newNamespace(t)
+	tm, ns := startAccount(t)
 	key := inviteAndAccept(t, tm, newUser(ns, "dave", "dave@delete.example"))
 	g := NewWithT(t)
 	g.Expect(getSecret(g, key)).NotTo(BeNil())
@@ -152,10 +143,8 @@ func TestDeletedUserTakesItsCredentials(t *testing.T) {
 }
 
 func TestDeletionDoesNotHangOnAMissingSecret(t *testing.T) {
-	smtp := startSMTP(t)
-	tm := startManager(t, testOptions(t, smtp))
-	tm.smtp = smtp
-	ns := newNamespace(t)
+	tm, ns := startAccount(t)
+	smtp := tm.smtp
 	key := inviteAndAccept(t, tm, newUser(ns, "erin", "erin@gone.example"))
 	g := NewWithT(t)
 
@@ -172,10 +161,8 @@ func TestDeletionDoesNotHangOnAMissingSecret(t *testing.T) {
 }
 
 func TestNoWriteWhenNothingChanged(t *testing.T) {
-	smtp := startSMTP(t)
-	tm := startManager(t, testOptions(t, smtp))
-	tm.smtp = smtp
-	ns := newNamespace(t)
+	tm, ns := startAccount(t)
+	smtp := tm.smtp
 	active := inviteAndAccept(t, tm, newUser(ns, "frank", "frank@steady.example"))
 	invited := createUser(t, newUser(ns, "grace", "grace@steady.example"))
 	eventuallyUser(t, invited, func(g Gomega, u *iamv1alpha1.User) {
