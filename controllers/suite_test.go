@@ -17,7 +17,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/yaml"
 
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/operator"
 	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
 )
@@ -53,6 +55,10 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "create client: %v\n", err)
 		os.Exit(1)
 	}
+	if err := installBuiltinRoles(filepath.Join("..", "config", "roles")); err != nil {
+		fmt.Fprintf(os.Stderr, "install the built-in roles: %v\n", err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	if code != 0 {
 		// The managers' log explains most failures; it is kept quiet otherwise.
@@ -63,6 +69,32 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "stop control plane: %v\n", err)
 	}
 	os.Exit(code)
+}
+
+// installBuiltinRoles creates the roles config/roles ships, as installing
+// the operator does, so tests use the same owner and manager as a cluster.
+func installBuiltinRoles(dir string) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return err
+	}
+	for _, file := range files {
+		if filepath.Base(file) == "kustomization.yaml" {
+			continue
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		role := &iamv1alpha1.Role{}
+		if err := yaml.UnmarshalStrict(data, role); err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+		if err := k8s.Create(context.Background(), role); err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+	}
+	return nil
 }
 
 // testManager is one running manager with its own SMTP server.

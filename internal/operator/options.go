@@ -12,6 +12,7 @@ import (
 
 	"github.com/tenantry-io/tenantry/controllers"
 	"github.com/tenantry-io/tenantry/internal/mail"
+	"github.com/tenantry-io/tenantry/internal/rbac"
 )
 
 // Options configure the manager. Every field has a flag; see BindFlags.
@@ -25,6 +26,16 @@ type Options struct {
 	SkipNameValidation bool // tests start several managers in one process
 	SMTP               SMTPOptions
 	Invitation         InvitationOptions
+	Identity           IdentityOptions
+}
+
+// IdentityOptions say how the cluster's authenticator names the person
+// behind a User; RoleBindings name them the same way.
+type IdentityOptions struct {
+	// Kind is the RBAC subject kind, User or Group.
+	Kind string
+	// Prefix goes before the email, like --oidc-username-prefix.
+	Prefix string
 }
 
 // SMTPOptions say how invitation emails leave.
@@ -69,6 +80,7 @@ func DefaultOptions() Options {
 			RetryBase: controllers.DefaultBackoff.Base,
 			RetryMax:  controllers.DefaultBackoff.Max,
 		},
+		Identity: IdentityOptions{Kind: rbac.DefaultIdentity.Kind, Prefix: rbac.DefaultIdentity.Prefix},
 	}
 }
 
@@ -95,6 +107,9 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Invitation.TemplateDir, "invitation-template-dir", o.Invitation.TemplateDir, "Directory with subject.txt, body.txt and body.html overriding the invitation email (mount a ConfigMap there).")
 	fs.DurationVar(&o.Invitation.RetryBase, "smtp-retry-base", o.Invitation.RetryBase, "Delay after the first failed delivery; doubled after each further failure.")
 	fs.DurationVar(&o.Invitation.RetryMax, "smtp-retry-max", o.Invitation.RetryMax, "Longest delay between delivery attempts.")
+
+	fs.StringVar(&o.Identity.Kind, "identity-kind", o.Identity.Kind, "RBAC subject kind a user's RoleBinding names the person as: User or Group.")
+	fs.StringVar(&o.Identity.Prefix, "identity-prefix", o.Identity.Prefix, "Prefix before the email in RoleBinding subjects; match the API server's --oidc-username-prefix.")
 }
 
 // Validate reports every invalid option at once, in flag terms.
@@ -120,6 +135,9 @@ func (o Options) Validate() error {
 	}
 	if !strings.HasPrefix(o.Invitation.AcceptURL, "http://") && !strings.HasPrefix(o.Invitation.AcceptURL, "https://") {
 		errs = append(errs, fmt.Errorf("--accept-url: %q is not an http(s) URL", o.Invitation.AcceptURL))
+	}
+	if err := (rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix}).Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("--identity-kind: %w", err))
 	}
 	return errors.Join(errs...)
 }

@@ -19,6 +19,7 @@ func TestValidateOptions(t *testing.T) {
 		{"credentials secret without namespace", func(o *Options) { o.SMTP.CredentialsSecret = "smtp" }, "--smtp-credentials-secret"},
 		{"zero TTL", func(o *Options) { o.Invitation.TTL = 0 }, "--invitation-ttl"},
 		{"retry max below base", func(o *Options) { o.Invitation.RetryMax = time.Millisecond }, "--smtp-retry-base"},
+		{"identity kind not a person", func(o *Options) { o.Identity.Kind = "ServiceAccount" }, "--identity-kind"},
 		{"accept URL without scheme", func(o *Options) { o.Invitation.AcceptURL = "portal.example.com" }, "--accept-url"},
 	}
 	for _, tt := range tests {
