@@ -81,6 +81,10 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("set up role controller: %w", err)
 	}
 
+	if err := setupWebhooks(mgr, o); err != nil {
+		return nil, err
+	}
+
 	selfService := &selfservice.Server{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader()}
 	if err := mgr.Add(httpServer(o.SelfServiceAddr, selfService.Handler())); err != nil {
 		return nil, fmt.Errorf("add self-service API: %w", err)
@@ -122,7 +126,8 @@ func managerOptions(o Options) ctrl.Options {
 			},
 			DefaultTransform: cache.TransformStripManagedFields(),
 		},
-		Controller: config.Controller{SkipNameValidation: ptr.To(o.SkipNameValidation)},
+		Controller:    config.Controller{SkipNameValidation: ptr.To(o.SkipNameValidation)},
+		WebhookServer: webhookServer(o),
 	}
 }
 
