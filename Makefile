@@ -93,9 +93,12 @@ uninstall: manifests $(KUSTOMIZE) ## Remove the CRDs from the current cluster.
 deploy: manifests $(KUSTOMIZE) ## Deploy the operator to the current cluster.
 	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
 	$(KUSTOMIZE) build config/default | kubectl apply -f -
+	kubectl wait --for=condition=Established crd/roles.iam.tenantry.io --timeout=60s
+	$(KUSTOMIZE) build config/roles | kubectl apply -f -
 
 .PHONY: undeploy
 undeploy: $(KUSTOMIZE) ## Remove the operator from the current cluster.
+	$(KUSTOMIZE) build config/roles | kubectl delete --ignore-not-found -f -
 	$(KUSTOMIZE) build config/default | kubectl delete --ignore-not-found -f -
 
 ##@ Tools
