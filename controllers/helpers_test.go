@@ -29,6 +29,7 @@ import (
 	"github.com/tenantry-io/tenantry/controllers"
 	"github.com/tenantry-io/tenantry/internal/credentials"
 	"github.com/tenantry-io/tenantry/internal/mail"
+	"github.com/tenantry-io/tenantry/internal/rbac"
 	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
 )
 
@@ -57,10 +58,12 @@ func newNamespace(t *testing.T) string {
 	return ns.Name
 }
 
+// newUser is a manager of the account: tests about other things can delete
+// or disable it without meeting the last-owner rule.
 func newUser(namespace, name, email string) *iamv1alpha1.User {
 	return &iamv1alpha1.User{
 		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
-		Spec:       iamv1alpha1.UserSpec{FullName: "Alice Example", Email: email},
+		Spec:       iamv1alpha1.UserSpec{FullName: "Alice Example", Email: email, Role: "manager"},
 	}
 }
 
@@ -164,6 +167,15 @@ func accept(t *testing.T, baseURL, token, password string) (int, map[string]stri
 // inviteAndAccept drives a new user to Active through the real email.
 func inviteAndAccept(t *testing.T, tm *testManager, user *iamv1alpha1.User) client.ObjectKey {
 	t.Helper()
+	key := createAndAccept(t, tm, user)
+	eventuallyUser(t, key, hasPhase(iamv1alpha1.UserPhaseActive))
+	return key
+}
+
+// createAndAccept creates a user and accepts its invitation, whatever
+// phase that leads to.
+func createAndAccept(t *testing.T, tm *testManager, user *iamv1alpha1.User) client.ObjectKey {
+	t.Helper()
 	key := createUser(t, user)
 	eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
 		g.Expect(condition(u, iamv1alpha1.InvitationDeliveredCondition).Status).To(Equal(metav1.ConditionTrue))
@@ -175,7 +187,9 @@ func inviteAndAccept(t *testing.T, tm *testManager, user *iamv1alpha1.User) clie
 	if code, body := accept(t, tm.selfServiceURL, tokenFrom(t, msgs[0]), strongPassword); code != http.StatusOK {
 		t.Fatalf("accept: HTTP %d %v", code, body)
 	}
-	eventuallyUser(t, key, hasPhase(iamv1alpha1.UserPhaseActive))
+	eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
+		g.Expect(u.Status.EmailVerified).To(BeTrue())
+	})
 	return key
 }
 
@@ -269,6 +283,7 @@ func directReconciler(t *testing.T, c client.Client, smtp *smtpcatcher.Server) *
 			TTL: time.Hour, AcceptURL: "http://127.0.0.1/v1/invitations/accept", MessageIDDomain: "tenantry.test",
 			Backoff: controllers.Backoff{Base: 200 * time.Millisecond, Max: time.Second},
 		},
+		Identity: rbac.DefaultIdentity,
 	}
 }
 

@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -12,19 +13,26 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+	"sigs.k8s.io/yaml"
 
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/operator"
 	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
+	tenantrywebhook "github.com/tenantry-io/tenantry/internal/webhook"
 )
 
 // The suite runs the real manager against a real kube-apiserver and etcd
 // (envtest) and a real SMTP server on loopback.
 var (
+	env *envtest.Environment
 	cfg *rest.Config
 	// k8s reads and writes past any cache, so assertions see the truth.
 	k8s client.WithWatch
@@ -40,9 +48,15 @@ func TestMain(m *testing.M) {
 	}
 	ctrl.SetLogger(zap.New(zap.WriteTo(managerLog), zap.UseDevMode(true)))
 
-	env := &envtest.Environment{
+	env = &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
+		// The webhook configurations of config/webhook, pointed at a local
+		// port with a certificate of envtest's own, so that every test
+		// goes through admission as on a cluster.
+		WebhookInstallOptions: envtest.WebhookInstallOptions{
+			Paths: []string{filepath.Join("..", "config", "webhook", "manifests.yaml")},
+		},
 	}
 	var err error
 	if cfg, err = env.Start(); err != nil {
@@ -53,7 +67,17 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "create client: %v\n", err)
 		os.Exit(1)
 	}
+	if err := installBuiltinRoles(filepath.Join("..", "config", "roles")); err != nil {
+		fmt.Fprintf(os.Stderr, "install the built-in roles: %v\n", err)
+		os.Exit(1)
+	}
+	stopWebhooks, err := serveWebhooks()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "serve the webhooks: %v\n", err)
+		os.Exit(1)
+	}
 	code := m.Run()
+	stopWebhooks()
 	if code != 0 {
 		// The managers' log explains most failures; it is kept quiet otherwise.
 		lines := strings.Split(managerLog.String(), "\n")
@@ -63,6 +87,70 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "stop control plane: %v\n", err)
 	}
 	os.Exit(code)
+}
+
+// installBuiltinRoles creates the roles config/roles ships, as installing
+// the operator does, so tests use the same owner and manager as a cluster.
+func installBuiltinRoles(dir string) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return err
+	}
+	for _, file := range files {
+		if filepath.Base(file) == "kustomization.yaml" {
+			continue
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		role := &iamv1alpha1.Role{}
+		if err := yaml.UnmarshalStrict(data, role); err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+		if err := k8s.Create(context.Background(), role); err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+	}
+	return nil
+}
+
+// serveWebhooks serves the User webhooks, registered exactly as the
+// manager registers them, on the port envtest pointed the API server's
+// webhook configurations at, for the whole run.
+func serveWebhooks() (stop func(), err error) {
+	opts := operator.DefaultOptions()
+	webhooks := env.WebhookInstallOptions
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 operator.Scheme(),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Host: webhooks.LocalServingHost, Port: webhooks.LocalServingPort, CertDir: webhooks.LocalServingCertDir,
+		}),
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = tenantrywebhook.SetupWithManager(mgr, &tenantrywebhook.UserWebhook{
+		Reader: mgr.GetAPIReader(), FirstUserRole: opts.Roles.FirstUser, DefaultRole: opts.Roles.Default,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	// Admission works once the server answers TLS on its port.
+	started := mgr.GetWebhookServer().StartedChecker()
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		return started(nil) == nil, nil
+	})
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("webhook server did not start: %w", errors.Join(err, <-done))
+	}
+	return func() { cancel(); <-done }, nil
 }
 
 // testManager is one running manager with its own SMTP server.
@@ -102,6 +190,10 @@ func testOptions(t *testing.T, smtp *smtpcatcher.Server) operator.Options {
 	opts.Invitation.AcceptURL = "http://" + opts.SelfServiceAddr + "/v1/invitations/accept"
 	opts.Invitation.RetryBase = 200 * time.Millisecond
 	opts.Invitation.RetryMax = time.Second
+	// The suite's webhook server answers admission for every test (see
+	// serveWebhooks): tests stop and start managers, and users must still
+	// be admitted in between, as on a cluster with several replicas.
+	opts.Webhook.Disabled = true
 	return opts
 }
 

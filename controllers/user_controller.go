@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -16,10 +17,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/mail"
+	"github.com/tenantry-io/tenantry/internal/rbac"
 )
 
 // UserReconciler drives each User through its phases: it keeps the user's
@@ -38,6 +42,9 @@ type UserReconciler struct {
 	// SendLimiter caps how fast invitations leave, across all users.
 	SendLimiter *rate.Limiter
 	Invitations InvitationSettings
+	// Identity says how a user's RoleBinding names the person; the zero
+	// value means rbac.DefaultIdentity.
+	Identity rbac.Identity
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -83,6 +90,8 @@ type subReconciler func(ctx context.Context, s *userScope) (ctrl.Result, error)
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=users/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=iam.tenantry.io,resources=roles,verbs=get;list;watch
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=get;list;watch;create;update;patch;delete
 
 // Reconcile gets the user, makes sure the finalizer is on, and then either
 // removes what the user owned or runs the sub-reconcilers. The status is
@@ -122,6 +131,7 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 		r.reconcileCredentials,
 		r.reconcileAcceptance,
 		r.reconcileInvitation,
+		r.reconcileRoleBinding,
 	})
 }
 
@@ -150,9 +160,11 @@ func (r *UserReconciler) addFinalizer(ctx context.Context, user *iamv1alpha1.Use
 	return nil
 }
 
-// SetupWithManager watches Users and the credential Secrets they own.
-// Status writes do not change a User's generation, so the controller does
-// not wake itself up with its own status patches.
+// SetupWithManager watches Users, the credential Secrets and RoleBindings
+// they own, and Roles, so that a role's holders are revoked the moment it
+// goes and bound the moment it comes. Status writes do not change a User's
+// generation, so the controller does not wake itself up with its own status
+// patches; nor do a Role's, since only its coming and going matter here.
 func (r *UserReconciler) SetupWithManager(mgr ctrl.Manager, options controller.Options) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		WithOptions(options).
@@ -162,8 +174,19 @@ func (r *UserReconciler) SetupWithManager(mgr ctrl.Manager, options controller.O
 			predicate.LabelChangedPredicate{},
 		))).
 		Owns(&corev1.Secret{}).
+		Owns(&rbacv1.RoleBinding{}).
+		Watches(&iamv1alpha1.Role{}, handler.EnqueueRequestsFromMapFunc(r.holdersOf),
+			builder.WithPredicates(roleComesOrGoes)).
 		Named("user").
 		Complete(r)
+}
+
+// roleComesOrGoes lets through the Role events that change whether it
+// exists for its holders: creation, deletion and the start of a deletion.
+var roleComesOrGoes = predicate.Funcs{
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		return e.ObjectOld.GetDeletionTimestamp().IsZero() != e.ObjectNew.GetDeletionTimestamp().IsZero()
+	},
 }
 
 func (r *UserReconciler) now() time.Time {

@@ -9,7 +9,13 @@ import (
 
 // userPhase is the one place that decides a user's phase. It reads only the
 // object: deletion, the desired state and the conditions the sub-reconcilers
-// set. The order of the cases is the precedence of the phases.
+// set. The order of the cases is the precedence of the phases:
+//
+//   - Deleting, Disabled and Invited say what a person must do or undo, and a
+//     user in any of them has no access whatever its role.
+//   - Revoked comes next: an accepted, enabled user whose role is gone has
+//     no access, and that is the news, however much else is catching up.
+//   - Updating is an Active user whose owned objects are catching up.
 func userPhase(user *iamv1alpha1.User) iamv1alpha1.UserPhase {
 	switch {
 	case !user.DeletionTimestamp.IsZero():
@@ -18,11 +24,19 @@ func userPhase(user *iamv1alpha1.User) iamv1alpha1.UserPhase {
 		return iamv1alpha1.UserPhaseDisabled
 	case !meta.IsStatusConditionTrue(user.Status.Conditions, iamv1alpha1.EmailVerifiedCondition):
 		return iamv1alpha1.UserPhaseInvited
+	case roleRevoked(user):
+		return iamv1alpha1.UserPhaseRevoked
 	case meta.IsStatusConditionTrue(user.Status.Conditions, iamv1alpha1.ReconcilingCondition):
 		return iamv1alpha1.UserPhaseUpdating
 	default:
 		return iamv1alpha1.UserPhaseActive
 	}
+}
+
+// roleRevoked is true when the user's role does not exist.
+func roleRevoked(user *iamv1alpha1.User) bool {
+	c := meta.FindStatusCondition(user.Status.Conditions, iamv1alpha1.RoleBoundCondition)
+	return c != nil && c.Status == metav1.ConditionFalse && c.Reason == iamv1alpha1.ReasonRoleNotFound
 }
 
 // readyCondition summarises a phase for `kubectl wait --for=condition=Ready`.
@@ -36,6 +50,8 @@ func readyCondition(phase iamv1alpha1.UserPhase, user *iamv1alpha1.User) metav1.
 		cond.Reason, cond.Message = iamv1alpha1.ReasonDeleting, "removing what the user owns"
 	case iamv1alpha1.UserPhaseDisabled:
 		cond.Reason, cond.Message = iamv1alpha1.ReasonDisabled, "spec.state is Disabled: the user cannot log in"
+	case iamv1alpha1.UserPhaseRevoked:
+		cond.Reason, cond.Message = iamv1alpha1.ReasonRoleNotFound, conditionMessage(user, iamv1alpha1.RoleBoundCondition)
 	case iamv1alpha1.UserPhaseUpdating:
 		cond.Reason, cond.Message = iamv1alpha1.ReasonProgressing, conditionMessage(user, iamv1alpha1.ReconcilingCondition)
 	default:

@@ -16,6 +16,9 @@ func TestUserPhase(t *testing.T) {
 	verified := cond(iamv1alpha1.EmailVerifiedCondition, metav1.ConditionTrue)
 	notVerified := cond(iamv1alpha1.EmailVerifiedCondition, metav1.ConditionFalse)
 	reconciling := cond(iamv1alpha1.ReconcilingCondition, metav1.ConditionTrue)
+	roleNotFound := metav1.Condition{Type: iamv1alpha1.RoleBoundCondition, Status: metav1.ConditionFalse, Reason: iamv1alpha1.ReasonRoleNotFound}
+	notActive := metav1.Condition{Type: iamv1alpha1.RoleBoundCondition, Status: metav1.ConditionFalse, Reason: iamv1alpha1.ReasonNotActive}
+	bound := metav1.Condition{Type: iamv1alpha1.RoleBoundCondition, Status: metav1.ConditionTrue, Reason: iamv1alpha1.ReasonRoleBound}
 
 	tests := []struct {
 		name       string
@@ -31,6 +34,12 @@ func TestUserPhase(t *testing.T) {
 		{name: "sending an invitation is still invited", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{notVerified, reconciling}, want: iamv1alpha1.UserPhaseInvited},
 		{name: "disabled wins over active", state: iamv1alpha1.UserStateDisabled, conditions: []metav1.Condition{verified}, want: iamv1alpha1.UserPhaseDisabled},
 		{name: "disabled wins over invited", state: iamv1alpha1.UserStateDisabled, want: iamv1alpha1.UserPhaseDisabled},
+		{name: "accepted and bound is active", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{verified, bound}, want: iamv1alpha1.UserPhaseActive},
+		{name: "accepted without a role is revoked", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{verified, roleNotFound}, want: iamv1alpha1.UserPhaseRevoked},
+		{name: "revoked wins over updating", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{verified, roleNotFound, reconciling}, want: iamv1alpha1.UserPhaseRevoked},
+		{name: "invited wins over revoked", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{notVerified, roleNotFound}, want: iamv1alpha1.UserPhaseInvited},
+		{name: "disabled wins over revoked", state: iamv1alpha1.UserStateDisabled, conditions: []metav1.Condition{verified, roleNotFound}, want: iamv1alpha1.UserPhaseDisabled},
+		{name: "unbound while not active is not revoked", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{verified, notActive}, want: iamv1alpha1.UserPhaseActive},
 		{name: "deleting wins over everything", deleting: true, state: iamv1alpha1.UserStateDisabled, conditions: []metav1.Condition{verified}, want: iamv1alpha1.UserPhaseDeleting},
 	}
 	for _, tt := range tests {
@@ -50,7 +59,7 @@ func TestUserPhase(t *testing.T) {
 func TestReadyCondition(t *testing.T) {
 	for _, phase := range []iamv1alpha1.UserPhase{
 		iamv1alpha1.UserPhaseInvited, iamv1alpha1.UserPhaseActive, iamv1alpha1.UserPhaseUpdating,
-		iamv1alpha1.UserPhaseDisabled, iamv1alpha1.UserPhaseDeleting,
+		iamv1alpha1.UserPhaseDisabled, iamv1alpha1.UserPhaseDeleting, iamv1alpha1.UserPhaseRevoked,
 	} {
 		t.Run(string(phase), func(t *testing.T) {
 			got := readyCondition(phase, &iamv1alpha1.User{})

@@ -11,6 +11,10 @@ const (
 	InvitationDeliveredCondition = "InvitationDelivered"
 	// EmailVerifiedCondition is True once the person accepted an invitation.
 	EmailVerifiedCondition = "EmailVerified"
+	// RoleBoundCondition is True while the user's role is bound to the
+	// person's Kubernetes identity in the account. False says why not: the
+	// role does not exist (the user is Revoked) or the user is not Active.
+	RoleBoundCondition = "RoleBound"
 	// ReconcilingCondition is True while the controller is still working
 	// towards the spec (sending, retrying, catching up after a change).
 	ReconcilingCondition = "Reconciling"
@@ -40,6 +44,14 @@ const (
 	ReasonDeleting          = "Deleting"
 	ReasonProgressing       = "Progressing"
 	ReasonCredentialsFailed = "CredentialsFailed"
+	// RoleBound reasons; RoleNotFound also explains a Revoked user's Ready.
+	ReasonRoleBound        = "Bound"
+	ReasonRoleNotFound     = "RoleNotFound"
+	ReasonNotActive        = "NotActive"
+	ReasonRoleBindingTaken = "RoleBindingTaken"
+	// Role Ready reasons.
+	ReasonClusterRoleReady = "ClusterRoleReady"
+	ReasonClusterRoleTaken = "ClusterRoleTaken"
 )
 
 // Annotations people set on a User.
@@ -47,6 +59,15 @@ const (
 	// ResendInvitationAnnotation asks for a new invitation whenever its value
 	// changes (a timestamp is a good value).
 	ResendInvitationAnnotation = "iam.tenantry.io/resend-invitation"
+)
+
+// Labels the operator puts on the RBAC objects it renders, so that it caches
+// only those and can tell them from anyone else's.
+const (
+	// RoleLabel names the Role a ClusterRole was rendered from.
+	RoleLabel = "iam.tenantry.io/role"
+	// UserLabel names the User a RoleBinding (or credential Secret) belongs to.
+	UserLabel = "iam.tenantry.io/user"
 )
 
 // UserFinalizer keeps a User until what it owned is removed.

@@ -25,6 +25,7 @@ In another terminal, try:
   export KUBECONFIG=%s
   alias kubectl=%s
   kubectl get users -A
+  kubectl get roles.iam.tenantry.io
   kubectl get tenantry -A
   kubectl describe user alice -n acme
   ls %s
@@ -34,6 +35,7 @@ is printed below when the mail arrives), or:
 
   %s
   kubectl wait --for=condition=Ready user/alice -n acme
+  kubectl auth can-i create users -n acme --as alice@acme.example
 
 Ctrl-C stops everything; .dev/ stays, so the mail can still be read.
 `,

@@ -7,6 +7,8 @@ import (
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/tenantry-io/tenantry/internal/operator"
 )
 
 // controlPlane is etcd and kube-apiserver with the CRDs installed, as
@@ -22,6 +24,11 @@ func startControlPlane(ws workspace) (*controlPlane, error) {
 		CRDDirectoryPaths:     []string{filepath.Join(ws.root, "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: ws.assets,
+		// The webhook configurations of config/webhook, pointed at a local
+		// port with a certificate envtest makes, as in the tests.
+		WebhookInstallOptions: envtest.WebhookInstallOptions{
+			Paths: []string{filepath.Join(ws.root, "config", "webhook", "manifests.yaml")},
+		},
 	}
 	cfg, err := env.Start()
 	if err != nil {
@@ -54,6 +61,16 @@ func writeKubeconfig(env *envtest.Environment, path string) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// serveWebhooksLocally points the operator's webhook server where the
+// control plane's webhook configurations send admission requests.
+func (cp *controlPlane) serveWebhooksLocally(o *operator.Options) {
+	webhooks := cp.env.WebhookInstallOptions
+	o.Webhook.Host = webhooks.LocalServingHost
+	o.Webhook.Port = webhooks.LocalServingPort
+	o.Webhook.CertDir = webhooks.LocalServingCertDir
+	o.Webhook.Certs = operator.WebhookCertsFiles
 }
 
 func (cp *controlPlane) stop() {

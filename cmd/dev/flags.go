@@ -66,6 +66,9 @@ func devOptions() operator.Options {
 	o.SMTP.TLS = string(mail.TLSNone)
 	o.SMTP.From = "Tenantry Dev <no-reply@tenantry.local>"
 	o.Invitation.AcceptURL = selfServiceURL(o.SelfServiceAddr) + acceptPath
+	// The control plane installs the webhook configurations with a
+	// certificate of its own; see serveWebhooksLocally.
+	o.Webhook.Certs = operator.WebhookCertsFiles
 	return o
 }
 

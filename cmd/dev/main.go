@@ -49,6 +49,7 @@ func run(args []string) error {
 		return err
 	}
 	defer cp.stop()
+	cp.serveWebhooksLocally(&flags.operator)
 
 	mgr, err := operator.New(cp.cfg, flags.operator)
 	if err != nil {

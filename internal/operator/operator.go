@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
@@ -31,6 +32,7 @@ import (
 	"github.com/tenantry-io/tenantry/controllers"
 	"github.com/tenantry-io/tenantry/internal/credentials"
 	tmail "github.com/tenantry-io/tenantry/internal/mail"
+	"github.com/tenantry-io/tenantry/internal/rbac"
 	"github.com/tenantry-io/tenantry/internal/selfservice"
 )
 
@@ -59,6 +61,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &corev1.Secret{}, selfservice.TokenHashField, selfservice.IndexTokenHash); err != nil {
 		return nil, fmt.Errorf("index credential secrets: %w", err)
 	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &iamv1alpha1.User{}, controllers.UserRoleField, controllers.IndexUserRole); err != nil {
+		return nil, fmt.Errorf("index users by role: %w", err)
+	}
 
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &iamv1alpha1.BalanceTransaction{}, controllers.TransactionUserField, controllers.IndexTransactionUser); err != nil {
 		return nil, fmt.Errorf("index balance transactions: %w", err)
@@ -81,6 +86,18 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("set up user controller: %w", err)
 	}
+	roles := &controllers.RoleReconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("tenantry-role-controller"),
+	}
+	if err := roles.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("set up role controller: %w", err)
+	}
+
+	if err := setupWebhooks(mgr, o); err != nil {
+		return nil, err
+	}
 
 	selfService := &selfservice.Server{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader()}
 	if err := mgr.Add(httpServer(o.SelfServiceAddr, selfService.Handler())); err != nil {
@@ -102,13 +119,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 
 func managerOptions(o Options) ctrl.Options {
 	// Only credential Secrets are cached: the manager never holds the rest
-	// of the cluster's Secrets in memory.
-	credentialSecrets := labels.NewSelector()
-	hasUser, err := labels.NewRequirement(credentials.UserLabel, selection.Exists, nil)
-	if err != nil {
-		panic(err)
-	}
-	credentialSecrets = credentialSecrets.Add(*hasUser)
+	// of the cluster's Secrets in memory. Likewise only the RBAC objects it
+	// rendered: a cluster has many ClusterRoles and RoleBindings of its own.
+	credentialSecrets := hasLabel(credentials.UserLabel)
 
 	return ctrl.Options{
 		Scheme:                  Scheme(),
@@ -120,11 +133,24 @@ func managerOptions(o Options) ctrl.Options {
 		// The manager steps down cleanly, so a successor takes over at once.
 		LeaderElectionReleaseOnCancel: true,
 		Cache: cache.Options{
-			ByObject:         map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: credentialSecrets}},
+			ByObject: map[client.Object]cache.ByObject{
+				&corev1.Secret{}:      {Label: credentialSecrets},
+				&rbacv1.ClusterRole{}: {Label: hasLabel(iamv1alpha1.RoleLabel)},
+				&rbacv1.RoleBinding{}: {Label: hasLabel(iamv1alpha1.UserLabel)},
+			},
 			DefaultTransform: cache.TransformStripManagedFields(),
 		},
-		Controller: config.Controller{SkipNameValidation: ptr.To(o.SkipNameValidation)},
+		Controller:    config.Controller{SkipNameValidation: ptr.To(o.SkipNameValidation)},
+		WebhookServer: webhookServer(o),
 	}
+}
+
+func hasLabel(key string) labels.Selector {
+	req, err := labels.NewRequirement(key, selection.Exists, nil)
+	if err != nil {
+		panic(err)
+	}
+	return labels.NewSelector().Add(*req)
 }
 
 func newUserReconciler(mgr ctrl.Manager, o Options) (*userSetup, error) {
@@ -156,6 +182,7 @@ func newUserReconciler(mgr ctrl.Manager, o Options) (*userSetup, error) {
 				MessageIDDomain: messageIDDomain(o.SMTP.From),
 				Backoff:         controllers.Backoff{Base: o.Invitation.RetryBase, Max: o.Invitation.RetryMax},
 			},
+			Identity: rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix},
 		},
 		maxConcurrent: o.MaxConcurrentUsers,
 	}, nil

@@ -7,12 +7,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/tenantry-io/tenantry/controllers"
 	"github.com/tenantry-io/tenantry/internal/mail"
+	"github.com/tenantry-io/tenantry/internal/rbac"
 )
 
 // Options configure the manager. Every field has a flag; see BindFlags.
@@ -28,6 +31,59 @@ type Options struct {
 	TransactionUserGrace time.Duration
 	SMTP                 SMTPOptions
 	Invitation           InvitationOptions
+	Identity             IdentityOptions
+	Roles                RoleOptions
+	Webhook              WebhookOptions
+}
+
+// RoleOptions name the roles admission gives users that name none.
+type RoleOptions struct {
+	// FirstUser is the role of an account's first user, and the role the
+	// last-owner rule protects.
+	FirstUser string
+	// Default is the role of every later user.
+	Default string
+}
+
+// Ways the webhook server gets its certificate.
+const (
+	// WebhookCertsSelf: the manager issues its own CA and serving
+	// certificate, keeps them in a Secret, rotates them and writes the CA
+	// into the webhook configurations.
+	WebhookCertsSelf = "self"
+	// WebhookCertsFiles: someone else (cert-manager, envtest) puts tls.crt
+	// and tls.key in the cert directory and the CA in the configurations.
+	WebhookCertsFiles = "files"
+)
+
+// WebhookOptions say how the admission webhooks are served.
+type WebhookOptions struct {
+	// Disabled turns the webhooks off, for running against a cluster
+	// that has none configured.
+	Disabled bool
+	Host     string
+	Port     int
+	CertDir  string
+	// Certs is WebhookCertsSelf or WebhookCertsFiles.
+	Certs string
+	// CertSecret (namespace/name) holds the self-issued certificate.
+	CertSecret string
+	// Service (namespace/name) is what the API server calls; the
+	// self-issued certificate is for its DNS name.
+	Service string
+	// MutatingConfig and ValidatingConfig name the configurations whose
+	// caBundle the manager keeps current.
+	MutatingConfig   string
+	ValidatingConfig string
+}
+
+// IdentityOptions say how the cluster's authenticator names the person
+// behind a User; RoleBindings name them the same way.
+type IdentityOptions struct {
+	// Kind is the RBAC subject kind, User or Group.
+	Kind string
+	// Prefix goes before the email, like --oidc-username-prefix.
+	Prefix string
 }
 
 // SMTPOptions say how invitation emails leave.
@@ -74,6 +130,18 @@ func DefaultOptions() Options {
 			RetryBase: controllers.DefaultBackoff.Base,
 			RetryMax:  controllers.DefaultBackoff.Max,
 		},
+		Identity: IdentityOptions{Kind: rbac.DefaultIdentity.Kind, Prefix: rbac.DefaultIdentity.Prefix},
+		Roles:    RoleOptions{FirstUser: "owner", Default: "manager"},
+		// These names are what config/default deploys.
+		Webhook: WebhookOptions{
+			Port:             9443,
+			CertDir:          filepath.Join(os.TempDir(), "k8s-webhook-server", "serving-certs"),
+			Certs:            WebhookCertsSelf,
+			CertSecret:       "tenantry-system/tenantry-webhook-server-cert",
+			Service:          "tenantry-system/tenantry-webhook-service",
+			MutatingConfig:   "tenantry-mutating-webhook-configuration",
+			ValidatingConfig: "tenantry-validating-webhook-configuration",
+		},
 	}
 }
 
@@ -103,6 +171,22 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Invitation.TemplateDir, "invitation-template-dir", o.Invitation.TemplateDir, "Directory with subject.txt, body.txt and body.html overriding the invitation email (mount a ConfigMap there).")
 	fs.DurationVar(&o.Invitation.RetryBase, "smtp-retry-base", o.Invitation.RetryBase, "Delay after the first failed delivery; doubled after each further failure.")
 	fs.DurationVar(&o.Invitation.RetryMax, "smtp-retry-max", o.Invitation.RetryMax, "Longest delay between delivery attempts.")
+
+	fs.StringVar(&o.Identity.Kind, "identity-kind", o.Identity.Kind, "RBAC subject kind a user's RoleBinding names the person as: User or Group.")
+	fs.StringVar(&o.Roles.FirstUser, "first-user-role", o.Roles.FirstUser, "Role of the first user of an account that names none; the last active user holding it cannot be demoted, disabled or deleted.")
+	fs.StringVar(&o.Roles.Default, "default-role", o.Roles.Default, "Role of later users that name none.")
+
+	fs.BoolVar(&o.Webhook.Disabled, "disable-webhooks", o.Webhook.Disabled, "Serve no admission webhooks (only where none are configured: they fail closed).")
+	fs.StringVar(&o.Webhook.Host, "webhook-host", o.Webhook.Host, "Address the webhook server listens on; empty means all.")
+	fs.IntVar(&o.Webhook.Port, "webhook-port", o.Webhook.Port, "Port of the webhook server.")
+	fs.StringVar(&o.Webhook.CertDir, "webhook-cert-dir", o.Webhook.CertDir, "Directory with the webhook server's tls.crt and tls.key.")
+	fs.StringVar(&o.Webhook.Certs, "webhook-certs", o.Webhook.Certs, "Who provides the webhook certificate: self (the manager issues, rotates and injects it) or files (cert-manager or another tool mounts it in --webhook-cert-dir).")
+	fs.StringVar(&o.Webhook.CertSecret, "webhook-cert-secret", o.Webhook.CertSecret, "namespace/name of the Secret holding the self-issued certificate (mount it at --webhook-cert-dir).")
+	fs.StringVar(&o.Webhook.Service, "webhook-service", o.Webhook.Service, "namespace/name of the webhook Service; the self-issued certificate is for its DNS name.")
+	fs.StringVar(&o.Webhook.MutatingConfig, "webhook-mutating-config", o.Webhook.MutatingConfig, "MutatingWebhookConfiguration whose caBundle the manager keeps current (--webhook-certs=self).")
+	fs.StringVar(&o.Webhook.ValidatingConfig, "webhook-validating-config", o.Webhook.ValidatingConfig, "ValidatingWebhookConfiguration whose caBundle the manager keeps current (--webhook-certs=self).")
+
+	fs.StringVar(&o.Identity.Prefix, "identity-prefix", o.Identity.Prefix, "Prefix before the email in RoleBinding subjects; match the API server's --oidc-username-prefix.")
 }
 
 var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
@@ -133,6 +217,28 @@ func (o Options) Validate() error {
 	}
 	if !strings.HasPrefix(o.Invitation.AcceptURL, "http://") && !strings.HasPrefix(o.Invitation.AcceptURL, "https://") {
 		errs = append(errs, fmt.Errorf("--accept-url: %q is not an http(s) URL", o.Invitation.AcceptURL))
+	}
+	if o.Roles.FirstUser == "" || o.Roles.Default == "" {
+		errs = append(errs, errors.New("--first-user-role and --default-role must name roles"))
+	}
+	if !o.Webhook.Disabled {
+		if o.Webhook.Port < 1 || o.Webhook.Port > 65535 {
+			errs = append(errs, fmt.Errorf("--webhook-port: %d is not a port", o.Webhook.Port))
+		}
+		switch o.Webhook.Certs {
+		case WebhookCertsFiles:
+		case WebhookCertsSelf:
+			for flag, ref := range map[string]string{"--webhook-cert-secret": o.Webhook.CertSecret, "--webhook-service": o.Webhook.Service} {
+				if len(strings.Split(ref, "/")) != 2 {
+					errs = append(errs, fmt.Errorf("%s: %q is not namespace/name", flag, ref))
+				}
+			}
+		default:
+			errs = append(errs, fmt.Errorf("--webhook-certs: %q is not self or files", o.Webhook.Certs))
+		}
+	}
+	if err := (rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix}).Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("--identity-kind: %w", err))
 	}
 	return errors.Join(errs...)
 }

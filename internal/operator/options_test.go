@@ -19,6 +19,11 @@ func TestValidateOptions(t *testing.T) {
 		{"credentials secret without namespace", func(o *Options) { o.SMTP.CredentialsSecret = "smtp" }, "--smtp-credentials-secret"},
 		{"zero TTL", func(o *Options) { o.Invitation.TTL = 0 }, "--invitation-ttl"},
 		{"retry max below base", func(o *Options) { o.Invitation.RetryMax = time.Millisecond }, "--smtp-retry-base"},
+		{"identity kind not a person", func(o *Options) { o.Identity.Kind = "ServiceAccount" }, "--identity-kind"},
+		{"unknown certificate source", func(o *Options) { o.Webhook.Certs = "vault" }, "--webhook-certs"},
+		{"cert secret without namespace", func(o *Options) { o.Webhook.CertSecret = "cert" }, "--webhook-cert-secret"},
+		{"no first user role", func(o *Options) { o.Roles.FirstUser = "" }, "--first-user-role"},
+		{"webhooks off need no certificate", func(o *Options) { o.Webhook.Disabled, o.Webhook.Certs = true, "" }, ""},
 		{"accept URL without scheme", func(o *Options) { o.Invitation.AcceptURL = "portal.example.com" }, "--accept-url"},
 	}
 	for _, tt := range tests {

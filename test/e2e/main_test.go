@@ -52,6 +52,11 @@ func runTests(m *testing.M) int {
 	env := &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
+		// The webhooks of config/webhook, served by the in-process manager
+		// with envtest's certificate.
+		WebhookInstallOptions: envtest.WebhookInstallOptions{
+			Paths: []string{filepath.Join("..", "..", "config", "webhook", "manifests.yaml")},
+		},
 	}
 	cfg, err := env.Start()
 	if err != nil {
@@ -82,7 +87,7 @@ func runTests(m *testing.M) int {
 	}
 	defer func() { _ = catcher.Close() }()
 
-	stopManager, err := startManager(cfg)
+	stopManager, err := startManager(cfg, env.WebhookInstallOptions)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -119,7 +124,7 @@ func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
 // startManager runs the operator in-process with the wiring cmd/manager
 // uses, mail going to the catcher. The returned function stops it and waits
 // until it has, so the control plane never goes away under it.
-func startManager(cfg *rest.Config) (func() error, error) {
+func startManager(cfg *rest.Config, webhooks envtest.WebhookInstallOptions) (func() error, error) {
 	selfServiceAddr, err := freeLoopbackAddr()
 	if err != nil {
 		return nil, err
@@ -135,6 +140,10 @@ func startManager(cfg *rest.Config) (func() error, error) {
 	opts.SMTP.Port = catcher.Port()
 	opts.SMTP.TLS = string(mail.TLSNone)
 	opts.Invitation.AcceptURL = selfServiceURL + acceptPath
+	opts.Webhook.Host = webhooks.LocalServingHost
+	opts.Webhook.Port = webhooks.LocalServingPort
+	opts.Webhook.CertDir = webhooks.LocalServingCertDir
+	opts.Webhook.Certs = operator.WebhookCertsFiles
 	mgr, err := operator.New(cfg, opts)
 	if err != nil {
 		return nil, fmt.Errorf("set up the manager: %w", err)

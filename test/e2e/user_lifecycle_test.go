@@ -46,7 +46,9 @@ func TestUserLifecycleWithKubectl(t *testing.T) {
 		{"kubectl get answers the daily questions", getShowsColumns},
 		{"accepting the mailed invitation makes alice Ready", acceptMailedInvitation},
 		{"the sample refills make a balance, and the latest can be cancelled", refillAndCancel},
-		{"deleting alice removes her credentials", deleteUser},
+		{"roles show who holds what and grant real access", rolesGrantAccess},
+		{"the last owner cannot be deleted", lastOwnerStays},
+		{"deleting alice removes her credentials, access and transactions", deleteUser},
 	}
 	for _, step := range steps {
 		if !t.Run(step.name, step.run) {
@@ -74,6 +76,8 @@ func applySamplesUntilInvited(t *testing.T) {
 	out := mustKubectl(t, "apply", "-k", samples)
 	g.Expect(out).To(ContainSubstring("namespace/acme created"))
 	g.Expect(out).To(ContainSubstring("user.iam.tenantry.io/alice created"))
+	g.Expect(out).To(ContainSubstring("user.iam.tenantry.io/bob created"))
+	g.Expect(out).To(ContainSubstring("role.iam.tenantry.io/owner created"))
 
 	mustKubectl(t, "wait", "--for=jsonpath={.status.phase}=Invited", "user/alice", "-n", "acme", "--timeout=60s")
 }
@@ -82,7 +86,7 @@ func getShowsColumns(t *testing.T) {
 	g := NewWithT(t)
 	out := mustKubectl(t, "get", "users", "-n", "acme")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	g.Expect(lines).To(HaveLen(2), "a header and alice:\n%s", out)
+	g.Expect(lines).To(HaveLen(3), "a header, alice and bob:\n%s", out)
 	header, row := lines[0], lines[1]
 	for _, column := range []string{"NAME", "FULL NAME", "EMAIL", "ROLE", "PHASE", "AGE"} {
 		g.Expect(header).To(ContainSubstring(column))
@@ -95,6 +99,40 @@ func getShowsColumns(t *testing.T) {
 	// The tenantry category gathers every Tenantry kind across accounts.
 	out = mustKubectl(t, "get", "tenantry", "-A")
 	g.Expect(out).To(MatchRegexp(`(?m)^acme\s+(user\.iam\.tenantry\.io/)?alice\s`))
+	g.Expect(lines[2]).To(MatchRegexp(`^bob\s.*\smanager\s`))
+}
+
+// rolesGrantAccess reads the roles as a cluster admin would and asks the
+// API server who may do what, as the person would be authorised.
+func rolesGrantAccess(t *testing.T) {
+	g := NewWithT(t)
+	mustKubectl(t, "wait", "--for=jsonpath={.status.users}=1", "roles.iam.tenantry.io/owner", "--timeout=60s")
+	out := mustKubectl(t, "get", "roles.iam.tenantry.io")
+	for _, column := range []string{"DISPLAY NAME", "MANAGE USERS", "USERS", "AGE"} {
+		g.Expect(out).To(ContainSubstring(column))
+	}
+	g.Expect(out).To(MatchRegexp(`(?m)^owner\s+Owner\s+true\s+1\s`))
+	g.Expect(out).To(MatchRegexp(`(?m)^manager\s+Manager\s+false\s+1\s`))
+
+	// alice is Active, so she holds her role; bob has not accepted yet.
+	canI := func(as, verb, resource, namespace string) string {
+		out, _ := kubectl(t, "", "auth", "can-i", verb, resource, "-n", namespace, "--as", as)
+		return strings.TrimSpace(out)
+	}
+	g.Eventually(func() string { return canI(aliceEmail, "create", "users.iam.tenantry.io", "acme") }).
+		WithTimeout(30 * time.Second).Should(Equal("yes"))
+	g.Expect(canI(aliceEmail, "create", "users.iam.tenantry.io", "default")).To(Equal("no"))
+	g.Expect(canI("bob@acme.example", "list", "users.iam.tenantry.io", "acme")).To(Equal("no"))
+}
+
+func lastOwnerStays(t *testing.T) {
+	g := NewWithT(t)
+	out := kubectlFails(t, "", "delete", "user", "alice", "-n", "acme", "--timeout=60s")
+	g.Expect(out).To(ContainSubstring("last-owner rule"))
+	mustKubectl(t, "get", "user", "alice", "-n", "acme")
+
+	// Once bob is an owner too, alice may go.
+	mustKubectl(t, "patch", "user", "bob", "-n", "acme", "--type=merge", "-p", `{"spec":{"role":"owner"}}`)
 }
 
 func acceptMailedInvitation(t *testing.T) {
@@ -195,6 +233,10 @@ func deleteUser(t *testing.T) {
 	g.Expect(out).To(ContainSubstring("NotFound"))
 	out = kubectlFails(t, "", "get", "secret", "alice-credentials", "-n", "acme")
 	g.Expect(out).To(ContainSubstring("NotFound"))
+	g.Eventually(func() string {
+		out, _ = kubectl(t, "", "auth", "can-i", "list", "users.iam.tenantry.io", "-n", "acme", "--as", aliceEmail)
+		return strings.TrimSpace(out)
+	}).WithTimeout(30 * time.Second).Should(Equal("no"))
 
 	// Her transactions went with her.
 	g.Eventually(func() string { return mustKubectl(t, "get", "balancetransactions", "-n", "acme") }).

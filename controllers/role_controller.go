@@ -1,0 +1,196 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/workqueue"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/rbac"
+)
+
+// RoleReconciler renders each Role as a ClusterRole and counts the users
+// that hold it. It never holds a Role back from deletion: GitOps tools must
+// be able to prune one, and the users who held it are revoked by the User
+// controller, which watches Roles. The ClusterRole is owned by the Role, so
+// the garbage collector removes it.
+type RoleReconciler struct {
+	client.Client
+	// APIReader reads past the cache, which holds only the operator's own
+	// ClusterRoles, to tell a name taken by someone else from a stale cache.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+}
+
+// roleScope carries one reconcile's verdicts to the status.
+type roleScope struct {
+	role    *iamv1alpha1.Role
+	stalled *verdict
+}
+
+// +kubebuilder:rbac:groups=iam.tenantry.io,resources=roles,verbs=get;list;watch
+// +kubebuilder:rbac:groups=iam.tenantry.io,resources=roles/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=iam.tenantry.io,resources=roles/finalizers,verbs=update
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=get;list;watch;create;update;patch;delete
+// The manager grants, through the ClusterRoles it renders, rules it does not
+// hold itself; escalate lets it write them and bind lets it bind them.
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind;escalate
+
+// Reconcile brings the role's ClusterRole in line with its spec and
+// records the outcome and the number of holders, once, in the deferred
+// status patch.
+func (r *RoleReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
+	role := &iamv1alpha1.Role{}
+	if err := r.Get(ctx, req.NamespacedName, role); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !role.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil // the garbage collector takes the ClusterRole
+	}
+	before := role.DeepCopy()
+	s := &roleScope{role: role}
+	defer func() {
+		summarizeRoleStatus(s, retErr)
+		if err := r.patchRoleStatus(ctx, before, role); err != nil {
+			retErr = kerrors.NewAggregate([]error{retErr, err})
+		}
+	}()
+
+	if err := r.countUsers(ctx, role); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{}, r.reconcileClusterRole(ctx, s)
+}
+
+// countUsers records how many users name the role, from the cache's index.
+func (r *RoleReconciler) countUsers(ctx context.Context, role *iamv1alpha1.Role) error {
+	users := &iamv1alpha1.UserList{}
+	if err := r.List(ctx, users, client.MatchingFields{UserRoleField: role.Name}, client.UnsafeDisableDeepCopy); err != nil {
+		return fmt.Errorf("list users of role %s: %w", role.Name, err)
+	}
+	role.Status.Users = int32(len(users.Items))
+	return nil
+}
+
+// reconcileClusterRole creates or corrects the ClusterRole. A ClusterRole
+// of that name that Tenantry did not render is left alone and reported:
+// taking it over could strip someone else's grants.
+func (r *RoleReconciler) reconcileClusterRole(ctx context.Context, s *roleScope) error {
+	role := s.role
+	want := rbac.ClusterRole(role)
+	role.Status.ClusterRoleName = want.Name
+	have := &rbacv1.ClusterRole{}
+	err := r.Get(ctx, client.ObjectKeyFromObject(want), have)
+	switch {
+	case apierrors.IsNotFound(err):
+		err = r.Create(ctx, want)
+		if apierrors.IsAlreadyExists(err) {
+			// The cache holds only labelled ClusterRoles: this one is
+			// either someone else's or not in the cache yet.
+			if err = r.APIReader.Get(ctx, client.ObjectKeyFromObject(want), have); err == nil && !renderedFrom(have, role) {
+				s.stalled = clusterRoleTaken(want.Name)
+				return nil
+			}
+			return fmt.Errorf("create cluster role %s: the cache is behind, retrying", want.Name)
+		}
+		if err != nil {
+			return fmt.Errorf("create cluster role %s: %w", want.Name, err)
+		}
+		r.event(role, corev1.EventTypeNormal, "ClusterRoleCreated", "created cluster role %s", want.Name)
+		return nil
+	case err != nil:
+		return fmt.Errorf("get cluster role %s: %w", want.Name, err)
+	case !renderedFrom(have, role):
+		s.stalled = clusterRoleTaken(want.Name)
+		return nil
+	case rbac.ClusterRoleCurrent(have, want):
+		return nil
+	}
+	// Rules, our labels and the owner are ours to set; anything else others
+	// put on the object stays. A ClusterRole left by an earlier Role of the
+	// same name (the garbage collector had not got to it) is adopted.
+	have.Rules = want.Rules
+	for k, v := range want.Labels {
+		have.Labels[k] = v
+	}
+	have.OwnerReferences = want.OwnerReferences
+	if err := r.Update(ctx, have); err != nil {
+		return fmt.Errorf("update cluster role %s: %w", want.Name, err)
+	}
+	r.event(role, corev1.EventTypeNormal, "ClusterRoleUpdated", "updated cluster role %s", want.Name)
+	return nil
+}
+
+func renderedFrom(cr *rbacv1.ClusterRole, role *iamv1alpha1.Role) bool {
+	return cr.Labels[iamv1alpha1.RoleLabel] == role.Name && cr.Labels[rbac.ManagedByLabel] == "tenantry"
+}
+
+func clusterRoleTaken(name string) *verdict {
+	return &verdict{iamv1alpha1.ReasonClusterRoleTaken, fmt.Sprintf(
+		"cluster role %s exists and was not made by Tenantry; delete or rename it", name)}
+}
+
+func (r *RoleReconciler) event(role *iamv1alpha1.Role, eventType, reason, format string, args ...any) {
+	if r.Recorder != nil {
+		r.Recorder.Eventf(role, nil, eventType, reason, "Reconcile", format, args...)
+	}
+}
+
+// SetupWithManager watches Roles, the ClusterRoles they own, and Users
+// only when one starts or stops naming a role, which is all the count
+// depends on: the status writes of thousands of users wake no role.
+func (r *RoleReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&iamv1alpha1.Role{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Owns(&rbacv1.ClusterRole{}).
+		Watches(&iamv1alpha1.User{}, roleHoldersChanged{}).
+		Named("role").
+		Complete(r)
+}
+
+// roleHoldersChanged enqueues the roles a user event changes the count of.
+type roleHoldersChanged struct{}
+
+var _ handler.EventHandler = roleHoldersChanged{}
+
+type requestQueue = workqueue.TypedRateLimitingInterface[reconcile.Request]
+
+func enqueueRole(q requestQueue, obj client.Object) {
+	if user, ok := obj.(*iamv1alpha1.User); ok && user.Spec.Role != "" {
+		q.Add(reconcile.Request{NamespacedName: client.ObjectKey{Name: user.Spec.Role}})
+	}
+}
+
+func (roleHoldersChanged) Create(_ context.Context, e event.CreateEvent, q requestQueue) {
+	enqueueRole(q, e.Object)
+}
+
+func (roleHoldersChanged) Update(_ context.Context, e event.UpdateEvent, q requestQueue) {
+	oldUser, okOld := e.ObjectOld.(*iamv1alpha1.User)
+	newUser, okNew := e.ObjectNew.(*iamv1alpha1.User)
+	if okOld && okNew && oldUser.Spec.Role != newUser.Spec.Role {
+		enqueueRole(q, oldUser)
+		enqueueRole(q, newUser)
+	}
+}
+
+func (roleHoldersChanged) Delete(_ context.Context, e event.DeleteEvent, q requestQueue) {
+	enqueueRole(q, e.Object)
+}
+
+func (roleHoldersChanged) Generic(_ context.Context, e event.GenericEvent, q requestQueue) {
+	enqueueRole(q, e.Object)
+}

@@ -1,0 +1,143 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+)
+
+// These tests go through the admission webhooks the suite serves; no
+// controller needs to run for them.
+
+func withoutRole(u *iamv1alpha1.User) *iamv1alpha1.User {
+	u.Spec.Role = ""
+	return u
+}
+
+func withRole(u *iamv1alpha1.User, role string) *iamv1alpha1.User {
+	u.Spec.Role = role
+	return u
+}
+
+func TestFirstUserOfAnAccountBecomesOwner(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	first := createUser(t, withoutRole(newUser(ns, "fay", "fay@first.example")))
+	second := createUser(t, withoutRole(newUser(ns, "gus", "gus@first.example")))
+	g.Expect(getUser(g, first).Spec.Role).To(Equal("owner"))
+	g.Expect(getUser(g, second).Spec.Role).To(Equal("manager"))
+
+	// A role someone wrote is kept, even on the first user.
+	other := newNamespace(t)
+	named := createUser(t, withRole(newUser(other, "hal", "hal@first.example"), "manager"))
+	g.Expect(getUser(g, named).Spec.Role).To(Equal("manager"))
+}
+
+func TestTwoUsersCreatedAtOnceLeaveAnOwner(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			errs[i] = k8s.Create(context.Background(), withoutRole(newUser(ns, fmt.Sprintf("twin-%d", i), fmt.Sprintf("twin%d@race.example", i))))
+		})
+	}
+	wg.Wait()
+	g.Expect(errs).To(HaveEach(Succeed()))
+	users := &iamv1alpha1.UserList{}
+	g.Expect(k8s.List(context.Background(), users, client.InNamespace(ns))).To(Succeed())
+	var owners int
+	for _, u := range users.Items {
+		if u.Spec.Role == "owner" {
+			owners++
+		}
+	}
+	g.Expect(owners).To(BeNumerically(">=", 1), "the account has an owner")
+}
+
+func TestUnknownRoleIsAdmitted(t *testing.T) {
+	ns := newNamespace(t)
+	key := createUser(t, withRole(newUser(ns, "uma", "uma@unknown.example"), "not-yet-applied"))
+	NewWithT(t).Expect(getUser(NewWithT(t), key).Spec.Role).To(Equal("not-yet-applied"))
+}
+
+func TestLastOwnerRule(t *testing.T) {
+	ns := newNamespace(t)
+	alice := createUser(t, withRole(newUser(ns, "alice", "alice@last.example"), "owner"))
+	createUser(t, withRole(newUser(ns, "bob", "bob@last.example"), "manager"))
+	disabledOwner := withRole(newUser(ns, "dot", "dot@last.example"), "owner")
+	disabledOwner.Spec.State = iamv1alpha1.UserStateDisabled
+	createUser(t, disabledOwner)
+
+	expectRefused := func(t *testing.T, err error, change string) {
+		t.Helper()
+		g := NewWithT(t)
+		g.Expect(err).To(HaveOccurred())
+		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
+		g.Expect(err.Error()).To(ContainSubstring("last-owner rule"))
+		g.Expect(err.Error()).To(ContainSubstring("cannot be " + change))
+	}
+	t.Run("the last owner cannot be demoted", func(t *testing.T) {
+		g := NewWithT(t)
+		user := getUser(g, alice)
+		patch := client.MergeFrom(user.DeepCopy())
+		user.Spec.Role = "manager"
+		expectRefused(t, k8s.Patch(context.Background(), user, patch), `given the role "manager"`)
+	})
+	t.Run("the last owner cannot be disabled", func(t *testing.T) {
+		g := NewWithT(t)
+		user := getUser(g, alice)
+		patch := client.MergeFrom(user.DeepCopy())
+		user.Spec.State = iamv1alpha1.UserStateDisabled
+		expectRefused(t, k8s.Patch(context.Background(), user, patch), "disabled")
+	})
+	t.Run("the last owner cannot be deleted", func(t *testing.T) {
+		g := NewWithT(t)
+		expectRefused(t, k8s.Delete(context.Background(), getUser(g, alice)), "deleted")
+		g.Expect(getUser(g, alice).DeletionTimestamp).To(BeNil())
+	})
+	t.Run("other changes to the last owner are allowed", func(t *testing.T) {
+		g := NewWithT(t)
+		user := getUser(g, alice)
+		patch := client.MergeFrom(user.DeepCopy())
+		user.Spec.Phone = "15550100"
+		g.Expect(k8s.Patch(context.Background(), user, patch)).To(Succeed())
+	})
+	t.Run("deleting the account deletes its last owner", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(k8s.Delete(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+		// envtest runs no namespace controller: do what it does, delete
+		// every user of the terminating namespace.
+		g.Expect(k8s.DeleteAllOf(context.Background(), &iamv1alpha1.User{}, client.InNamespace(ns))).To(Succeed())
+		g.Eventually(func(g Gomega) {
+			users := &iamv1alpha1.UserList{}
+			g.Expect(k8s.List(context.Background(), users, client.InNamespace(ns))).To(Succeed())
+			g.Expect(users.Items).To(BeEmpty())
+		}).WithTimeout(timeout).Should(Succeed())
+	})
+}
+
+func TestOwnerCanLeaveWhenAnotherRemains(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t)
+	alice := createUser(t, withRole(newUser(ns, "alice", "alice@two.example"), "owner"))
+	bob := createUser(t, withRole(newUser(ns, "bob", "bob@two.example"), "owner"))
+
+	user := getUser(g, alice)
+	patch := client.MergeFrom(user.DeepCopy())
+	user.Spec.Role = "manager"
+	g.Expect(k8s.Patch(context.Background(), user, patch)).To(Succeed(), "bob still owns the account")
+	// Now bob is the last one.
+	err := k8s.Delete(context.Background(), getUser(g, bob))
+	g.Expect(err).To(MatchError(ContainSubstring("last-owner rule")))
+}

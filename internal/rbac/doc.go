@@ -1,0 +1,5 @@
+// Package rbac renders Roles and Users as the Kubernetes RBAC objects that
+// grant them: one builder per object, pure functions of their inputs, so
+// that what a role grants is decided here and tested without a server. The
+// controllers only compare what a builder returns with what exists.
+package rbac

@@ -1,0 +1,55 @@
+package webhook
+
+import (
+	"fmt"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+)
+
+// activeOwner says whether a user counts towards the account's owners: it
+// holds the owner role, is not disabled and is not being deleted. Whether
+// the person has accepted the invitation yet does not matter: admission
+// decides on what was asked for (the spec), not on what the operator has
+// observed so far, and an invited owner is an owner on the way.
+func activeOwner(user *iamv1alpha1.User, ownerRole string) bool {
+	return user.Spec.Role == ownerRole &&
+		user.Spec.State != iamv1alpha1.UserStateDisabled &&
+		user.DeletionTimestamp.IsZero()
+}
+
+// lastOwnerViolation is the last-owner rule: an account keeps at least one
+// active owner. It returns why the change from old to next breaks the rule,
+// or "" when it does not; next is nil for a deletion. others are the
+// account's users as the API server holds them now.
+func lastOwnerViolation(old, next *iamv1alpha1.User, others []iamv1alpha1.User, ownerRole string) string {
+	if !activeOwner(old, ownerRole) || (next != nil && activeOwner(next, ownerRole)) {
+		return ""
+	}
+	for i := range others {
+		if others[i].Name != old.Name && activeOwner(&others[i], ownerRole) {
+			return ""
+		}
+	}
+	var change string
+	switch {
+	case next == nil:
+		change = "deleted"
+	case next.Spec.State == iamv1alpha1.UserStateDisabled:
+		change = "disabled"
+	default:
+		change = fmt.Sprintf("given the role %q", next.Spec.Role)
+	}
+	return fmt.Sprintf("last-owner rule: an account keeps at least one active owner; %s is the last active %s of account %s and cannot be %s; make another user %s first",
+		old.Name, ownerRole, old.Namespace, change, ownerRole)
+}
+
+// defaultRole is the role a user without one gets: the first user of an
+// account becomes its owner, everyone after a member with the default role.
+func defaultRole(user *iamv1alpha1.User, others []iamv1alpha1.User, firstUserRole, laterUserRole string) string {
+	for i := range others {
+		if others[i].Name != user.Name {
+			return laterUserRole
+		}
+	}
+	return firstUserRole
+}

@@ -1,0 +1,130 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+)
+
+// The markers generate config/webhook/manifests.yaml. Both webhooks fail
+// closed: a rule that is skipped whenever the manager is down is no rule.
+// They cover users only, never their status, so the operator's own status
+// writes do not pass through them.
+//
+// +kubebuilder:webhook:path=/mutate-iam-tenantry-io-v1alpha1-user,mutating=true,failurePolicy=fail,sideEffects=None,groups=iam.tenantry.io,resources=users,verbs=create;update,versions=v1alpha1,name=muser.iam.tenantry.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-iam-tenantry-io-v1alpha1-user,mutating=false,failurePolicy=fail,sideEffects=None,groups=iam.tenantry.io,resources=users,verbs=create;update;delete,versions=v1alpha1,name=vuser.iam.tenantry.io,admissionReviewVersions=v1
+//
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
+
+// UserWebhook defaults and validates Users.
+type UserWebhook struct {
+	// Reader reads past the cache: two users admitted one after the other
+	// must each see the other, which a cache that lags cannot promise.
+	Reader client.Reader
+	// FirstUserRole is the role of the first user of an account that names
+	// none; it is also the role the last-owner rule protects.
+	FirstUserRole string
+	// DefaultRole is the role of later users that name none.
+	DefaultRole string
+}
+
+var (
+	_ admission.Defaulter[*iamv1alpha1.User] = &UserWebhook{}
+	_ admission.Validator[*iamv1alpha1.User] = &UserWebhook{}
+)
+
+// Default gives a user without a role the first user's role or the default
+// one. Two users created at the same moment in an empty account may both
+// become owners; that leaves the account with owners, never without.
+func (w *UserWebhook) Default(ctx context.Context, user *iamv1alpha1.User) error {
+	if user.Spec.Role != "" {
+		return nil
+	}
+	others, err := w.accountUsers(ctx, user.Namespace)
+	if err != nil {
+		return err
+	}
+	user.Spec.Role = defaultRole(user, others, w.FirstUserRole, w.DefaultRole)
+	return nil
+}
+
+// ValidateCreate admits every new user. A role that does not exist (yet) is
+// admitted, since GitOps applies in any order, with a warning; the status
+// reports it until the role appears.
+func (w *UserWebhook) ValidateCreate(ctx context.Context, user *iamv1alpha1.User) (admission.Warnings, error) {
+	return w.roleWarnings(ctx, user.Spec.Role)
+}
+
+// ValidateUpdate refuses to demote or disable the last active owner.
+func (w *UserWebhook) ValidateUpdate(ctx context.Context, old, next *iamv1alpha1.User) (admission.Warnings, error) {
+	if err := w.checkLastOwner(ctx, old, next); err != nil {
+		return nil, err
+	}
+	if old.Spec.Role == next.Spec.Role {
+		return nil, nil
+	}
+	return w.roleWarnings(ctx, next.Spec.Role)
+}
+
+// ValidateDelete refuses to delete the last active owner.
+func (w *UserWebhook) ValidateDelete(ctx context.Context, old *iamv1alpha1.User) (admission.Warnings, error) {
+	return nil, w.checkLastOwner(ctx, old, nil)
+}
+
+func (w *UserWebhook) checkLastOwner(ctx context.Context, old, next *iamv1alpha1.User) error {
+	if !activeOwner(old, w.FirstUserRole) || (next != nil && activeOwner(next, w.FirstUserRole)) {
+		return nil // the common case costs no read
+	}
+	// Deleting the account deletes its users, owners last or not: the rule
+	// protects a living account, not one on its way out.
+	terminating, err := w.namespaceTerminating(ctx, old.Namespace)
+	if err != nil || terminating {
+		return err
+	}
+	others, err := w.accountUsers(ctx, old.Namespace)
+	if err != nil {
+		return err
+	}
+	if why := lastOwnerViolation(old, next, others, w.FirstUserRole); why != "" {
+		return apierrors.NewForbidden(iamv1alpha1.GroupVersion.WithResource("users").GroupResource(), old.Name, fmt.Errorf("%s", why))
+	}
+	return nil
+}
+
+func (w *UserWebhook) accountUsers(ctx context.Context, namespace string) ([]iamv1alpha1.User, error) {
+	users := &iamv1alpha1.UserList{}
+	if err := w.Reader.List(ctx, users, client.InNamespace(namespace)); err != nil {
+		return nil, fmt.Errorf("list the users of account %s: %w", namespace, err)
+	}
+	return users.Items, nil
+}
+
+func (w *UserWebhook) namespaceTerminating(ctx context.Context, name string) (bool, error) {
+	ns := &corev1.Namespace{}
+	if err := w.Reader.Get(ctx, client.ObjectKey{Name: name}, ns); err != nil {
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		return false, fmt.Errorf("get namespace %s: %w", name, err)
+	}
+	return !ns.DeletionTimestamp.IsZero(), nil
+}
+
+func (w *UserWebhook) roleWarnings(ctx context.Context, role string) (admission.Warnings, error) {
+	if role == "" {
+		return nil, nil
+	}
+	err := w.Reader.Get(ctx, client.ObjectKey{Name: role}, &iamv1alpha1.Role{})
+	if apierrors.IsNotFound(err) {
+		return admission.Warnings{fmt.Sprintf(
+			"role %q does not exist: the user has no access until it does", role)}, nil
+	}
+	// Any other failure only costs the warning; the status reports the role.
+	return nil, nil
+}
