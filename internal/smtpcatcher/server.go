@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,6 +53,8 @@ type Server struct {
 	mode     FailureMode
 	messages []Message
 	attempts int
+	// attemptsTo counts RCPT TO per lower-cased address.
+	attemptsTo map[string]int
 }
 
 // Start listens on addr (for example "127.0.0.1:0") and serves in the
@@ -71,7 +74,7 @@ func Start(addr string, opts Options) (*Server, error) {
 		_ = l.Close()
 		return nil, fmt.Errorf("smtpcatcher: parse bound port: %w", err)
 	}
-	s := &Server{addr: l.Addr().String(), host: host, port: port, dir: opts.Dir}
+	s := &Server{addr: l.Addr().String(), host: host, port: port, dir: opts.Dir, attemptsTo: map[string]int{}}
 	s.serve(l)
 	return s, nil
 }
@@ -110,6 +113,15 @@ func (s *Server) Attempts() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.attempts
+}
+
+// AttemptsTo counts delivery attempts to one address, failed ones
+// included: every RCPT TO naming it counts once. Tests that share a cluster
+// with other tests' users ask about their own recipient.
+func (s *Server) AttemptsTo(address string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.attemptsTo[strings.ToLower(address)]
 }
 
 // Stop closes the listener and open connections, so that new connections

@@ -121,6 +121,12 @@ func TestFailureModes(t *testing.T) {
 			if s.Attempts() != 2 || len(s.Messages()) != 1 {
 				t.Errorf("after recovery: attempts %d, messages %d", s.Attempts(), len(s.Messages()))
 			}
+			if got := s.AttemptsTo("Alice@Example.com"); got != 2 {
+				t.Errorf("AttemptsTo(alice) = %d, want 2 (failed ones included, case-insensitive)", got)
+			}
+			if got := s.AttemptsTo("bob@example.com"); got != 0 {
+				t.Errorf("AttemptsTo(bob) = %d, want 0", got)
+			}
 		})
 	}
 }

@@ -3,6 +3,7 @@ package smtpcatcher
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -58,6 +59,9 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.server.mu.Lock()
+	s.server.attemptsTo[strings.ToLower(to)]++
+	s.server.mu.Unlock()
 	switch s.server.failureMode() {
 	case FailTemporarily:
 		return errTemporary
