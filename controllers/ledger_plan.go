@@ -207,9 +207,11 @@ func planCancel(tx *iamv1alpha1.BalanceTransaction, balance iamv1alpha1.BalanceS
 	next.Count--
 	next.CancelledUID = tx.UID
 	next.LatestSequence, next.LatestTransaction, next.LatestUID = 0, "", ""
+	// The one before becomes the latest even when it is being deleted too
+	// (a whole account going away): it is then cancelled in turn.
 	for i := range txs {
 		prev := &txs[i]
-		if prev.UID != tx.UID && prev.DeletionTimestamp.IsZero() && prev.Status.Phase == iamv1alpha1.TransactionApplied &&
+		if prev.UID != tx.UID && prev.Status.Phase == iamv1alpha1.TransactionApplied &&
 			prev.Status.Sequence > next.LatestSequence && prev.Status.Sequence < balance.LatestSequence {
 			next.LatestSequence, next.LatestTransaction, next.LatestUID = prev.Status.Sequence, prev.Name, prev.UID
 		}
