@@ -9,6 +9,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -80,6 +81,11 @@ func TestRefillsAndCancellingTheLatest(t *testing.T) {
 	g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "refill-3"}, last)).To(Succeed())
 	g.Expect(last.Status.BalanceAfter).To(Equal("12.75"))
 
+	// Only the latest can be cancelled: the API server refuses the others
+	// and names the one that can go, and nothing changes.
+	expectCancelRefused(t, ns, "refill-1", "that is refill-3 (sequence 3)")
+	eventuallyBalance(t, userKey, "12.75", 3)
+
 	// Cancel: delete the latest. The balance goes back, the transaction
 	// goes away, and the one before becomes the latest.
 	g.Expect(k8s.Delete(context.Background(), last)).To(Succeed())
@@ -89,6 +95,8 @@ func TestRefillsAndCancellingTheLatest(t *testing.T) {
 	g.Eventually(func() bool {
 		return apierrors.IsNotFound(k8s.Get(context.Background(), client.ObjectKeyFromObject(last), &iamv1alpha1.BalanceTransaction{}))
 	}).WithTimeout(timeout).Should(BeTrue())
+
+	expectCancelRefused(t, ns, "refill-1", "that is refill-2 (sequence 2)")
 
 	// The previous one can now be cancelled in turn.
 	g.Expect(k8s.Delete(context.Background(), &iamv1alpha1.BalanceTransaction{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "refill-2"}})).To(Succeed())
@@ -101,6 +109,41 @@ func TestRefillsAndCancellingTheLatest(t *testing.T) {
 	eventuallyBalance(t, userKey, "11.00", 2)
 
 	expectEvents(t, userKey, "TransactionRefillApplied", "TransactionCancelled")
+}
+
+// expectCancelRefused deletes an applied transaction that is not the
+// latest and expects admission to refuse it with a message naming the one
+// that can be cancelled, leaving the transaction as it was.
+func expectCancelRefused(t *testing.T, ns, name, latest string) {
+	t.Helper()
+	g := NewWithT(t)
+	key := client.ObjectKey{Namespace: ns, Name: name}
+	err := k8s.Delete(context.Background(), &iamv1alpha1.BalanceTransaction{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}})
+	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "deleting %s: %v", name, err)
+	g.Expect(err).To(MatchError(ContainSubstring("only the most recent applied transaction of user alice can be cancelled: " + latest)))
+	tx := &iamv1alpha1.BalanceTransaction{}
+	g.Expect(k8s.Get(context.Background(), key, tx)).To(Succeed())
+	g.Expect(tx.DeletionTimestamp).To(BeNil())
+	g.Expect(tx.Status.Phase).To(Equal(iamv1alpha1.TransactionApplied))
+}
+
+func TestDeletingTheAccountTakesEveryTransaction(t *testing.T) {
+	ns, userKey := ledgerAccount(t)
+	g := NewWithT(t)
+	for i := range 3 {
+		createTransaction(t, newTransaction(ns, fmt.Sprintf("refill-%d", i), "alice", iamv1alpha1.TransactionRefill, "1.00"))
+	}
+	eventuallyBalance(t, userKey, "3.00", 3)
+
+	g.Expect(k8s.Delete(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+	// envtest runs no namespace controller: do what it does, delete every
+	// transaction of the terminating namespace, older ones included.
+	g.Expect(k8s.DeleteAllOf(context.Background(), &iamv1alpha1.BalanceTransaction{}, client.InNamespace(ns))).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		list := &iamv1alpha1.BalanceTransactionList{}
+		g.Expect(k8s.List(context.Background(), list, client.InNamespace(ns))).To(Succeed())
+		g.Expect(list.Items).To(BeEmpty())
+	}).WithTimeout(timeout).Should(Succeed())
 }
 
 func TestRejectedTransactionsLeaveTheBalance(t *testing.T) {

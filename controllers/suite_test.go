@@ -115,7 +115,7 @@ func installBuiltinRoles(dir string) error {
 	return nil
 }
 
-// serveWebhooks serves the User webhooks, registered exactly as the
+// serveWebhooks serves the User and BalanceTransaction webhooks, registered exactly as the
 // manager registers them, on the port envtest pointed the API server's
 // webhook configurations at, for the whole run.
 func serveWebhooks() (stop func(), err error) {
@@ -132,9 +132,9 @@ func serveWebhooks() (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	err = tenantrywebhook.SetupWithManager(mgr, &tenantrywebhook.UserWebhook{
-		Reader: mgr.GetAPIReader(), FirstUserRole: opts.Roles.FirstUser, DefaultRole: opts.Roles.Default,
-	})
+	err = tenantrywebhook.SetupWithManager(mgr,
+		&tenantrywebhook.UserWebhook{Reader: mgr.GetAPIReader(), FirstUserRole: opts.Roles.FirstUser, DefaultRole: opts.Roles.Default},
+		&tenantrywebhook.BalanceTransactionValidator{Reader: mgr.GetAPIReader()})
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
-// Package webhook holds the admission rules for Users that one object's
-// schema cannot express, because they depend on the other users of the
-// account: the default role of a new user and the last-owner rule. The
+// Package webhook holds the admission rules that one object's schema cannot
+// express, because they depend on other objects: the default role of a new
+// user and the last-owner rule, which look at the other users of the
+// account, and the rule that only a user's most recent applied balance
+// transaction can be cancelled, which looks at the user's ledger. The
 // manager serves them over TLS; the API server calls them before it stores
-// a User.
+// or deletes an object.
 package webhook

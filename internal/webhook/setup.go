@@ -6,11 +6,16 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
 
-// SetupWithManager registers the User webhooks on the manager's webhook
-// server, which serves them from then on.
-func SetupWithManager(mgr ctrl.Manager, w *UserWebhook) error {
-	return ctrl.NewWebhookManagedBy(mgr, &iamv1alpha1.User{}).
-		WithDefaulter(w).
-		WithValidator(w).
+// SetupWithManager registers the User and BalanceTransaction webhooks on the
+// manager's webhook server, which serves them from then on.
+func SetupWithManager(mgr ctrl.Manager, users *UserWebhook, transactions *BalanceTransactionValidator) error {
+	if err := ctrl.NewWebhookManagedBy(mgr, &iamv1alpha1.User{}).
+		WithDefaulter(users).
+		WithValidator(users).
+		Complete(); err != nil {
+		return err
+	}
+	return ctrl.NewWebhookManagedBy(mgr, &iamv1alpha1.BalanceTransaction{}).
+		WithValidator(transactions).
 		Complete()
 }

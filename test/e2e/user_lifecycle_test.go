@@ -210,6 +210,10 @@ func refillAndCancel(t *testing.T) {
 	}
 	g.Expect(out).To(MatchRegexp(`alice-refill-2\s+alice\s+Refill\s+25\.50\s+USD\s+Applied\s+2`))
 
+	// Only the most recent can be cancelled; the refusal names it.
+	out = kubectlFails(t, "", "delete", "balancetransaction", "alice-refill-1", "-n", "acme")
+	g.Expect(out).To(ContainSubstring("only the most recent applied transaction of user alice can be cancelled: that is alice-refill-2 (sequence 2)"))
+
 	// Cancel the most recent refill: kubectl delete waits for the ledger to
 	// take it off the balance.
 	mustKubectl(t, "delete", "balancetransaction", "alice-refill-2", "-n", "acme", "--timeout=60s")
