@@ -58,6 +58,28 @@ func newNamespace(t *testing.T) string {
 	return ns.Name
 }
 
+// deleteAccount deletes a customer account the way a cluster does. envtest
+// runs no namespace controller, so after marking the namespace for deletion
+// it does that controller's work: delete the account's balance transactions
+// and users, older transactions and last owners included, and wait until
+// they are gone.
+func deleteAccount(t *testing.T, ns string) {
+	t.Helper()
+	g := NewWithT(t)
+	ctx := context.Background()
+	g.Expect(k8s.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+	g.Expect(k8s.DeleteAllOf(ctx, &iamv1alpha1.BalanceTransaction{}, client.InNamespace(ns))).To(Succeed())
+	g.Expect(k8s.DeleteAllOf(ctx, &iamv1alpha1.User{}, client.InNamespace(ns))).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		txs := &iamv1alpha1.BalanceTransactionList{}
+		g.Expect(k8s.List(ctx, txs, client.InNamespace(ns))).To(Succeed())
+		g.Expect(txs.Items).To(BeEmpty())
+		users := &iamv1alpha1.UserList{}
+		g.Expect(k8s.List(ctx, users, client.InNamespace(ns))).To(Succeed())
+		g.Expect(users.Items).To(BeEmpty())
+	}).WithTimeout(timeout).Should(Succeed())
+}
+
 // newUser is a manager of the account: tests about other things can delete
 // or disable it without meeting the last-owner rule.
 func newUser(namespace, name, email string) *iamv1alpha1.User {

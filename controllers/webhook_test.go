@@ -7,9 +7,7 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
@@ -114,16 +112,7 @@ func TestLastOwnerRule(t *testing.T) {
 		g.Expect(k8s.Patch(context.Background(), user, patch)).To(Succeed())
 	})
 	t.Run("deleting the account deletes its last owner", func(t *testing.T) {
-		g := NewWithT(t)
-		g.Expect(k8s.Delete(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
-		// envtest runs no namespace controller: do what it does, delete
-		// every user of the terminating namespace.
-		g.Expect(k8s.DeleteAllOf(context.Background(), &iamv1alpha1.User{}, client.InNamespace(ns))).To(Succeed())
-		g.Eventually(func(g Gomega) {
-			users := &iamv1alpha1.UserList{}
-			g.Expect(k8s.List(context.Background(), users, client.InNamespace(ns))).To(Succeed())
-			g.Expect(users.Items).To(BeEmpty())
-		}).WithTimeout(timeout).Should(Succeed())
+		deleteAccount(t, ns)
 	})
 }
 

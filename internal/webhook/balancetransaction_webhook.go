@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -45,7 +44,7 @@ func (v *BalanceTransactionValidator) ValidateDelete(ctx context.Context, tx *ia
 	if tx.Status.Phase != iamv1alpha1.TransactionApplied {
 		return nil, nil
 	}
-	if leaving, err := v.namespaceLeaving(ctx, tx.Namespace); err != nil || leaving {
+	if leaving, err := accountLeaving(ctx, v.Reader, tx.Namespace); err != nil || leaving {
 		return nil, err
 	}
 	user := &iamv1alpha1.User{}
@@ -67,15 +66,4 @@ func (v *BalanceTransactionValidator) ValidateDelete(ctx context.Context, tx *ia
 	return nil, apierrors.NewForbidden(gr, tx.Name, fmt.Errorf(
 		"only the most recent applied transaction of user %s can be cancelled: that is %s (sequence %d); cancel it first",
 		tx.Spec.User, balance.LatestTransaction, balance.LatestSequence))
-}
-
-func (v *BalanceTransactionValidator) namespaceLeaving(ctx context.Context, name string) (bool, error) {
-	ns := &corev1.Namespace{}
-	if err := v.Reader.Get(ctx, client.ObjectKey{Name: name}, ns); err != nil {
-		if apierrors.IsNotFound(err) {
-			return true, nil
-		}
-		return false, fmt.Errorf("read namespace %s: %w", name, err)
-	}
-	return !ns.DeletionTimestamp.IsZero(), nil
 }

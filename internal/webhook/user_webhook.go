@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -83,7 +82,7 @@ func (w *UserWebhook) checkLastOwner(ctx context.Context, old, next *iamv1alpha1
 	}
 	// Deleting the account deletes its users, owners last or not: the rule
 	// protects a living account, not one on its way out.
-	terminating, err := w.namespaceTerminating(ctx, old.Namespace)
+	terminating, err := accountLeaving(ctx, w.Reader, old.Namespace)
 	if err != nil || terminating {
 		return err
 	}
@@ -103,17 +102,6 @@ func (w *UserWebhook) accountUsers(ctx context.Context, namespace string) ([]iam
 		return nil, fmt.Errorf("list the users of account %s: %w", namespace, err)
 	}
 	return users.Items, nil
-}
-
-func (w *UserWebhook) namespaceTerminating(ctx context.Context, name string) (bool, error) {
-	ns := &corev1.Namespace{}
-	if err := w.Reader.Get(ctx, client.ObjectKey{Name: name}, ns); err != nil {
-		if apierrors.IsNotFound(err) {
-			return true, nil
-		}
-		return false, fmt.Errorf("get namespace %s: %w", name, err)
-	}
-	return !ns.DeletionTimestamp.IsZero(), nil
 }
 
 func (w *UserWebhook) roleWarnings(ctx context.Context, role string) (admission.Warnings, error) {
