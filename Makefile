@@ -3,7 +3,7 @@
 
 # Tool versions, pinned. Bump them here and nowhere else.
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
-KUSTOMIZE_VERSION ?= v5.8.3
+KUSTOMIZE_VERSION ?= v5.7.1
 GOLANGCI_LINT_VERSION ?= v2.15.0
 
 LOCALBIN ?= $(CURDIR)/bin
