@@ -134,6 +134,10 @@ func TestRolesGrantRealAccess(t *testing.T) {
 	eventuallyCan(t, "olivia@access.example", "create", "users", ns, true)
 	eventuallyCan(t, "olivia@access.example", "delete", "users", ns, true)
 	eventuallyCan(t, "max@access.example", "list", "users", ns, true)
+	// Refilling a balance is managing users, too.
+	eventuallyCan(t, "olivia@access.example", "create", "balancetransactions", ns, true)
+	eventuallyCan(t, "max@access.example", "list", "balancetransactions", ns, true)
+	g.Expect(can(g, "max@access.example", "create", iamv1alpha1.GroupVersion.Group, "balancetransactions", ns)).To(BeFalse(), "a manager cannot refill")
 	g.Expect(can(g, "max@access.example", "create", iamv1alpha1.GroupVersion.Group, "users", ns)).To(BeFalse(), "a manager cannot invite")
 	g.Expect(can(g, "olivia@access.example", "create", iamv1alpha1.GroupVersion.Group, "users", otherNS)).To(BeFalse(), "nobody reaches another account")
 	g.Expect(can(g, "olivia@access.example", "get", "", "secrets", ns)).To(BeFalse(), "credential Secrets stay out of reach")
