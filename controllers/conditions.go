@@ -29,21 +29,13 @@ func markFalse(user *iamv1alpha1.User, conditionType, reason, message string) {
 	setCondition(user, conditionType, metav1.ConditionFalse, reason, message)
 }
 
-// markReconciling and markStalled follow kstatus: the conditions exist only
-// while true, so a healthy object carries neither.
-func markReconciling(user *iamv1alpha1.User, reason, message string) {
-	markTrue(user, iamv1alpha1.ReconcilingCondition, reason, message)
-}
-
-func markStalled(user *iamv1alpha1.User, reason, message string) {
-	markTrue(user, iamv1alpha1.StalledCondition, reason, message)
-}
-
 func clearCondition(user *iamv1alpha1.User, conditionType string) {
 	meta.RemoveStatusCondition(&user.Status.Conditions, conditionType)
 }
 
-func hasConditionReason(user *iamv1alpha1.User, conditionType, reason string) bool {
-	c := meta.FindStatusCondition(user.Status.Conditions, conditionType)
+// deliveryReasonIs reports whether the InvitationDelivered condition has
+// the reason.
+func deliveryReasonIs(user *iamv1alpha1.User, reason string) bool {
+	c := meta.FindStatusCondition(user.Status.Conditions, iamv1alpha1.InvitationDeliveredCondition)
 	return c != nil && c.Reason == reason
 }

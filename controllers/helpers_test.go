@@ -180,7 +180,7 @@ func accept(t *testing.T, baseURL, token, password string) (int, map[string]stri
 	if err != nil {
 		t.Fatalf("accept invitation: %v", err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	out := map[string]string{}
 	_ = json.NewDecoder(resp.Body).Decode(&out)
 	return resp.StatusCode, out
@@ -253,8 +253,7 @@ func (w *writeCounter) String() string {
 }
 
 func (w *writeCounter) client() client.Client {
-	var count func(verb string, obj client.Object)
-	count = func(verb string, obj client.Object) {
+	count := func(verb string, obj client.Object) {
 		w.n.Add(1)
 		w.mu.Lock()
 		defer w.mu.Unlock()

@@ -39,7 +39,7 @@ func (r *UserReconciler) reconcileInvitation(ctx context.Context, s *userScope) 
 		resendRequest: user.Annotations[iamv1alpha1.ResendInvitationAnnotation],
 		status:        ptr.Deref(user.Status.Invitation, iamv1alpha1.InvitationStatus{}),
 		intent:        credentials.ReadInvitation(s.secret),
-		rejected:      hasConditionReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryRejected),
+		rejected:      deliveryReasonIs(user, iamv1alpha1.ReasonDeliveryRejected),
 	}
 	decision := decideInvitation(in)
 
@@ -76,10 +76,10 @@ func invitationVerdicts(s *userScope) {
 		return
 	}
 	switch {
-	case hasConditionReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryRejected):
+	case deliveryReasonIs(user, iamv1alpha1.ReasonDeliveryRejected):
 		s.stalled = &verdict{iamv1alpha1.ReasonDeliveryRejected, conditionMessage(user, iamv1alpha1.InvitationDeliveredCondition)}
-	case hasConditionReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryFailed),
-		hasConditionReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonSending):
+	case deliveryReasonIs(user, iamv1alpha1.ReasonDeliveryFailed),
+		deliveryReasonIs(user, iamv1alpha1.ReasonSending):
 		s.reconciling = &verdict{iamv1alpha1.ReasonSending, conditionMessage(user, iamv1alpha1.InvitationDeliveredCondition)}
 	}
 }

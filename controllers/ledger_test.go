@@ -243,7 +243,7 @@ func expectExactLedger(t *testing.T, ns string, userKey client.ObjectKey, n int,
 		list := &iamv1alpha1.BalanceTransactionList{}
 		g.Expect(k8s.List(context.Background(), list, client.InNamespace(ns))).To(Succeed())
 		g.Expect(list.Items).To(HaveLen(n))
-		var seqs []int
+		seqs := make([]int, 0, len(list.Items))
 		for _, tx := range list.Items {
 			g.Expect(tx.Status.Phase).To(Equal(iamv1alpha1.TransactionApplied), tx.Name)
 			seqs = append(seqs, int(tx.Status.Sequence))

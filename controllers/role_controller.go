@@ -135,7 +135,7 @@ func (r *RoleReconciler) reconcileClusterRole(ctx context.Context, s *roleScope)
 }
 
 func renderedFrom(cr *rbacv1.ClusterRole, role *iamv1alpha1.Role) bool {
-	return cr.Labels[iamv1alpha1.RoleLabel] == role.Name && cr.Labels[rbac.ManagedByLabel] == "tenantry"
+	return cr.Labels[iamv1alpha1.RoleLabel] == role.Name && cr.Labels[rbac.ManagedByLabel] == rbac.ManagedBy
 }
 
 func clusterRoleTaken(name string) *verdict {

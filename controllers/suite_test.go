@@ -150,7 +150,12 @@ func serveWebhooks() (stop func(), err error) {
 		cancel()
 		return nil, fmt.Errorf("webhook server did not start: %w", errors.Join(err, <-done))
 	}
-	return func() { cancel(); <-done }, nil
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			fmt.Fprintf(os.Stderr, "webhook server stopped with an error: %v\n", err)
+		}
+	}, nil
 }
 
 // testManager is one running manager with its own SMTP server.
@@ -244,7 +249,7 @@ func freeAddr(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("find a free port: %v", err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().String()
 }
 

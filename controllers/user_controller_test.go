@@ -209,8 +209,9 @@ func eventsOf(t *testing.T, key client.ObjectKey) []eventsv1.Event {
 func expectEvents(t *testing.T, key client.ObjectKey, reasons ...string) {
 	t.Helper()
 	NewWithT(t).Eventually(func() []string {
-		var got []string
-		for _, e := range eventsOf(t, key) {
+		events := eventsOf(t, key)
+		got := make([]string, 0, len(events))
+		for _, e := range events {
 			got = append(got, e.Reason)
 		}
 		return got

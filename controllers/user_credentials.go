@@ -13,6 +13,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/rbac"
 )
 
 // reconcileCredentials makes sure the user's credential Secret exists and is
@@ -52,8 +53,8 @@ func newCredentialSecret(user *iamv1alpha1.User) *corev1.Secret {
 			Name:      credentials.SecretName(user.Name),
 			Namespace: user.Namespace,
 			Labels: map[string]string{
-				credentials.UserLabel:          user.Name,
-				"app.kubernetes.io/managed-by": "tenantry",
+				credentials.UserLabel: user.Name,
+				rbac.ManagedByLabel:   rbac.ManagedBy,
 			},
 		},
 		Type: corev1.SecretTypeOpaque,

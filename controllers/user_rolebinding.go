@@ -147,7 +147,7 @@ func (r *UserReconciler) deleteRoleBinding(ctx context.Context, user *iamv1alpha
 // an earlier user of the same name left behind).
 func ownBinding(binding *rbacv1.RoleBinding, user *iamv1alpha1.User) bool {
 	return metav1.IsControlledBy(binding, user) ||
-		(binding.Labels[iamv1alpha1.UserLabel] == user.Name && binding.Labels[rbac.ManagedByLabel] == "tenantry")
+		(binding.Labels[iamv1alpha1.UserLabel] == user.Name && binding.Labels[rbac.ManagedByLabel] == rbac.ManagedBy)
 }
 
 func (r *UserReconciler) identity() rbac.Identity {

@@ -178,7 +178,3 @@ type BalanceStatus struct {
 	// +optional
 	CancelledUID types.UID `json:"cancelledUID,omitempty"`
 }
-
-func init() {
-	SchemeBuilder.Register(&BalanceTransaction{}, &BalanceTransactionList{})
-}

@@ -86,7 +86,3 @@ type RoleList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []Role `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&Role{}, &RoleList{})
-}

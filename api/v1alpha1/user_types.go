@@ -261,7 +261,3 @@ type UserList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []User `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&User{}, &UserList{})
-}

@@ -13,7 +13,7 @@ func printBanner(w io.Writer, ws workspace, opts operator.Options, catcher *mail
 	if catcher.server != nil {
 		mail = fmt.Sprintf("%s (every email, as a .eml file; SMTP on %s)", ws.mailDir, catcher.server.Addr())
 	}
-	fmt.Fprintf(w, `
+	_, _ = fmt.Fprintf(w, `
 Tenantry is running on a local control plane.
 
   kubeconfig    %s

@@ -29,7 +29,7 @@ func parseFlags(args []string) (devFlags, error) {
 	f := devFlags{operator: devOptions(), zap: zap.Options{Development: true}, explicit: map[string]bool{}}
 	fs := flag.NewFlagSet("tenantry-dev", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: KUBEBUILDER_ASSETS=$(hack/build-controlplane.sh) tenantry-dev [flags]\n"+
+		_, _ = fmt.Fprintf(fs.Output(), "Usage: KUBEBUILDER_ASSETS=$(hack/build-controlplane.sh) tenantry-dev [flags]\n"+
 			"Runs Tenantry on a local control plane with a mail catcher; `make dev` does all of it.\n\n")
 		fs.PrintDefaults()
 	}

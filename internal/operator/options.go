@@ -228,9 +228,9 @@ func (o Options) Validate() error {
 		switch o.Webhook.Certs {
 		case WebhookCertsFiles:
 		case WebhookCertsSelf:
-			for flag, ref := range map[string]string{"--webhook-cert-secret": o.Webhook.CertSecret, "--webhook-service": o.Webhook.Service} {
+			for name, ref := range map[string]string{"--webhook-cert-secret": o.Webhook.CertSecret, "--webhook-service": o.Webhook.Service} {
 				if len(strings.Split(ref, "/")) != 2 {
-					errs = append(errs, fmt.Errorf("%s: %q is not namespace/name", flag, ref))
+					errs = append(errs, fmt.Errorf("%s: %q is not namespace/name", name, ref))
 				}
 			}
 		default:

@@ -16,7 +16,9 @@ const clusterRolePrefix = "tenantry:role:"
 // ManagedByLabel marks every object the operator renders.
 const ManagedByLabel = "app.kubernetes.io/managed-by"
 
-const managedBy = "tenantry"
+// ManagedBy is the value of ManagedByLabel on everything the operator
+// creates.
+const ManagedBy = "tenantry"
 
 // ClusterRoleName is the name of the ClusterRole rendered from a Role.
 func ClusterRoleName(roleName string) string {
@@ -51,7 +53,7 @@ func ClusterRole(role *iamv1alpha1.Role) *rbacv1.ClusterRole {
 			Name: ClusterRoleName(role.Name),
 			Labels: map[string]string{
 				iamv1alpha1.RoleLabel: role.Name,
-				ManagedByLabel:        managedBy,
+				ManagedByLabel:        ManagedBy,
 			},
 			OwnerReferences: []metav1.OwnerReference{
 				*metav1.NewControllerRef(role, iamv1alpha1.GroupVersion.WithKind("Role")),

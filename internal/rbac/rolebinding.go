@@ -60,7 +60,7 @@ func RoleBinding(user *iamv1alpha1.User, id Identity) *rbacv1.RoleBinding {
 			Labels: map[string]string{
 				iamv1alpha1.UserLabel: user.Name,
 				iamv1alpha1.RoleLabel: user.Spec.Role,
-				ManagedByLabel:        managedBy,
+				ManagedByLabel:        ManagedBy,
 			},
 			OwnerReferences: []metav1.OwnerReference{
 				*metav1.NewControllerRef(user, iamv1alpha1.GroupVersion.WithKind("User")),

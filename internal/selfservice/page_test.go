@@ -242,7 +242,7 @@ func formAction(t *testing.T, page string) string {
 
 func readBody(t *testing.T, res *http.Response) string {
 	t.Helper()
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		t.Fatal(err)
