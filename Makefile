@@ -14,6 +14,8 @@ GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 IMG ?= ghcr.io/tenantry-io/tenantry:latest
 # Extra flags for go test, e.g. TEST_FLAGS='-run TestInvitation -v'.
 TEST_FLAGS ?=
+BENCH ?= .
+BENCHTIME ?= 1s
 
 SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
@@ -56,6 +58,10 @@ controlplane: ## Build kube-apiserver, etcd and kubectl for tests and dev (once 
 .PHONY: test
 test: controlplane ## Run all tests against a real control plane and SMTP server.
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./... $(TEST_FLAGS)
+
+.PHONY: bench
+bench: controlplane ## Run the benchmarks; BENCH=<regexp> picks some, BENCHTIME=1000x sets their size.
+	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./... -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem
 
 .PHONY: verify
 verify: manifests generate fmt ## Regenerate, tidy and format; fail if the tree changed.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,7 +50,7 @@ func startAccount(t *testing.T) (*testManager, string) {
 }
 
 // newNamespace creates a customer account of the test's own.
-func newNamespace(t *testing.T) string {
+func newNamespace(t testing.TB) string {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "account-"}}
 	if err := k8s.Create(context.Background(), ns); err != nil {
@@ -63,7 +64,7 @@ func newNamespace(t *testing.T) string {
 // it does that controller's work: delete the account's balance transactions
 // and users, older transactions and last owners included, and wait until
 // they are gone.
-func deleteAccount(t *testing.T, ns string) {
+func deleteAccount(t testing.TB, ns string) {
 	t.Helper()
 	g := NewWithT(t)
 	ctx := context.Background()
@@ -89,7 +90,7 @@ func newUser(namespace, name, email string) *iamv1alpha1.User {
 	}
 }
 
-func createUser(t *testing.T, user *iamv1alpha1.User) client.ObjectKey {
+func createUser(t testing.TB, user *iamv1alpha1.User) client.ObjectKey {
 	t.Helper()
 	if err := k8s.Create(context.Background(), user); err != nil {
 		t.Fatalf("create user: %v", err)
@@ -110,7 +111,7 @@ func getSecret(g Gomega, key client.ObjectKey) *corev1.Secret {
 }
 
 // eventuallyUser waits until the user passes check.
-func eventuallyUser(t *testing.T, key client.ObjectKey, check func(g Gomega, user *iamv1alpha1.User)) *iamv1alpha1.User {
+func eventuallyUser(t testing.TB, key client.ObjectKey, check func(g Gomega, user *iamv1alpha1.User)) *iamv1alpha1.User {
 	t.Helper()
 	var user *iamv1alpha1.User
 	NewWithT(t).Eventually(func(g Gomega) {
@@ -217,20 +218,34 @@ func createAndAccept(t *testing.T, tm *testManager, user *iamv1alpha1.User) clie
 
 // reconcileCount is how many reconciles of users the suite's managers have
 // finished, from controller-runtime's own metric.
-func reconcileCount(t *testing.T) float64 {
+func reconcileCount(t testing.TB) float64 {
+	t.Helper()
+	return counterSum(t, "controller_runtime_reconcile_total", "controller", "user")
+}
+
+// apiWrites is how many writes every client in the process (managers and
+// tests) has sent to the API server, from client-go's own metric.
+func apiWrites(t testing.TB) float64 {
+	t.Helper()
+	return counterSum(t, "rest_client_requests_total", "method", "POST", "PUT", "PATCH", "DELETE")
+}
+
+// counterSum adds up the counter family's series whose label has one of
+// the values.
+func counterSum(t testing.TB, family, label string, values ...string) float64 {
 	t.Helper()
 	families, err := metrics.Registry.Gather()
 	if err != nil {
 		t.Fatalf("gather metrics: %v", err)
 	}
 	var total float64
-	for _, family := range families {
-		if family.GetName() != "controller_runtime_reconcile_total" {
+	for _, f := range families {
+		if f.GetName() != family {
 			continue
 		}
-		for _, m := range family.GetMetric() {
-			for _, label := range m.GetLabel() {
-				if label.GetName() == "controller" && label.GetValue() == "user" {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && slices.Contains(values, l.GetValue()) {
 					total += m.GetCounter().GetValue()
 				}
 			}

@@ -25,7 +25,7 @@ func newTransaction(namespace, name, user string, kind iamv1alpha1.TransactionTy
 	}
 }
 
-func createTransaction(t *testing.T, tx *iamv1alpha1.BalanceTransaction) client.ObjectKey {
+func createTransaction(t testing.TB, tx *iamv1alpha1.BalanceTransaction) client.ObjectKey {
 	t.Helper()
 	if err := k8s.Create(context.Background(), tx); err != nil {
 		t.Fatalf("create transaction %s: %v", tx.Name, err)
@@ -43,7 +43,7 @@ func eventuallyTransaction(t *testing.T, key client.ObjectKey, phase iamv1alpha1
 	return tx
 }
 
-func eventuallyBalance(t *testing.T, key client.ObjectKey, amount string, count int64) *iamv1alpha1.User {
+func eventuallyBalance(t testing.TB, key client.ObjectKey, amount string, count int64) *iamv1alpha1.User {
 	t.Helper()
 	return eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
 		g.Expect(u.Status.Balance).NotTo(BeNil())
@@ -53,7 +53,7 @@ func eventuallyBalance(t *testing.T, key client.ObjectKey, amount string, count 
 }
 
 // ledgerAccount starts a manager and creates a user whose ledger is ready.
-func ledgerAccount(t *testing.T) (ns string, user client.ObjectKey) {
+func ledgerAccount(t testing.TB) (ns string, user client.ObjectKey) {
 	t.Helper()
 	smtp := startSMTP(t)
 	startManager(t, testOptions(t, smtp))
@@ -210,7 +210,7 @@ func TestDeletingAUserTakesItsTransactions(t *testing.T) {
 
 // burst creates n refills of 1..n cents for one user from many goroutines at
 // once and returns their exact sum in cents.
-func burst(t *testing.T, ns, user string, n int) int64 {
+func burst(t testing.TB, ns, user string, n int) int64 {
 	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)

@@ -167,7 +167,7 @@ type testManager struct {
 }
 
 // startSMTP starts a recording SMTP server for one test.
-func startSMTP(t *testing.T) *smtpcatcher.Server {
+func startSMTP(t testing.TB) *smtpcatcher.Server {
 	t.Helper()
 	srv, err := smtpcatcher.Start("127.0.0.1:0", smtpcatcher.Options{})
 	if err != nil {
@@ -179,7 +179,7 @@ func startSMTP(t *testing.T) *smtpcatcher.Server {
 
 // testOptions are the manager's options for tests: everything on loopback,
 // short retry delays so backoff is observable within a test.
-func testOptions(t *testing.T, smtp *smtpcatcher.Server) operator.Options {
+func testOptions(t testing.TB, smtp *smtpcatcher.Server) operator.Options {
 	t.Helper()
 	opts := operator.DefaultOptions()
 	opts.MetricsAddr = "0"
@@ -203,7 +203,7 @@ func testOptions(t *testing.T, smtp *smtpcatcher.Server) operator.Options {
 }
 
 // startManager runs a manager until the test ends or stop is called.
-func startManager(t *testing.T, opts operator.Options) *testManager {
+func startManager(t testing.TB, opts operator.Options) *testManager {
 	t.Helper()
 	mgr, err := operator.New(cfg, opts)
 	if err != nil {
@@ -226,7 +226,7 @@ func startManager(t *testing.T, opts operator.Options) *testManager {
 }
 
 // stop stops the manager and waits until it has.
-func (tm *testManager) stop(t *testing.T) {
+func (tm *testManager) stop(t testing.TB) {
 	t.Helper()
 	if tm.cancel == nil {
 		return
@@ -243,7 +243,7 @@ func (tm *testManager) stop(t *testing.T) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

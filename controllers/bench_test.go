@@ -1,0 +1,118 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+)
+
+// The benchmarks measure the operator end to end against the real control
+// plane: b.N objects are created at once, as a GitOps sync or a portal
+// import would, and the clock stops when the last one is done. ns/op is
+// the time per object; the extra metric is the throughput. `make bench`
+// runs them; BENCHTIME=1000x sets the size.
+
+// BenchmarkUsersInvited: a burst of new users in one account, each to
+// InvitationDelivered with its email on the wire.
+func BenchmarkUsersInvited(b *testing.B) {
+	smtp := startSMTP(b)
+	startManager(b, testOptions(b, smtp))
+	ns := newNamespace(b)
+
+	writes := apiWrites(b)
+	b.ResetTimer()
+	createAll(b, b.N, func(i int) client.Object {
+		return newUser(ns, fmt.Sprintf("user-%05d", i), fmt.Sprintf("user-%05d@bench.example", i))
+	})
+	waitFor(b, "users invited", func(g Gomega) {
+		users := &iamv1alpha1.UserList{}
+		g.Expect(k8s.List(context.Background(), users, client.InNamespace(ns))).To(Succeed())
+		invited := 0
+		for i := range users.Items {
+			if condition(&users.Items[i], iamv1alpha1.InvitationDeliveredCondition).Status == metav1.ConditionTrue {
+				invited++
+			}
+		}
+		g.Expect(invited).To(Equal(b.N))
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "users/s")
+	reportWrites(b, writes)
+	NewWithT(b).Expect(smtp.Messages()).To(HaveLen(b.N), "one email per user")
+}
+
+// BenchmarkLedgerBurst: a burst of refills for one user, each applied in
+// order with its own guarded write of the balance.
+func BenchmarkLedgerBurst(b *testing.B) {
+	ns, userKey := ledgerAccount(b)
+
+	writes := apiWrites(b)
+	b.ResetTimer()
+	createAll(b, b.N, func(i int) client.Object {
+		return newTransaction(ns, fmt.Sprintf("refill-%05d", i), userKey.Name, iamv1alpha1.TransactionRefill, "0.01")
+	})
+	want := fmt.Sprintf("%d.%02d", b.N/100, b.N%100)
+	waitFor(b, "transactions applied", func(g Gomega) {
+		user := &iamv1alpha1.User{}
+		g.Expect(k8s.Get(context.Background(), userKey, user)).To(Succeed())
+		g.Expect(user.Status.Balance).NotTo(BeNil())
+		g.Expect(user.Status.Balance.Count).To(BeEquivalentTo(b.N))
+		g.Expect(user.Status.Balance.Amount).To(Equal(want))
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tx/s")
+	reportWrites(b, writes)
+}
+
+// reportWrites reports the operator's API writes per object: all writes
+// since before, less the benchmark's own creates. Writes are what the API
+// server and etcd pay for, so fewer is faster at scale.
+func reportWrites(b *testing.B, before float64) {
+	b.Helper()
+	b.ReportMetric((apiWrites(b)-before-float64(b.N))/float64(b.N), "writes/op")
+}
+
+// createAll creates n objects from a few goroutines, as a client with a
+// connection pool would.
+func createAll(tb testing.TB, n int, object func(i int) client.Object) {
+	tb.Helper()
+	const workers = 16
+	next := make(chan int)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				if err := k8s.Create(context.Background(), object(i)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		tb.Fatalf("create: %v", err)
+	}
+}
+
+// waitFor polls until check passes, allowing time in proportion to the
+// size of the run.
+func waitFor(b *testing.B, what string, check func(g Gomega)) {
+	b.Helper()
+	limit := time.Minute + time.Duration(b.N)*100*time.Millisecond
+	NewWithT(b).Eventually(check).WithTimeout(limit).WithPolling(100*time.Millisecond).Should(Succeed(), what)
+}
