@@ -71,6 +71,9 @@ type WebhookOptions struct {
 	// Service (namespace/name) is what the API server calls; the
 	// self-issued certificate is for its DNS name.
 	Service string
+	// ExtraDNSNames are further names of the self-issued certificate, for
+	// an API server that reaches the webhooks by another name.
+	ExtraDNSNames []string
 	// MutatingConfig and ValidatingConfig name the configurations whose
 	// caBundle the manager keeps current.
 	MutatingConfig   string
@@ -182,6 +185,15 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Webhook.CertDir, "webhook-cert-dir", o.Webhook.CertDir, "Directory with the webhook server's tls.crt and tls.key.")
 	fs.StringVar(&o.Webhook.Certs, "webhook-certs", o.Webhook.Certs, "Who provides the webhook certificate: self (the manager issues, rotates and injects it) or files (cert-manager or another tool mounts it in --webhook-cert-dir).")
 	fs.StringVar(&o.Webhook.CertSecret, "webhook-cert-secret", o.Webhook.CertSecret, "namespace/name of the Secret holding the self-issued certificate (mount it at --webhook-cert-dir).")
+	fs.Func("webhook-cert-extra-dns-names", "Comma-separated further DNS names of the self-issued certificate, for an API server that reaches the webhooks by a name other than the Service's.", func(v string) error {
+		o.Webhook.ExtraDNSNames = nil
+		for name := range strings.SplitSeq(v, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				o.Webhook.ExtraDNSNames = append(o.Webhook.ExtraDNSNames, name)
+			}
+		}
+		return nil
+	})
 	fs.StringVar(&o.Webhook.Service, "webhook-service", o.Webhook.Service, "namespace/name of the webhook Service; the self-issued certificate is for its DNS name.")
 	fs.StringVar(&o.Webhook.MutatingConfig, "webhook-mutating-config", o.Webhook.MutatingConfig, "MutatingWebhookConfiguration whose caBundle the manager keeps current (--webhook-certs=self).")
 	fs.StringVar(&o.Webhook.ValidatingConfig, "webhook-validating-config", o.Webhook.ValidatingConfig, "ValidatingWebhookConfiguration whose caBundle the manager keeps current (--webhook-certs=self).")

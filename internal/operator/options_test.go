@@ -1,6 +1,8 @@
 package operator
 
 import (
+	"flag"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,5 +52,17 @@ func TestMessageIDDomain(t *testing.T) {
 		if got := messageIDDomain(from); got != want {
 			t.Errorf("messageIDDomain(%q) = %q, want %q", from, got, want)
 		}
+	}
+}
+
+func TestWebhookCertExtraDNSNamesFlag(t *testing.T) {
+	o := DefaultOptions()
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	o.BindFlags(fs)
+	if err := fs.Parse([]string{"--webhook-cert-extra-dns-names= localhost, webhooks.example.com ,"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"localhost", "webhooks.example.com"}; !slices.Equal(o.Webhook.ExtraDNSNames, want) {
+		t.Fatalf("ExtraDNSNames = %q, want %q", o.Webhook.ExtraDNSNames, want)
 	}
 }

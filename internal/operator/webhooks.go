@@ -49,7 +49,7 @@ func setupWebhooks(mgr ctrl.Manager, o Options) error {
 		CAName:         "tenantry-webhook-ca",
 		CAOrganization: "tenantry",
 		DNSName:        fmt.Sprintf("%s.%s.svc", svcName, svcNS),
-		ExtraDNSNames:  []string{fmt.Sprintf("%s.%s.svc.cluster.local", svcName, svcNS)},
+		ExtraDNSNames:  append([]string{fmt.Sprintf("%s.%s.svc.cluster.local", svcName, svcNS)}, o.Webhook.ExtraDNSNames...),
 		IsReady:        ready,
 		Webhooks: []rotator.WebhookInfo{
 			{Name: o.Webhook.MutatingConfig, Type: rotator.Mutating},
