@@ -21,7 +21,7 @@ import (
 // runs them; BENCHTIME=1000x sets the size.
 
 // BenchmarkUsersInvited: a burst of new users in one account, each to
-// InvitationDelivered with its email on the wire.
+// InvitationDelivered with its email on the wire and its ledger open.
 func BenchmarkUsersInvited(b *testing.B) {
 	smtp := startSMTP(b)
 	startManager(b, testOptions(b, smtp))
@@ -32,21 +32,52 @@ func BenchmarkUsersInvited(b *testing.B) {
 	createAll(b, b.N, func(i int) client.Object {
 		return newUser(ns, fmt.Sprintf("user-%05d", i), fmt.Sprintf("user-%05d@bench.example", i))
 	})
-	waitFor(b, "users invited", func(g Gomega) {
-		users := &iamv1alpha1.UserList{}
-		g.Expect(k8s.List(context.Background(), users, client.InNamespace(ns))).To(Succeed())
-		invited := 0
-		for i := range users.Items {
-			if condition(&users.Items[i], iamv1alpha1.InvitationDeliveredCondition).Status == metav1.ConditionTrue {
-				invited++
-			}
-		}
-		g.Expect(invited).To(Equal(b.N))
-	})
+	waitFor(b, "users invited", func(g Gomega) { g.Expect(settledUsers(g, ns)).To(Equal(b.N)) })
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "users/s")
 	reportWrites(b, writes)
 	NewWithT(b).Expect(smtp.Messages()).To(HaveLen(b.N), "one email per user")
+}
+
+// BenchmarkRestartOverSettledUsers: a manager starting over b.N users that
+// need nothing reconciles every one of them and writes nothing, which is
+// also what a periodic resync costs.
+func BenchmarkRestartOverSettledUsers(b *testing.B) {
+	smtp := startSMTP(b)
+	opts := testOptions(b, smtp)
+	first := startManager(b, opts)
+	ns := newNamespace(b)
+	createAll(b, b.N, func(i int) client.Object {
+		return newUser(ns, fmt.Sprintf("user-%05d", i), fmt.Sprintf("user-%05d@bench.example", i))
+	})
+	waitFor(b, "users settled", func(g Gomega) { g.Expect(settledUsers(g, ns)).To(Equal(b.N)) })
+	first.stop(b)
+	all := &iamv1alpha1.UserList{}
+	NewWithT(b).Expect(k8s.List(context.Background(), all)).To(Succeed())
+
+	writes, reconciles := apiWrites(b), reconcileCount(b)
+	b.ResetTimer()
+	startManager(b, opts)
+	waitFor(b, "every user reconciled", func(g Gomega) {
+		g.Expect(reconcileCount(b) - reconciles).To(BeNumerically(">=", len(all.Items)))
+	})
+	b.StopTimer()
+	b.ReportMetric((apiWrites(b)-writes)/float64(b.N), "writes/op")
+}
+
+// settledUsers counts the users of the account whose invitation went out
+// and whose ledger is open: all a new user needs until it is accepted.
+func settledUsers(g Gomega, ns string) int {
+	users := &iamv1alpha1.UserList{}
+	g.Expect(k8s.List(context.Background(), users, client.InNamespace(ns))).To(Succeed())
+	settled := 0
+	for i := range users.Items {
+		u := &users.Items[i]
+		if condition(u, iamv1alpha1.InvitationDeliveredCondition).Status == metav1.ConditionTrue && u.Status.Balance != nil {
+			settled++
+		}
+	}
+	return settled
 }
 
 // BenchmarkLedgerBurst: a burst of refills for one user, each applied in
