@@ -28,8 +28,10 @@ import (
 
 // UserReconciler drives each User through its phases: it keeps the user's
 // credential Secret, sends the invitation email exactly once per intent,
-// notices the accepted invitation, and removes what the user owned on
-// deletion. It is the only writer of a User's status.
+// notices the accepted invitation, binds an active user to its role, and
+// removes what the user owned on deletion. It writes all of a User's status but status.balance, which
+// belongs to the LedgerReconciler; both patch only what they changed,
+// guarded by the resourceVersion, so neither overwrites the other.
 type UserReconciler struct {
 	client.Client
 	// APIReader reads past the cache, only to tell a stale cache from an
