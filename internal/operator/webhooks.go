@@ -51,6 +51,9 @@ func setupWebhooks(mgr ctrl.Manager, o Options) error {
 		DNSName:        fmt.Sprintf("%s.%s.svc", svcName, svcNS),
 		ExtraDNSNames:  append([]string{fmt.Sprintf("%s.%s.svc.cluster.local", svcName, svcNS)}, o.Webhook.ExtraDNSNames...),
 		IsReady:        ready,
+		// One rotator per Secret, and named for it: controller names are
+		// unique within a process.
+		ControllerName: fmt.Sprintf("webhook-cert-%s-%s", secretNS, secretName),
 		Webhooks: []rotator.WebhookInfo{
 			{Name: o.Webhook.MutatingConfig, Type: rotator.Mutating},
 			{Name: o.Webhook.ValidatingConfig, Type: rotator.Validating},
