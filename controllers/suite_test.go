@@ -133,7 +133,7 @@ func serveWebhooks() (stop func(), err error) {
 		return nil, err
 	}
 	err = tenantrywebhook.SetupWithManager(mgr,
-		&tenantrywebhook.UserWebhook{Reader: mgr.GetAPIReader(), FirstUserRole: opts.Roles.FirstUser, DefaultRole: opts.Roles.Default},
+		&tenantrywebhook.UserWebhook{Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), FirstUserRole: opts.Roles.FirstUser, DefaultRole: opts.Roles.Default},
 		&tenantrywebhook.BalanceTransactionValidator{Reader: mgr.GetAPIReader()})
 	if err != nil {
 		return nil, err

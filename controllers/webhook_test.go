@@ -130,3 +130,64 @@ func TestOwnerCanLeaveWhenAnotherRemains(t *testing.T) {
 	err := k8s.Delete(context.Background(), getUser(g, bob))
 	g.Expect(err).To(MatchError(ContainSubstring("last-owner rule")))
 }
+
+// TestTwoOwnersRemovedAtOnceLeaveOne removes the only two owners of an
+// account at the same moment, one demoted and one deleted, many times
+// over: each webhook sees the other owner still there, so only taking
+// turns keeps one of them.
+func TestTwoOwnersRemovedAtOnceLeaveOne(t *testing.T) {
+	for round := range 10 {
+		g := NewWithT(t)
+		ctx := context.Background()
+		ns := newNamespace(t)
+		alice := createUser(t, withRole(newUser(ns, "alice", "alice@turns.example"), "owner"))
+		bob := createUser(t, withRole(newUser(ns, "bob", "bob@turns.example"), "owner"))
+
+		var wg sync.WaitGroup
+		var demoteErr, deleteErr error
+		start := make(chan struct{})
+		wg.Go(func() {
+			user := getUser(g, alice)
+			patch := client.MergeFrom(user.DeepCopy())
+			user.Spec.Role = "manager"
+			<-start
+			demoteErr = k8s.Patch(ctx, user, patch)
+		})
+		wg.Go(func() {
+			user := getUser(g, bob)
+			<-start
+			deleteErr = k8s.Delete(ctx, user)
+		})
+		close(start)
+		wg.Wait()
+
+		g.Expect([]error{demoteErr, deleteErr}).To(ContainElement(Succeed()), "round %d: one of them goes", round)
+		g.Expect([]error{demoteErr, deleteErr}).To(ContainElement(MatchError(ContainSubstring("last-owner rule"))),
+			"round %d: the other is refused (demote: %v, delete: %v)", round, demoteErr, deleteErr)
+		owners := 0
+		users := &iamv1alpha1.UserList{}
+		g.Expect(k8s.List(ctx, users, client.InNamespace(ns))).To(Succeed())
+		for _, u := range users.Items {
+			if u.Spec.Role == "owner" && u.DeletionTimestamp.IsZero() {
+				owners++
+			}
+		}
+		g.Expect(owners).To(Equal(1), "round %d", round)
+	}
+}
+
+// TestDryRunRemovalOfAnOwnerRecordsNothing: asking the API server what a
+// removal would do (kubectl --dry-run=server) must not count the owner as
+// gone for the next, real removal.
+func TestDryRunRemovalOfAnOwnerRecordsNothing(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	alice := createUser(t, withRole(newUser(ns, "alice", "alice@dry.example"), "owner"))
+	bob := createUser(t, withRole(newUser(ns, "bob", "bob@dry.example"), "owner"))
+
+	g.Expect(k8s.Delete(ctx, getUser(g, alice), client.DryRunAll)).To(Succeed())
+	g.Expect(k8s.Delete(ctx, getUser(g, bob))).To(Succeed(), "alice is still an owner")
+	err := k8s.Delete(ctx, getUser(g, alice))
+	g.Expect(err).To(MatchError(ContainSubstring("last-owner rule")))
+}

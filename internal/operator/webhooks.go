@@ -29,6 +29,7 @@ func setupWebhooks(mgr ctrl.Manager, o Options) error {
 	}
 	hooks := &tenantrywebhook.UserWebhook{
 		Reader:        mgr.GetAPIReader(),
+		Writer:        mgr.GetClient(),
 		FirstUserRole: o.Roles.FirstUser,
 		DefaultRole:   o.Roles.Default,
 	}

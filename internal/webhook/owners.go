@@ -20,13 +20,14 @@ func activeOwner(user *iamv1alpha1.User, ownerRole string) bool {
 // lastOwnerViolation is the last-owner rule: an account keeps at least one
 // active owner. It returns why the change from old to next breaks the rule,
 // or "" when it does not; next is nil for a deletion. others are the
-// account's users as the API server holds them now.
-func lastOwnerViolation(old, next *iamv1alpha1.User, others []iamv1alpha1.User, ownerRole string) string {
-	if !activeOwner(old, ownerRole) || (next != nil && activeOwner(next, ownerRole)) {
+// account's users as the API server holds them now; gone says which of them
+// are owners whose removal was admitted but may not be stored yet.
+func lastOwnerViolation(old, next *iamv1alpha1.User, others []iamv1alpha1.User, gone func(*iamv1alpha1.User) bool, ownerRole string) string {
+	if !removesOwner(old, next, ownerRole) {
 		return ""
 	}
 	for i := range others {
-		if others[i].Name != old.Name && activeOwner(&others[i], ownerRole) {
+		if others[i].Name != old.Name && activeOwner(&others[i], ownerRole) && !gone(&others[i]) {
 			return ""
 		}
 	}
@@ -41,6 +42,12 @@ func lastOwnerViolation(old, next *iamv1alpha1.User, others []iamv1alpha1.User, 
 	}
 	return fmt.Sprintf("last-owner rule: an account keeps at least one active owner; %s is the last active %s of account %s and cannot be %s; make another user %s first",
 		old.Name, ownerRole, old.Namespace, change, ownerRole)
+}
+
+// removesOwner says whether the change from old to next (nil: deletion)
+// takes an active owner away.
+func removesOwner(old, next *iamv1alpha1.User, ownerRole string) bool {
+	return activeOwner(old, ownerRole) && (next == nil || !activeOwner(next, ownerRole))
 }
 
 // defaultRole is the role a user without one gets: the first user of an

@@ -3,6 +3,7 @@ package webhook
 import (
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -47,7 +48,7 @@ func TestLastOwnerViolation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := lastOwnerViolation(&tt.old, tt.next, tt.others, "owner")
+			got := lastOwnerViolation(&tt.old, tt.next, tt.others, func(*iamv1alpha1.User) bool { return false }, "owner")
 			switch {
 			case tt.wantRule == "" && got != "":
 				t.Fatalf("refused: %s", got)
@@ -57,6 +58,54 @@ func TestLastOwnerViolation(t *testing.T) {
 				t.Fatalf("the refusal does not name the rule: %q", got)
 			}
 		})
+	}
+}
+
+func TestOwnerRemovalsTakeTurns(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	alice := user("alice", "owner", iamv1alpha1.UserStateActive)
+	alice.ResourceVersion = "10"
+	bob := user("bob", "owner", iamv1alpha1.UserStateActive)
+	bob.ResourceVersion = "11"
+	others := []iamv1alpha1.User{alice, bob}
+
+	// Removing bob is fine while alice is an owner...
+	record := ownerRemovals{}
+	gone := func(u *iamv1alpha1.User) bool { return record.pending(&u.ObjectMeta, now) }
+	if why := lastOwnerViolation(&bob, nil, others, gone, "owner"); why != "" {
+		t.Fatalf("refused with another owner left: %s", why)
+	}
+	// ...but once alice's removal is admitted, she no longer counts, even
+	// though the list still shows her as she was.
+	record = record.with(&alice.ObjectMeta, now)
+	if why := lastOwnerViolation(&bob, nil, others, gone, "owner"); !strings.Contains(why, "last-owner rule") {
+		t.Fatalf("bob's removal was not refused after alice's: %q", why)
+	}
+
+	tests := []struct {
+		name    string
+		alice   func(u *iamv1alpha1.User)
+		at      time.Time
+		pending bool
+	}{
+		{"as admitted, within the window", func(*iamv1alpha1.User) {}, now.Add(time.Second), true},
+		{"changed since: the user speaks for itself", func(u *iamv1alpha1.User) { u.ResourceVersion = "12" }, now.Add(time.Second), false},
+		{"after the window", func(*iamv1alpha1.User) {}, now.Add(removalWindow), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := alice.DeepCopy()
+			tt.alice(u)
+			if got := record.pending(&u.ObjectMeta, tt.at); got != tt.pending {
+				t.Fatalf("pending = %v, want %v", got, tt.pending)
+			}
+		})
+	}
+
+	// Expired entries are dropped when the next removal is recorded.
+	later := record.with(&bob.ObjectMeta, now.Add(removalWindow+time.Second))
+	if _, kept := later["alice"]; kept || len(later) != 1 {
+		t.Fatalf("record = %v, want only bob", later)
 	}
 }
 

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -14,10 +15,11 @@ import (
 // The markers generate config/webhook/manifests.yaml. Both webhooks fail
 // closed: a rule that is skipped whenever the manager is down is no rule.
 // They cover users only, never their status, so the operator's own status
-// writes do not pass through them.
+// writes do not pass through them. The validating one records the owner
+// removals it admits (see owner_removals.go), except on a dry run.
 //
 // +kubebuilder:webhook:path=/mutate-iam-tenantry-io-v1alpha1-user,mutating=true,failurePolicy=fail,sideEffects=None,groups=iam.tenantry.io,resources=users,verbs=create;update,versions=v1alpha1,name=muser.iam.tenantry.io,admissionReviewVersions=v1
-// +kubebuilder:webhook:path=/validate-iam-tenantry-io-v1alpha1-user,mutating=false,failurePolicy=fail,sideEffects=None,groups=iam.tenantry.io,resources=users,verbs=create;update;delete,versions=v1alpha1,name=vuser.iam.tenantry.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-iam-tenantry-io-v1alpha1-user,mutating=false,failurePolicy=fail,sideEffects=NoneOnDryRun,groups=iam.tenantry.io,resources=users,verbs=create;update;delete,versions=v1alpha1,name=vuser.iam.tenantry.io,admissionReviewVersions=v1
 //
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
 
@@ -26,12 +28,20 @@ type UserWebhook struct {
 	// Reader reads past the cache: two users admitted one after the other
 	// must each see the other, which a cache that lags cannot promise.
 	Reader client.Reader
+	// Writer records admitted owner removals.
+	Writer client.Writer
 	// FirstUserRole is the role of the first user of an account that names
 	// none; it is also the role the last-owner rule protects.
 	FirstUserRole string
 	// DefaultRole is the role of later users that name none.
 	DefaultRole string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
+
+// ownerRemovalAttempts bounds how often one admission takes its turn again
+// when other removals of owners in the account keep coming first.
+const ownerRemovalAttempts = 5
 
 var (
 	_ admission.Defaulter[*iamv1alpha1.User] = &UserWebhook{}
@@ -77,7 +87,7 @@ func (w *UserWebhook) ValidateDelete(ctx context.Context, old *iamv1alpha1.User)
 }
 
 func (w *UserWebhook) checkLastOwner(ctx context.Context, old, next *iamv1alpha1.User) error {
-	if !activeOwner(old, w.FirstUserRole) || (next != nil && activeOwner(next, w.FirstUserRole)) {
+	if !removesOwner(old, next, w.FirstUserRole) {
 		return nil // the common case costs no read
 	}
 	// Deleting the account deletes its users, owners last or not: the rule
@@ -86,14 +96,48 @@ func (w *UserWebhook) checkLastOwner(ctx context.Context, old, next *iamv1alpha1
 	if err != nil || terminating {
 		return err
 	}
-	others, err := w.accountUsers(ctx, old.Namespace)
-	if err != nil {
-		return err
+	users := iamv1alpha1.GroupVersion.WithResource("users").GroupResource()
+	for range ownerRemovalAttempts {
+		// The record is read before the users: a removal stored after this
+		// list was read must have written the record after this read, so
+		// the write below fails and the turn is taken again.
+		lease, removals, err := readOwnerRemovals(ctx, w.Reader, old.Namespace)
+		if err != nil {
+			return err
+		}
+		others, err := w.accountUsers(ctx, old.Namespace)
+		if err != nil {
+			return err
+		}
+		now := w.now()
+		gone := func(u *iamv1alpha1.User) bool { return removals.pending(&u.ObjectMeta, now) }
+		if why := lastOwnerViolation(old, next, others, gone, w.FirstUserRole); why != "" {
+			return apierrors.NewForbidden(users, old.Name, fmt.Errorf("%s", why))
+		}
+		if dryRun(ctx) {
+			return nil
+		}
+		err = writeOwnerRemovals(ctx, w.Writer, old.Namespace, lease, removals.with(&old.ObjectMeta, now))
+		if !apierrors.IsConflict(err) && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
 	}
-	if why := lastOwnerViolation(old, next, others, w.FirstUserRole); why != "" {
-		return apierrors.NewForbidden(iamv1alpha1.GroupVersion.WithResource("users").GroupResource(), old.Name, fmt.Errorf("%s", why))
+	return apierrors.NewConflict(users, old.Name, fmt.Errorf(
+		"other owners of account %s are being removed at the same moment; try again", old.Namespace))
+}
+
+func (w *UserWebhook) now() time.Time {
+	if w.Now != nil {
+		return w.Now()
 	}
-	return nil
+	return time.Now()
+}
+
+// dryRun says whether the request only asks what would happen, so that
+// nothing may be recorded.
+func dryRun(ctx context.Context) bool {
+	req, err := admission.RequestFromContext(ctx)
+	return err == nil && req.DryRun != nil && *req.DryRun
 }
 
 func (w *UserWebhook) accountUsers(ctx context.Context, namespace string) ([]iamv1alpha1.User, error) {
