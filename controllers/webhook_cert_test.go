@@ -6,9 +6,11 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -142,17 +144,28 @@ func installWebhookConfigurations(t *testing.T, baseURL string) (mutating, valid
 }
 
 // mountSecret writes the Secret's keys as files into dir, once the
-// manager has filled it.
+// manager has filled it, as the kubelet does: each file whole (written
+// aside, then renamed), unchanged files left alone, and tls.crt last, since
+// the manager takes its presence as the sign that the certificate is there.
 func mountSecret(ctx context.Context, key client.ObjectKey, dir string) error {
 	secret := &corev1.Secret{}
 	if err := k8s.Get(ctx, key, secret); err != nil {
 		return err
 	}
-	if len(secret.Data["tls.crt"]) == 0 {
+	if len(secret.Data["tls.crt"]) == 0 || len(secret.Data["tls.key"]) == 0 {
 		return fmt.Errorf("secret %s has no certificate yet", key)
 	}
-	for name, value := range secret.Data {
-		if err := os.WriteFile(filepath.Join(dir, name), value, 0o600); err != nil {
+	names := slices.Sorted(maps.Keys(secret.Data))
+	names = append(slices.DeleteFunc(names, func(n string) bool { return n == "tls.crt" }), "tls.crt")
+	for _, name := range names {
+		path := filepath.Join(dir, name)
+		if have, err := os.ReadFile(path); err == nil && bytes.Equal(have, secret.Data[name]) {
+			continue
+		}
+		if err := os.WriteFile(path+".new", secret.Data[name], 0o600); err != nil {
+			return err
+		}
+		if err := os.Rename(path+".new", path); err != nil {
 			return err
 		}
 	}
