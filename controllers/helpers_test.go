@@ -104,6 +104,15 @@ func getUser(g Gomega, key client.ObjectKey) *iamv1alpha1.User {
 	return user
 }
 
+// changeUser applies change to the user as the API server holds it and
+// patches the difference; it returns the API server's answer.
+func changeUser(g Gomega, key client.ObjectKey, change func(u *iamv1alpha1.User)) error {
+	user := getUser(g, key)
+	patch := client.MergeFrom(user.DeepCopy())
+	change(user)
+	return k8s.Patch(context.Background(), user, patch)
+}
+
 func getSecret(g Gomega, key client.ObjectKey) *corev1.Secret {
 	secret := &corev1.Secret{}
 	g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: key.Namespace, Name: credentials.SecretName(key.Name)}, secret)).To(Succeed())

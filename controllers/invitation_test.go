@@ -232,10 +232,7 @@ func TestChangedEmailGetsANewInvitation(t *testing.T) {
 	eventuallyUser(t, key, delivered)
 
 	g := NewWithT(t)
-	user := getUser(g, key)
-	patch := client.MergeFrom(user.DeepCopy())
-	user.Spec.Email = "heidi@new.example"
-	g.Expect(k8s.Patch(context.Background(), user, patch)).To(Succeed())
+	g.Expect(changeUser(g, key, func(u *iamv1alpha1.User) { u.Spec.Email = "heidi@new.example" })).To(Succeed())
 
 	eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
 		delivered(g, u)
@@ -248,13 +245,7 @@ func TestChangedEmailGetsANewInvitation(t *testing.T) {
 func annotate(t *testing.T, key client.ObjectKey, name, value string) {
 	t.Helper()
 	g := NewWithT(t)
-	user := getUser(g, key)
-	patch := client.MergeFrom(user.DeepCopy())
-	if user.Annotations == nil {
-		user.Annotations = map[string]string{}
-	}
-	user.Annotations[name] = value
-	g.Expect(k8s.Patch(context.Background(), user, patch)).To(Succeed())
+	g.Expect(changeUser(g, key, func(u *iamv1alpha1.User) { metav1.SetMetaDataAnnotation(&u.ObjectMeta, name, value) })).To(Succeed())
 }
 
 func controllerRef(user *iamv1alpha1.User, secret *corev1.Secret) error {

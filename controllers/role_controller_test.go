@@ -239,8 +239,5 @@ func TestUserWithUnknownRoleIsRevokedUntilItAppears(t *testing.T) {
 func setRole(t *testing.T, key client.ObjectKey, role string) {
 	t.Helper()
 	g := NewWithT(t)
-	user := getUser(g, key)
-	patch := client.MergeFrom(user.DeepCopy())
-	user.Spec.Role = role
-	g.Expect(k8s.Patch(context.Background(), user, patch)).To(Succeed())
+	g.Expect(changeUser(g, key, func(u *iamv1alpha1.User) { u.Spec.Role = role })).To(Succeed())
 }

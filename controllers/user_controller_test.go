@@ -183,10 +183,7 @@ func TestNoWriteWhenNothingChanged(t *testing.T) {
 func setState(t *testing.T, key client.ObjectKey, state iamv1alpha1.UserState) {
 	t.Helper()
 	g := NewWithT(t)
-	user := getUser(g, key)
-	patch := client.MergeFrom(user.DeepCopy())
-	user.Spec.State = state
-	g.Expect(k8s.Patch(context.Background(), user, patch)).To(Succeed())
+	g.Expect(changeUser(g, key, func(u *iamv1alpha1.User) { u.Spec.State = state })).To(Succeed())
 }
 
 func eventsOf(t *testing.T, key client.ObjectKey) []eventsv1.Event {

@@ -87,17 +87,11 @@ func TestLastOwnerRule(t *testing.T) {
 	}
 	t.Run("the last owner cannot be demoted", func(t *testing.T) {
 		g := NewWithT(t)
-		user := getUser(g, alice)
-		patch := client.MergeFrom(user.DeepCopy())
-		user.Spec.Role = "manager"
-		expectRefused(t, k8s.Patch(context.Background(), user, patch), `given the role "manager"`)
+		expectRefused(t, changeUser(g, alice, func(u *iamv1alpha1.User) { u.Spec.Role = "manager" }), `given the role "manager"`)
 	})
 	t.Run("the last owner cannot be disabled", func(t *testing.T) {
 		g := NewWithT(t)
-		user := getUser(g, alice)
-		patch := client.MergeFrom(user.DeepCopy())
-		user.Spec.State = iamv1alpha1.UserStateDisabled
-		expectRefused(t, k8s.Patch(context.Background(), user, patch), "disabled")
+		expectRefused(t, changeUser(g, alice, func(u *iamv1alpha1.User) { u.Spec.State = iamv1alpha1.UserStateDisabled }), "disabled")
 	})
 	t.Run("the last owner cannot be deleted", func(t *testing.T) {
 		g := NewWithT(t)
@@ -106,10 +100,7 @@ func TestLastOwnerRule(t *testing.T) {
 	})
 	t.Run("other changes to the last owner are allowed", func(t *testing.T) {
 		g := NewWithT(t)
-		user := getUser(g, alice)
-		patch := client.MergeFrom(user.DeepCopy())
-		user.Spec.Phone = "15550100"
-		g.Expect(k8s.Patch(context.Background(), user, patch)).To(Succeed())
+		g.Expect(changeUser(g, alice, func(u *iamv1alpha1.User) { u.Spec.Phone = "15550100" })).To(Succeed())
 	})
 	t.Run("deleting the account deletes its last owner", func(t *testing.T) {
 		deleteAccount(t, ns)
@@ -122,10 +113,7 @@ func TestOwnerCanLeaveWhenAnotherRemains(t *testing.T) {
 	alice := createUser(t, withRole(newUser(ns, "alice", "alice@two.example"), "owner"))
 	bob := createUser(t, withRole(newUser(ns, "bob", "bob@two.example"), "owner"))
 
-	user := getUser(g, alice)
-	patch := client.MergeFrom(user.DeepCopy())
-	user.Spec.Role = "manager"
-	g.Expect(k8s.Patch(context.Background(), user, patch)).To(Succeed(), "bob still owns the account")
+	g.Expect(changeUser(g, alice, func(u *iamv1alpha1.User) { u.Spec.Role = "manager" })).To(Succeed(), "bob still owns the account")
 	// Now bob is the last one.
 	err := k8s.Delete(context.Background(), getUser(g, bob))
 	g.Expect(err).To(MatchError(ContainSubstring("last-owner rule")))
