@@ -1,15 +1,12 @@
 package controllers_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +23,7 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/operator"
 	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
 	tenantrywebhook "github.com/tenantry-io/tenantry/internal/webhook"
 )
 
@@ -38,7 +36,7 @@ var (
 	k8s client.WithWatch
 	// managerLog collects everything every manager of the suite logs, so a
 	// test can prove that no secret reached it.
-	managerLog = &syncBuffer{}
+	managerLog = &testsupport.LogBuffer{}
 )
 
 func TestMain(m *testing.M) {
@@ -245,28 +243,9 @@ func (tm *testManager) stop(t testing.TB) {
 
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := testsupport.FreeLoopbackAddr()
 	if err != nil {
-		t.Fatalf("find a free port: %v", err)
+		t.Fatal(err)
 	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().String()
-}
-
-// syncBuffer is a bytes.Buffer safe for the manager's concurrent logging.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return addr
 }

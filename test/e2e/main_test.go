@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"k8s.io/client-go/rest"
@@ -18,6 +15,7 @@ import (
 	"github.com/tenantry-io/tenantry/internal/mail"
 	"github.com/tenantry-io/tenantry/internal/operator"
 	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
 // What the tests share: the kubectl they drive, the mail the operator sent
@@ -46,7 +44,7 @@ func runTests(m *testing.M) int {
 
 	// The operator's log is kept and shown only when a test fails: it is
 	// what explains a phase that never came.
-	logs := &syncBuffer{}
+	logs := &testsupport.LogBuffer{}
 	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(logs)))
 
 	env := &envtest.Environment{
@@ -125,7 +123,7 @@ func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
 // uses, mail going to the catcher. The returned function stops it and waits
 // until it has, so the control plane never goes away under it.
 func startManager(cfg *rest.Config, webhooks envtest.WebhookInstallOptions) (func() error, error) {
-	selfServiceAddr, err := freeLoopbackAddr()
+	selfServiceAddr, err := testsupport.FreeLoopbackAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -167,37 +165,4 @@ func startManager(cfg *rest.Config, webhooks envtest.WebhookInstallOptions) (fun
 	case <-synced:
 	}
 	return stop, nil
-}
-
-// freeLoopbackAddr asks the kernel for a free port. Another process could
-// take it before the manager listens, but on loopback in a test run that
-// is rare, and the manager would then fail loudly rather than flake.
-func freeLoopbackAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
-	}
-	addr := l.Addr().String()
-	if err := l.Close(); err != nil {
-		return "", err
-	}
-	return addr, nil
-}
-
-// syncBuffer is a bytes.Buffer the manager's goroutines can log into.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
