@@ -55,7 +55,9 @@ func (w *UserWebhook) Default(ctx context.Context, user *iamv1alpha1.User) error
 	if user.Spec.Role != "" {
 		return nil
 	}
-	others, err := w.accountUsers(ctx, user.Namespace)
+	// Two users are enough to tell whether another one exists, however
+	// large the account.
+	others, err := w.accountUsers(ctx, user.Namespace, client.Limit(2))
 	if err != nil {
 		return err
 	}
@@ -140,9 +142,9 @@ func dryRun(ctx context.Context) bool {
 	return err == nil && req.DryRun != nil && *req.DryRun
 }
 
-func (w *UserWebhook) accountUsers(ctx context.Context, namespace string) ([]iamv1alpha1.User, error) {
+func (w *UserWebhook) accountUsers(ctx context.Context, namespace string, opts ...client.ListOption) ([]iamv1alpha1.User, error) {
 	users := &iamv1alpha1.UserList{}
-	if err := w.Reader.List(ctx, users, client.InNamespace(namespace)); err != nil {
+	if err := w.Reader.List(ctx, users, append(opts, client.InNamespace(namespace))...); err != nil {
 		return nil, fmt.Errorf("list the users of account %s: %w", namespace, err)
 	}
 	return users.Items, nil
