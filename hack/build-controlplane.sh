@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the test control plane (kube-apiserver, etcd, kubectl) from the Go
+# Builds the test control plane (kube-apiserver, kube-controller-manager, etcd,
+# kubectl) from the Go
 # modules pinned under hack/tools, because the usual envtest download is not
 # reachable from every machine that runs the tests.
 #
@@ -19,7 +20,7 @@ etcd_version="$(version_of go.etcd.io/etcd/server/v3 "$here/tools/etcd")"
 cache_root="${TENANTRY_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tenantry}"
 assets="$cache_root/controlplane-kube-${kube_version}-etcd-${etcd_version}"
 
-if [[ -x "$assets/kube-apiserver" && -x "$assets/etcd" && -x "$assets/kubectl" ]]; then
+if [[ -x "$assets/kube-apiserver" && -x "$assets/kube-controller-manager" && -x "$assets/etcd" && -x "$assets/kubectl" ]]; then
 	echo "$assets"
 	exit 0
 fi
@@ -28,17 +29,18 @@ mkdir -p "$assets"
 staging="$(mktemp -d "$cache_root/.build-XXXXXX")"
 trap 'rm -rf "$staging"' EXIT
 
-echo "building kube-apiserver and kubectl ${kube_version}, etcd ${etcd_version} into $assets (about ten minutes the first time)" >&2
+echo "building kube-apiserver, kube-controller-manager and kubectl ${kube_version}, etcd ${etcd_version} into $assets (about ten minutes the first time)" >&2
 (
 	cd "$here/tools/controlplane"
 	CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags='-s -w' -o "$staging/" \
-		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
+		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+		k8s.io/kubernetes/cmd/kubectl
 )
 (
 	cd "$here/tools/etcd"
 	CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags='-s -w' -o "$staging/etcd" go.etcd.io/etcd/server/v3
 )
-# Move into place only once all three built, so an interrupted build is
+# Move into place only once all four built, so an interrupted build is
 # never mistaken for a finished one.
-mv "$staging"/kube-apiserver "$staging"/kubectl "$staging"/etcd "$assets/"
+mv "$staging"/kube-apiserver "$staging"/kube-controller-manager "$staging"/kubectl "$staging"/etcd "$assets/"
 echo "$assets"
