@@ -1,0 +1,51 @@
+package v1alpha1
+
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+// Condition types of a User, besides Ready, Reconciling and Stalled. Its
+// phase is computed from them.
+const (
+	// InvitationDeliveredCondition is True once the SMTP server accepted the
+	// current invitation.
+	InvitationDeliveredCondition = "InvitationDelivered"
+	// EmailVerifiedCondition is True once the person accepted an invitation.
+	EmailVerifiedCondition = "EmailVerified"
+	// RoleBoundCondition is True while the user's role is bound to the
+	// person's Kubernetes identity in the account. False says why not: the
+	// role does not exist (the user is Revoked) or the user is not Active.
+	RoleBoundCondition = "RoleBound"
+)
+
+// Reasons of a User's conditions, PascalCase as metav1.Condition requires.
+const (
+	// InvitationDelivered reasons.
+	ReasonDelivered            = "Delivered"
+	ReasonDeliveryUnconfirmed  = "DeliveryUnconfirmed"
+	ReasonSending              = "Sending"
+	ReasonDeliveryFailed       = "DeliveryFailed"
+	ReasonDeliveryRejected     = "DeliveryRejected"
+	ReasonNotSentWhileDisabled = "NotSentWhileDisabled"
+
+	// EmailVerified reasons.
+	ReasonInvitationAccepted = "InvitationAccepted"
+	ReasonAwaitingAcceptance = "AwaitingAcceptance"
+
+	// Ready and Stalled reasons.
+	ReasonActive            = "Active"
+	ReasonInvitationPending = "InvitationPending"
+	ReasonDisabled          = "Disabled"
+	ReasonDeleting          = "Deleting"
+	ReasonCredentialsFailed = "CredentialsFailed"
+
+	// RoleBound reasons; RoleNotFound also explains a Revoked user's Ready.
+	ReasonRoleBound        = "Bound"
+	ReasonRoleNotFound     = "RoleNotFound"
+	ReasonNotActive        = "NotActive"
+	ReasonRoleBindingTaken = "RoleBindingTaken"
+)
+
+// GetConditions returns the user's conditions.
+func (u *User) GetConditions() []metav1.Condition { return u.Status.Conditions }
+
+// SetConditions replaces the user's conditions.
+func (u *User) SetConditions(c []metav1.Condition) { u.Status.Conditions = c }

@@ -1,0 +1,41 @@
+package v1alpha1
+
+// The labels, annotations and finalizers Tenantry reads or writes, in one
+// place, as k8s.io/api/core/v1/well_known_labels.go keeps Kubernetes' own.
+// Every package that puts one on an object, or selects by one, uses these.
+
+// Labels.
+const (
+	// ManagedByLabel marks every object the operator renders or creates
+	// (credential Secrets, ClusterRoles, RoleBindings, Leases), with the
+	// value ManagedBy, so it can tell them from anyone else's of the same name.
+	ManagedByLabel = "app.kubernetes.io/managed-by"
+	// ManagedBy is the value of ManagedByLabel on Tenantry's objects.
+	ManagedBy = "tenantry"
+
+	// UserLabel names the User a credential Secret or RoleBinding belongs
+	// to. The manager caches only Secrets and RoleBindings carrying it, so it
+	// never holds the rest of the cluster's in memory.
+	UserLabel = "iam.tenantry.io/user"
+	// RoleLabel names the Role a ClusterRole (or a user's RoleBinding) was
+	// rendered from; the manager caches only ClusterRoles carrying it.
+	RoleLabel = "iam.tenantry.io/role"
+)
+
+// Annotations people set on a User. Each is an action, not a state: the
+// operator acts once per new value (a timestamp is a good value) and says in
+// status and an event that it did, so a GitOps tool that keeps setting the
+// same value does not repeat the action on every sync.
+const (
+	// ResendInvitationAnnotation asks for a new invitation.
+	ResendInvitationAnnotation = "iam.tenantry.io/resend-invitation"
+)
+
+// Finalizers.
+const (
+	// UserFinalizer keeps a User until what it owned is removed.
+	UserFinalizer = "iam.tenantry.io/user-cleanup"
+	// TransactionFinalizer keeps an applied transaction until its cancel
+	// has been taken off the balance.
+	TransactionFinalizer = "iam.tenantry.io/ledger"
+)
