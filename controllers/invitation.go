@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/credentials"
 	"github.com/tenantry-io/tenantry/internal/mail"
 )
@@ -39,7 +40,7 @@ func (r *UserReconciler) reconcileInvitation(ctx context.Context, s *userScope) 
 		resendRequest: user.Annotations[iamv1alpha1.ResendInvitationAnnotation],
 		status:        ptr.Deref(user.Status.Invitation, iamv1alpha1.InvitationStatus{}),
 		intent:        credentials.ReadInvitation(s.secret),
-		rejected:      deliveryReasonIs(user, iamv1alpha1.ReasonDeliveryRejected),
+		rejected:      conditions.HasReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryRejected),
 	}
 	decision := decideInvitation(in)
 
@@ -60,7 +61,7 @@ func (r *UserReconciler) reconcileInvitation(ctx context.Context, s *userScope) 
 			"not resending: the invitation was already accepted")
 	case invitationIdle:
 		if user.Spec.State == iamv1alpha1.UserStateDisabled && in.status.Number == 0 {
-			markFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonNotSentWhileDisabled,
+			conditions.MarkFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonNotSentWhileDisabled,
 				"no invitation is sent while spec.state is Disabled")
 		}
 	}
@@ -76,11 +77,11 @@ func invitationVerdicts(s *userScope) {
 		return
 	}
 	switch {
-	case deliveryReasonIs(user, iamv1alpha1.ReasonDeliveryRejected):
-		s.stalled = &verdict{iamv1alpha1.ReasonDeliveryRejected, conditionMessage(user, iamv1alpha1.InvitationDeliveredCondition)}
-	case deliveryReasonIs(user, iamv1alpha1.ReasonDeliveryFailed),
-		deliveryReasonIs(user, iamv1alpha1.ReasonSending):
-		s.reconciling = &verdict{iamv1alpha1.ReasonSending, conditionMessage(user, iamv1alpha1.InvitationDeliveredCondition)}
+	case conditions.HasReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryRejected):
+		s.stalled = &verdict{iamv1alpha1.ReasonDeliveryRejected, conditions.Message(user, iamv1alpha1.InvitationDeliveredCondition)}
+	case conditions.HasReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryFailed),
+		conditions.HasReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonSending):
+		s.reconciling = &verdict{iamv1alpha1.ReasonSending, conditions.Message(user, iamv1alpha1.InvitationDeliveredCondition)}
 	}
 }
 
@@ -89,7 +90,7 @@ func invitationVerdicts(s *userScope) {
 func (r *UserReconciler) sendInvitation(ctx context.Context, s *userScope, in invitationInputs, isNew bool) (ctrl.Result, error) {
 	user := s.user
 	if delay := r.reserveSend(s.now); delay > 0 {
-		markFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonSending,
+		conditions.MarkFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonSending,
 			"waiting for the send rate limit")
 		return ctrl.Result{RequeueAfter: delay}, nil
 	}
@@ -138,7 +139,7 @@ func (r *UserReconciler) sendInvitation(ctx context.Context, s *userScope, in in
 		next.ExpiryTime = &metav1.Time{Time: expiry}
 		msg := fmt.Sprintf("invitation %d sent to %s; the link works once, until %s",
 			next.Number, next.Email, expiry.UTC().Format(time.RFC3339))
-		markTrue(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDelivered, msg)
+		conditions.MarkTrue(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDelivered, msg)
 		r.event(user, corev1.EventTypeNormal, "InvitationSent", "SendInvitation", msg)
 		log.Info("invitation sent")
 		return ctrl.Result{RequeueAfter: expiry.Sub(s.now)}, nil
@@ -146,7 +147,7 @@ func (r *UserReconciler) sendInvitation(ctx context.Context, s *userScope, in in
 		next.LastErrorReason = mail.Reason(sendErr)
 		msg := fmt.Sprintf("the mail server refused invitation %d for good (%s); fix spec.email or the mail server, then set the %s annotation",
 			next.Number, next.LastErrorReason, iamv1alpha1.ResendInvitationAnnotation)
-		markFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryRejected, msg)
+		conditions.MarkFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryRejected, msg)
 		r.event(user, corev1.EventTypeWarning, "InvitationRejected", "SendInvitation", msg)
 		log.Info("invitation rejected permanently", "reason", next.LastErrorReason, "error", sendErr.Error())
 		return ctrl.Result{}, nil
@@ -156,7 +157,7 @@ func (r *UserReconciler) sendInvitation(ctx context.Context, s *userScope, in in
 		next.NextAttemptTime = &metav1.Time{Time: s.now.Add(delay).Truncate(time.Second)}
 		msg := fmt.Sprintf("attempt %d to send invitation %d failed (%s); next attempt at %s",
 			attempt, next.Number, next.LastErrorReason, next.NextAttemptTime.UTC().Format(time.RFC3339))
-		markFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryFailed, msg)
+		conditions.MarkFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryFailed, msg)
 		r.event(user, corev1.EventTypeWarning, "InvitationDeliveryFailed", "SendInvitation", msg)
 		log.Info("invitation delivery failed, will retry", "reason", next.LastErrorReason, "retryIn", delay, "error", sendErr.Error())
 		return ctrl.Result{RequeueAfter: next.NextAttemptTime.Sub(s.now)}, nil
@@ -192,7 +193,7 @@ func (r *UserReconciler) settleUnconfirmed(ctx context.Context, s *userScope, in
 	user.Status.Invitation = &next
 	msg := fmt.Sprintf("the manager stopped while sending invitation %d; it is taken as sent so that it is never sent twice; set the %s annotation to send a new one",
 		next.Number, iamv1alpha1.ResendInvitationAnnotation)
-	markTrue(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryUnconfirmed, msg)
+	conditions.MarkTrue(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryUnconfirmed, msg)
 	r.event(user, corev1.EventTypeWarning, "InvitationUnconfirmed", "SendInvitation", msg)
 	return ctrl.Result{RequeueAfter: in.intent.Expiry.Sub(s.now)}, nil
 }
@@ -230,12 +231,6 @@ func (r *UserReconciler) reserveSend(now time.Time) time.Duration {
 		return delay
 	}
 	return 0
-}
-
-func (r *UserReconciler) event(user *iamv1alpha1.User, eventType, reason, action, note string) {
-	if r.Recorder != nil {
-		r.Recorder.Eventf(user, nil, eventType, reason, action, "%s", note)
-	}
 }
 
 // messageID is deterministic: the same invitation always carries the same

@@ -56,7 +56,7 @@ func TestInterruptedSendIsNeverRepeated(t *testing.T) {
 	// 1 of invitation 1 started, the status knows of no invitation.
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
 		Namespace: ns, Name: credentials.SecretName(user.Name),
-		Labels: map[string]string{credentials.UserLabel: user.Name},
+		Labels: map[string]string{iamv1alpha1.UserLabel: user.Name},
 	}}
 	credentials.WriteInvitation(secret, credentials.Invitation{
 		Number: 1, Attempt: 1, TokenHash: credentials.HashToken("lost"), Expiry: time.Now().Add(time.Hour).Truncate(time.Second),

@@ -7,9 +7,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -20,6 +20,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/conditions"
+	"github.com/tenantry-io/tenantry/internal/patch"
 )
 
 const (
@@ -75,17 +77,11 @@ func (r *LedgerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		now: r.now(), user: user, transactions: txs.Items,
 		defaultCurrency: r.DefaultCurrency, userGrace: r.UserGrace,
 	})
+	// A conflict means another writer (the User controller, or this one
+	// from a stale view) changed the object first: nothing was written,
+	// so the step is simply taken again on fresh data.
 	result, err := r.take(ctx, user, step)
-	switch {
-	case apierrors.IsConflict(err):
-		// Another writer (the User controller, or this one from a stale
-		// view) changed the object first: nothing was written, so the
-		// step is simply taken again on fresh data.
-		return ctrl.Result{RequeueAfter: ledgerCacheBehind}, nil
-	case err != nil:
-		return ctrl.Result{}, err
-	}
-	return result, nil
+	return requeueOnConflict(ctx, "ledger", result, err)
 }
 
 // take carries out one step and says when to take the next.
@@ -109,7 +105,7 @@ func (r *LedgerReconciler) take(ctx context.Context, user *iamv1alpha1.User, ste
 	case stepApply:
 		return r.apply(ctx, user, step)
 	case stepCancel:
-		cancelled := ptrDeref(user.Status.Balance).LatestSequence
+		cancelled := ptr.Deref(user.Status.Balance, iamv1alpha1.BalanceStatus{}).LatestSequence
 		if err := r.writeBalance(ctx, user, step.balance); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -168,16 +164,16 @@ func (r *LedgerReconciler) stillPending(ctx context.Context, tx *iamv1alpha1.Bal
 // writeBalance is the only write of a balance: a merge patch of
 // status.balance carrying the resourceVersion of the user just read.
 func (r *LedgerReconciler) writeBalance(ctx context.Context, user *iamv1alpha1.User, balance iamv1alpha1.BalanceStatus) error {
-	patch := client.MergeFromWithOptions(user.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	before := user.DeepCopy()
 	user.Status.Balance = &balance
-	if err := r.Status().Patch(ctx, user, patch); err != nil {
+	if err := patch.Status(ctx, r.Client, before, user, client.MergeFromWithOptimisticLock{}); err != nil {
 		return fmt.Errorf("write balance of user %s: %w", user.Name, err)
 	}
 	return nil
 }
 
 func (r *LedgerReconciler) adopt(ctx context.Context, user *iamv1alpha1.User, tx *iamv1alpha1.BalanceTransaction) error {
-	patch := client.MergeFromWithOptions(tx.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	guarded := client.MergeFromWithOptions(tx.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	changed := controllerutil.AddFinalizer(tx, iamv1alpha1.TransactionFinalizer)
 	if !isOwnedByUser(tx, user) {
 		// Not a controller reference: the User does not manage the
@@ -191,50 +187,44 @@ func (r *LedgerReconciler) adopt(ctx context.Context, user *iamv1alpha1.User, tx
 	if !changed {
 		return nil
 	}
-	if err := r.Patch(ctx, tx, patch); err != nil {
+	if err := r.Patch(ctx, tx, guarded); err != nil {
 		return fmt.Errorf("adopt transaction %s: %w", tx.Name, err)
 	}
 	return nil
 }
 
 func (r *LedgerReconciler) markApplied(ctx context.Context, tx *iamv1alpha1.BalanceTransaction, balance iamv1alpha1.BalanceStatus) error {
-	patch := client.MergeFrom(tx.DeepCopy())
+	before := tx.DeepCopy()
 	tx.Status.Sequence = balance.LatestSequence
 	tx.Status.BalanceAfter = balance.Amount
 	tx.Status.AppliedTime = &metav1.Time{Time: r.now()}
-	return r.patchTransactionStatus(ctx, tx, patch, iamv1alpha1.TransactionApplied, metav1.ConditionTrue, iamv1alpha1.ReasonApplied,
+	return r.patchTransactionStatus(ctx, before, tx, iamv1alpha1.TransactionApplied, metav1.ConditionTrue, iamv1alpha1.ReasonApplied,
 		fmt.Sprintf("applied as transaction %d of user %s; balance %s %s", balance.LatestSequence, tx.Spec.User, balance.Amount, balance.Currency))
 }
 
 func (r *LedgerReconciler) setTransactionStatus(ctx context.Context, tx *iamv1alpha1.BalanceTransaction, phase iamv1alpha1.TransactionPhase, status metav1.ConditionStatus, reason, message string) error {
-	return r.patchTransactionStatus(ctx, tx, client.MergeFrom(tx.DeepCopy()), phase, status, reason, message)
+	return r.patchTransactionStatus(ctx, tx.DeepCopy(), tx, phase, status, reason, message)
 }
 
 // patchTransactionStatus writes what the ledger decided about a transaction.
 // No resourceVersion is needed: the content follows from the committed
 // balance, so writing it twice writes the same thing.
-func (r *LedgerReconciler) patchTransactionStatus(ctx context.Context, tx *iamv1alpha1.BalanceTransaction, patch client.Patch, phase iamv1alpha1.TransactionPhase, status metav1.ConditionStatus, reason, message string) error {
-	before := tx.Status.DeepCopy()
+func (r *LedgerReconciler) patchTransactionStatus(ctx context.Context, before, tx *iamv1alpha1.BalanceTransaction, phase iamv1alpha1.TransactionPhase, status metav1.ConditionStatus, reason, message string) error {
 	tx.Status.Phase = phase
 	tx.Status.ObservedGeneration = tx.Generation
-	meta.SetStatusCondition(&tx.Status.Conditions, metav1.Condition{
-		Type: iamv1alpha1.ReadyCondition, Status: status, Reason: reason, Message: message, ObservedGeneration: tx.Generation,
-	})
-	if equalTransactionStatus(before, &tx.Status) {
-		return nil
-	}
-	if err := r.Status().Patch(ctx, tx, patch); client.IgnoreNotFound(err) != nil {
+	conditions.Set(tx, metav1.Condition{Type: iamv1alpha1.ReadyCondition, Status: status, Reason: reason, Message: message})
+	if err := patch.Status(ctx, r.Client, before, tx); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("write status of transaction %s: %w", tx.Name, err)
 	}
 	return nil
 }
 
 func (r *LedgerReconciler) removeFinalizer(ctx context.Context, tx *iamv1alpha1.BalanceTransaction) error {
-	patch := client.MergeFromWithOptions(tx.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	guarded := client.MergeFromWithOptions(tx.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	if !controllerutil.RemoveFinalizer(tx, iamv1alpha1.TransactionFinalizer) {
 		return nil
 	}
-	if err := r.Patch(ctx, tx, patch); client.IgnoreNotFound(err) != nil {
+	if err := r.Patch(ctx, tx, guarded); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("release transaction %s: %w", tx.Name, err)
 	}
 	return nil
@@ -243,10 +233,10 @@ func (r *LedgerReconciler) removeFinalizer(ctx context.Context, tx *iamv1alpha1.
 // event records a balance movement on the User, where `kubectl describe
 // user` shows it as the audit trail.
 func (r *LedgerReconciler) event(user *iamv1alpha1.User, tx *iamv1alpha1.BalanceTransaction, eventType, reason, format string, args ...any) {
-	if r.Recorder == nil || user == nil {
+	if user == nil { // a transaction of a user that does not exist
 		return
 	}
-	r.Recorder.Eventf(user, tx, eventType, reason, "Ledger", format, args...)
+	recordEvent(r.Recorder, user, tx, eventType, reason, "Ledger", format, args...)
 }
 
 func (r *LedgerReconciler) now() time.Time {

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
@@ -69,7 +69,7 @@ func planLedger(in ledgerInputs) ledgerStep {
 	if user == nil || !user.DeletionTimestamp.IsZero() {
 		return planWithoutUser(in, txs)
 	}
-	balance := ptrDeref(user.Status.Balance)
+	balance := ptr.Deref(user.Status.Balance, iamv1alpha1.BalanceStatus{})
 	currency := ledgerCurrency(user, in.defaultCurrency)
 	if balance.Currency == "" {
 		balance.Amount = ledger.Amount{Currency: currency}.String()
@@ -256,15 +256,4 @@ func ledgerCurrency(user *iamv1alpha1.User, defaultCurrency string) string {
 		return user.Spec.Currency
 	}
 	return defaultCurrency
-}
-
-func ptrDeref(b *iamv1alpha1.BalanceStatus) iamv1alpha1.BalanceStatus {
-	if b == nil {
-		return iamv1alpha1.BalanceStatus{}
-	}
-	return *b
-}
-
-func equalTransactionStatus(a, b *iamv1alpha1.BalanceTransactionStatus) bool {
-	return equality.Semantic.DeepEqual(a, b)
 }

@@ -2,17 +2,18 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -52,7 +53,7 @@ type roleScope struct {
 // Reconcile brings the role's ClusterRole in line with its spec and
 // records the outcome and the number of holders, once, in the deferred
 // status patch.
-func (r *RoleReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, retErr error) {
+func (r *RoleReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	role := &iamv1alpha1.Role{}
 	if err := r.Get(ctx, req.NamespacedName, role); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -62,10 +63,12 @@ func (r *RoleReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctr
 	}
 	before := role.DeepCopy()
 	s := &roleScope{role: role}
+	// Runs last, after the status patch below.
+	defer func() { result, retErr = requeueOnConflict(ctx, "role", result, retErr) }()
 	defer func() {
 		summarizeRoleStatus(s, retErr)
 		if err := r.patchRoleStatus(ctx, before, role); err != nil {
-			retErr = kerrors.NewAggregate([]error{retErr, err})
+			retErr = errors.Join(retErr, err)
 		}
 	}()
 
@@ -135,7 +138,7 @@ func (r *RoleReconciler) reconcileClusterRole(ctx context.Context, s *roleScope)
 }
 
 func renderedFrom(cr *rbacv1.ClusterRole, role *iamv1alpha1.Role) bool {
-	return cr.Labels[iamv1alpha1.RoleLabel] == role.Name && cr.Labels[rbac.ManagedByLabel] == rbac.ManagedBy
+	return cr.Labels[iamv1alpha1.RoleLabel] == role.Name && cr.Labels[iamv1alpha1.ManagedByLabel] == iamv1alpha1.ManagedBy
 }
 
 func clusterRoleTaken(name string) *verdict {
@@ -144,16 +147,15 @@ func clusterRoleTaken(name string) *verdict {
 }
 
 func (r *RoleReconciler) event(role *iamv1alpha1.Role, eventType, reason, format string, args ...any) {
-	if r.Recorder != nil {
-		r.Recorder.Eventf(role, nil, eventType, reason, "Reconcile", format, args...)
-	}
+	recordEvent(r.Recorder, role, nil, eventType, reason, "Reconcile", format, args...)
 }
 
 // SetupWithManager watches Roles, the ClusterRoles they own, and Users
 // only when one starts or stops naming a role, which is all the count
 // depends on: the status writes of thousands of users wake no role.
-func (r *RoleReconciler) SetupWithManager(mgr ctrl.Manager) error {
+func (r *RoleReconciler) SetupWithManager(mgr ctrl.Manager, options controller.Options) error {
 	return ctrl.NewControllerManagedBy(mgr).
+		WithOptions(options).
 		For(&iamv1alpha1.Role{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&rbacv1.ClusterRole{}).
 		Watches(&iamv1alpha1.User{}, roleHoldersChanged{}).

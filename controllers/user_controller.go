@@ -1,16 +1,19 @@
-// Package controllers holds one reconciler per kind. The User lifecycle is
-// in this file; its phase rules are in user_phase.go.
+// Package controllers holds Tenantry's reconcilers: the User lifecycle
+// (this file; its phase rules are in user_phase.go), the rendering of Roles
+// as RBAC (role_controller.go), and the ledger that applies each user's
+// BalanceTransactions to its balance (ledger_controller.go). Each owns the
+// status it writes; see the README's "Architecture" section.
 package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -82,8 +85,6 @@ type userScope struct {
 	attemptedSend bool
 }
 
-type verdict struct{ reason, message string }
-
 // subReconciler is one step of a normal reconcile.
 type subReconciler func(ctx context.Context, s *userScope) (ctrl.Result, error)
 
@@ -106,6 +107,8 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 	before := user.DeepCopy()
 	s := &userScope{user: user, now: r.now()}
 
+	// Runs last, after the status patch below.
+	defer func() { result, retErr = requeueOnConflict(ctx, "user", result, retErr) }()
 	defer func() {
 		if s.cacheBehind {
 			return // nothing learned that the API server does not know better
@@ -113,7 +116,7 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 		summarizeStatus(s, retErr)
 		r.recordPhaseChange(before, user)
 		if err := r.patchUser(ctx, before, user, s.attemptedSend); err != nil {
-			retErr = kerrors.NewAggregate([]error{retErr, err})
+			retErr = errors.Join(retErr, err)
 		}
 	}()
 
@@ -191,23 +194,15 @@ var roleComesOrGoes = predicate.Funcs{
 	},
 }
 
+// event records an event on the user, which `kubectl describe user` shows
+// as its history.
+func (r *UserReconciler) event(user *iamv1alpha1.User, eventType, reason, action, note string) {
+	recordEvent(r.Recorder, user, nil, eventType, reason, action, "%s", note)
+}
+
 func (r *UserReconciler) now() time.Time {
 	if r.Now != nil {
 		return r.Now()
 	}
 	return time.Now()
-}
-
-// earliest merges two results, keeping the sooner requeue.
-func earliest(a, b ctrl.Result) ctrl.Result {
-	switch {
-	case a.RequeueAfter == 0:
-		return b
-	case b.RequeueAfter == 0:
-		return a
-	case b.RequeueAfter < a.RequeueAfter:
-		return b
-	default:
-		return a
-	}
 }

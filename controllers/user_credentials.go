@@ -12,8 +12,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/credentials"
-	"github.com/tenantry-io/tenantry/internal/rbac"
 )
 
 // reconcileCredentials makes sure the user's credential Secret exists and is
@@ -53,8 +53,8 @@ func newCredentialSecret(user *iamv1alpha1.User) *corev1.Secret {
 			Name:      credentials.SecretName(user.Name),
 			Namespace: user.Namespace,
 			Labels: map[string]string{
-				credentials.UserLabel: user.Name,
-				rbac.ManagedByLabel:   rbac.ManagedBy,
+				iamv1alpha1.UserLabel:      user.Name,
+				iamv1alpha1.ManagedByLabel: iamv1alpha1.ManagedBy,
 			},
 		},
 		Type: corev1.SecretTypeOpaque,
@@ -67,9 +67,9 @@ func newCredentialSecret(user *iamv1alpha1.User) *corev1.Secret {
 func (r *UserReconciler) reconcileAcceptance(_ context.Context, s *userScope) (ctrl.Result, error) {
 	user := s.user
 	if s.secret != nil && credentials.HasPassword(s.secret) {
-		if !user.Status.EmailVerified && r.Recorder != nil {
-			r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, "InvitationAccepted", "AcceptInvitation",
-				"%s accepted the invitation and set a password", user.Spec.Email)
+		if !user.Status.EmailVerified {
+			r.event(user, corev1.EventTypeNormal, "InvitationAccepted", "AcceptInvitation",
+				user.Spec.Email+" accepted the invitation and set a password")
 		}
 		user.Status.EmailVerified = true
 		accepted := credentials.ReadInvitation(s.secret).AcceptedTime
@@ -78,10 +78,10 @@ func (r *UserReconciler) reconcileAcceptance(_ context.Context, s *userScope) (c
 		}
 	}
 	if user.Status.EmailVerified {
-		markTrue(user, iamv1alpha1.EmailVerifiedCondition, iamv1alpha1.ReasonInvitationAccepted,
+		conditions.MarkTrue(user, iamv1alpha1.EmailVerifiedCondition, iamv1alpha1.ReasonInvitationAccepted,
 			"the person accepted the invitation and set a password")
 	} else {
-		markFalse(user, iamv1alpha1.EmailVerifiedCondition, iamv1alpha1.ReasonAwaitingAcceptance,
+		conditions.MarkFalse(user, iamv1alpha1.EmailVerifiedCondition, iamv1alpha1.ReasonAwaitingAcceptance,
 			"waiting for the person to accept the invitation")
 	}
 	return ctrl.Result{}, nil

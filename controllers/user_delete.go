@@ -51,9 +51,6 @@ func (r *UserReconciler) deleteCredentials(ctx context.Context, user *iamv1alpha
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("delete credential secret of user %s: %w", user.Name, err)
 	}
-	if r.Recorder != nil {
-		r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, "CredentialsRemoved", "Delete",
-			"deleted credential secret %s", secret.Name)
-	}
+	r.event(user, corev1.EventTypeNormal, "CredentialsRemoved", "Delete", "deleted credential secret "+secret.Name)
 	return nil
 }

@@ -1,10 +1,10 @@
 package controllers
 
 import (
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/conditions"
 )
 
 // userPhase is the one place that decides a user's phase. It reads only the
@@ -22,11 +22,11 @@ func userPhase(user *iamv1alpha1.User) iamv1alpha1.UserPhase {
 		return iamv1alpha1.UserPhaseDeleting
 	case user.Spec.State == iamv1alpha1.UserStateDisabled:
 		return iamv1alpha1.UserPhaseDisabled
-	case !meta.IsStatusConditionTrue(user.Status.Conditions, iamv1alpha1.EmailVerifiedCondition):
+	case !conditions.IsTrue(user, iamv1alpha1.EmailVerifiedCondition):
 		return iamv1alpha1.UserPhaseInvited
 	case roleRevoked(user):
 		return iamv1alpha1.UserPhaseRevoked
-	case meta.IsStatusConditionTrue(user.Status.Conditions, iamv1alpha1.ReconcilingCondition):
+	case conditions.IsTrue(user, iamv1alpha1.ReconcilingCondition):
 		return iamv1alpha1.UserPhaseUpdating
 	default:
 		return iamv1alpha1.UserPhaseActive
@@ -35,7 +35,7 @@ func userPhase(user *iamv1alpha1.User) iamv1alpha1.UserPhase {
 
 // roleRevoked is true when the user's role does not exist.
 func roleRevoked(user *iamv1alpha1.User) bool {
-	c := meta.FindStatusCondition(user.Status.Conditions, iamv1alpha1.RoleBoundCondition)
+	c := conditions.Get(user, iamv1alpha1.RoleBoundCondition)
 	return c != nil && c.Status == metav1.ConditionFalse && c.Reason == iamv1alpha1.ReasonRoleNotFound
 }
 
@@ -51,9 +51,9 @@ func readyCondition(phase iamv1alpha1.UserPhase, user *iamv1alpha1.User) metav1.
 	case iamv1alpha1.UserPhaseDisabled:
 		cond.Reason, cond.Message = iamv1alpha1.ReasonDisabled, "spec.state is Disabled: the user cannot log in"
 	case iamv1alpha1.UserPhaseRevoked:
-		cond.Reason, cond.Message = iamv1alpha1.ReasonRoleNotFound, conditionMessage(user, iamv1alpha1.RoleBoundCondition)
+		cond.Reason, cond.Message = iamv1alpha1.ReasonRoleNotFound, conditions.Message(user, iamv1alpha1.RoleBoundCondition)
 	case iamv1alpha1.UserPhaseUpdating:
-		cond.Reason, cond.Message = iamv1alpha1.ReasonProgressing, conditionMessage(user, iamv1alpha1.ReconcilingCondition)
+		cond.Reason, cond.Message = iamv1alpha1.ReasonProgressing, conditions.Message(user, iamv1alpha1.ReconcilingCondition)
 	default:
 		cond.Reason, cond.Message = iamv1alpha1.ReasonInvitationPending, invitationPendingMessage(user)
 	}
@@ -63,16 +63,9 @@ func readyCondition(phase iamv1alpha1.UserPhase, user *iamv1alpha1.User) metav1.
 // invitationPendingMessage tells an Invited user's story in one sentence,
 // preferring the delivery problem when there is one.
 func invitationPendingMessage(user *iamv1alpha1.User) string {
-	delivered := meta.FindStatusCondition(user.Status.Conditions, iamv1alpha1.InvitationDeliveredCondition)
+	delivered := conditions.Get(user, iamv1alpha1.InvitationDeliveredCondition)
 	if delivered != nil && delivered.Status != metav1.ConditionTrue {
 		return delivered.Message
 	}
 	return "waiting for the person to accept the invitation"
-}
-
-func conditionMessage(user *iamv1alpha1.User, conditionType string) string {
-	if c := meta.FindStatusCondition(user.Status.Conditions, conditionType); c != nil {
-		return c.Message
-	}
-	return ""
 }

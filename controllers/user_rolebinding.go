@@ -7,12 +7,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/rbac"
 )
 
@@ -27,15 +27,15 @@ func (r *UserReconciler) reconcileRoleBinding(ctx context.Context, s *userScope)
 	}
 	switch {
 	case !exists:
-		markFalse(user, iamv1alpha1.RoleBoundCondition, iamv1alpha1.ReasonRoleNotFound, fmt.Sprintf(
+		conditions.MarkFalse(user, iamv1alpha1.RoleBoundCondition, iamv1alpha1.ReasonRoleNotFound, fmt.Sprintf(
 			"role %q does not exist: the user has no access until it does", user.Spec.Role))
 		return ctrl.Result{}, r.deleteRoleBinding(ctx, user, "its role does not exist")
-	case !meta.IsStatusConditionTrue(user.Status.Conditions, iamv1alpha1.EmailVerifiedCondition):
-		markFalse(user, iamv1alpha1.RoleBoundCondition, iamv1alpha1.ReasonNotActive,
+	case !conditions.IsTrue(user, iamv1alpha1.EmailVerifiedCondition):
+		conditions.MarkFalse(user, iamv1alpha1.RoleBoundCondition, iamv1alpha1.ReasonNotActive,
 			"no access until the person accepts the invitation")
 		return ctrl.Result{}, r.deleteRoleBinding(ctx, user, "the user is not active")
 	case user.Spec.State != iamv1alpha1.UserStateActive:
-		markFalse(user, iamv1alpha1.RoleBoundCondition, iamv1alpha1.ReasonNotActive,
+		conditions.MarkFalse(user, iamv1alpha1.RoleBoundCondition, iamv1alpha1.ReasonNotActive,
 			"no access while spec.state is "+string(user.Spec.State))
 		return ctrl.Result{}, r.deleteRoleBinding(ctx, user, "the user is disabled")
 	}
@@ -43,13 +43,13 @@ func (r *UserReconciler) reconcileRoleBinding(ctx context.Context, s *userScope)
 	if taken, err := r.ensureRoleBinding(ctx, user, want); err != nil || taken {
 		if taken {
 			msg := fmt.Sprintf("role binding %s exists and was not made by Tenantry; delete or rename it", want.Name)
-			markFalse(user, iamv1alpha1.RoleBoundCondition, iamv1alpha1.ReasonRoleBindingTaken, msg)
+			conditions.MarkFalse(user, iamv1alpha1.RoleBoundCondition, iamv1alpha1.ReasonRoleBindingTaken, msg)
 			s.stalled = &verdict{iamv1alpha1.ReasonRoleBindingTaken, msg}
 		}
 		return ctrl.Result{}, err
 	}
 	subject := want.Subjects[0]
-	markTrue(user, iamv1alpha1.RoleBoundCondition, iamv1alpha1.ReasonRoleBound, fmt.Sprintf(
+	conditions.MarkTrue(user, iamv1alpha1.RoleBoundCondition, iamv1alpha1.ReasonRoleBound, fmt.Sprintf(
 		"role %s is bound to %s %s in this account", user.Spec.Role, subject.Kind, subject.Name))
 	return ctrl.Result{}, nil
 }
@@ -147,7 +147,7 @@ func (r *UserReconciler) deleteRoleBinding(ctx context.Context, user *iamv1alpha
 // an earlier user of the same name left behind).
 func ownBinding(binding *rbacv1.RoleBinding, user *iamv1alpha1.User) bool {
 	return metav1.IsControlledBy(binding, user) ||
-		(binding.Labels[iamv1alpha1.UserLabel] == user.Name && binding.Labels[rbac.ManagedByLabel] == rbac.ManagedBy)
+		(binding.Labels[iamv1alpha1.UserLabel] == user.Name && binding.Labels[iamv1alpha1.ManagedByLabel] == iamv1alpha1.ManagedBy)
 }
 
 func (r *UserReconciler) identity() rbac.Identity {

@@ -5,13 +5,13 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/conditions"
+	"github.com/tenantry-io/tenantry/internal/patch"
 )
 
 // summarizeStatus turns a pass's verdicts into conditions, the phase and
@@ -29,40 +29,27 @@ func summarizeStatus(s *userScope, reconcileErr error) {
 		user.Status.ObservedGeneration = user.Generation
 	}
 	user.Status.Phase = userPhase(user)
-	ready := readyCondition(user.Status.Phase, user)
-	setCondition(user, ready.Type, ready.Status, ready.Reason, ready.Message)
-}
-
-func applyVerdict(user *iamv1alpha1.User, conditionType string, v *verdict) {
-	if v == nil {
-		clearCondition(user, conditionType)
-		return
-	}
-	markTrue(user, conditionType, v.reason, v.message)
+	conditions.Set(user, readyCondition(user.Status.Phase, user))
 }
 
 // patchUser writes what this pass changed: the status first, then the
 // finalizer, so that removing the finalizer is the very last write. Nothing
 // is sent when nothing changed, which keeps resyncs of unchanged users free.
 func (r *UserReconciler) patchUser(ctx context.Context, before, user *iamv1alpha1.User, mustRecord bool) error {
-	current := before.DeepCopy()
-	if !equality.Semantic.DeepEqual(before.Status, user.Status) {
-		// The patch carries the resourceVersion the pass started from. A pass
-		// that worked from a stale cache would otherwise overwrite a newer
-		// status (a merge patch replaces the whole conditions list); this way
-		// it gets a conflict and the queue runs it again on fresh data.
-		current = user.DeepCopy()
-		patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
-		err := r.Status().Patch(ctx, current, patch)
-		if apierrors.IsConflict(err) && mustRecord {
-			current, err = r.recordOnFreshCopy(ctx, user)
+	// The patch carries the resourceVersion the pass started from. A pass
+	// that worked from a stale cache would otherwise overwrite a newer
+	// status (a merge patch replaces the whole conditions list); this way
+	// it gets a conflict and the queue runs it again on fresh data.
+	current := user.DeepCopy()
+	err := patch.Status(ctx, r.Client, before, current, client.MergeFromWithOptimisticLock{})
+	if apierrors.IsConflict(err) && mustRecord {
+		current, err = r.recordOnFreshCopy(ctx, user)
+	}
+	if err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil
 		}
-		if err != nil {
-			if apierrors.IsNotFound(err) {
-				return nil
-			}
-			return fmt.Errorf("patch status of user %s: %w", user.Name, err)
-		}
+		return fmt.Errorf("patch status of user %s: %w", user.Name, err)
 	}
 	// The finalizer list is shared with other controllers. The change is
 	// applied to the freshest copy we have (the status patch returns one) and
@@ -78,8 +65,8 @@ func (r *UserReconciler) patchUser(ctx context.Context, before, user *iamv1alpha
 	if !changed {
 		return nil
 	}
-	patch := client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})
-	if err := r.Patch(ctx, current, patch); err != nil && !apierrors.IsNotFound(err) {
+	finalizers := client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})
+	if err := r.Patch(ctx, current, finalizers); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("patch finalizers of user %s: %w", user.Name, err)
 	}
 	return nil
@@ -104,8 +91,7 @@ func (r *UserReconciler) recordOnFreshCopy(ctx context.Context, user *iamv1alpha
 		balance := live.Status.Balance
 		live.Status = *user.Status.DeepCopy()
 		live.Status.Balance = balance
-		patch := client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})
-		if err = r.Status().Patch(ctx, live, patch); !apierrors.IsConflict(err) {
+		if err = patch.Status(ctx, r.Client, base, live, client.MergeFromWithOptimisticLock{}); !apierrors.IsConflict(err) {
 			return live, err
 		}
 	}
@@ -120,15 +106,15 @@ const recordAttempts = 5
 // `kubectl describe user` tells the user's history.
 func (r *UserReconciler) recordPhaseChange(before, user *iamv1alpha1.User) {
 	from, to := before.Status.Phase, user.Status.Phase
-	if from == to || r.Recorder == nil {
+	if from == to {
 		return
 	}
 	if from == "" {
 		from = "New"
 	}
 	note := fmt.Sprintf("phase %s -> %s", from, to)
-	if ready := meta.FindStatusCondition(user.Status.Conditions, iamv1alpha1.ReadyCondition); ready != nil && ready.Message != "" {
-		note += ": " + ready.Message
+	if message := conditions.Message(user, iamv1alpha1.ReadyCondition); message != "" {
+		note += ": " + message
 	}
-	r.Recorder.Eventf(user, nil, corev1.EventTypeNormal, "Phase"+string(to), "Reconcile", note)
+	r.event(user, corev1.EventTypeNormal, "Phase"+string(to), "Reconcile", note)
 }

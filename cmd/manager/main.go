@@ -1,5 +1,7 @@
-// Command manager runs the Tenantry operator: the User controller, the
-// self-service API, metrics and health endpoints. Run with -h for its flags.
+// Command manager runs the Tenantry operator: the User, Role and ledger
+// controllers, the admission webhooks, the self-service API, and the
+// metrics and health endpoints, all assembled by internal/operator. Run with
+// -h for its flags.
 package main
 
 import (

@@ -12,14 +12,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-const (
-	// UserLabel names the User a credential Secret belongs to. The manager
-	// caches only Secrets carrying it, so it never holds other Secrets in memory.
-	UserLabel = "iam.tenantry.io/user"
-
-	// secretSuffix makes the Secret's purpose readable in `kubectl get secrets`.
-	secretSuffix = "-credentials"
-)
+// secretSuffix makes the Secret's purpose readable in `kubectl get secrets`.
+// The Secret carries iamv1alpha1.UserLabel, which names its User.
+const secretSuffix = "-credentials"
 
 // Keys of the credential Secret's data.
 const (

@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/mail"
-	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -23,16 +20,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
-	"github.com/tenantry-io/tenantry/controllers"
-	"github.com/tenantry-io/tenantry/internal/credentials"
-	tmail "github.com/tenantry-io/tenantry/internal/mail"
-	"github.com/tenantry-io/tenantry/internal/rbac"
 	"github.com/tenantry-io/tenantry/internal/selfservice"
 )
 
@@ -57,44 +49,12 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
 	}
-	ctx := context.Background()
-	if err := mgr.GetFieldIndexer().IndexField(ctx, &corev1.Secret{}, selfservice.TokenHashField, selfservice.IndexTokenHash); err != nil {
-		return nil, fmt.Errorf("index credential secrets: %w", err)
-	}
-	if err := mgr.GetFieldIndexer().IndexField(ctx, &iamv1alpha1.User{}, controllers.UserRoleField, controllers.IndexUserRole); err != nil {
-		return nil, fmt.Errorf("index users by role: %w", err)
-	}
-
-	if err := mgr.GetFieldIndexer().IndexField(ctx, &iamv1alpha1.BalanceTransaction{}, controllers.TransactionUserField, controllers.IndexTransactionUser); err != nil {
-		return nil, fmt.Errorf("index balance transactions: %w", err)
-	}
-	ledger := &controllers.LedgerReconciler{
-		Client:          mgr.GetClient(),
-		APIReader:       mgr.GetAPIReader(),
-		Recorder:        mgr.GetEventRecorder("tenantry-ledger"),
-		DefaultCurrency: o.DefaultCurrency,
-		UserGrace:       o.TransactionUserGrace,
-	}
-	if err := ledger.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: o.MaxConcurrentUsers}); err != nil {
-		return nil, fmt.Errorf("set up ledger controller: %w", err)
-	}
-
-	reconciler, err := newUserReconciler(mgr, o)
-	if err != nil {
+	if err := setupIndexes(mgr); err != nil {
 		return nil, err
 	}
-	if err := reconciler.SetupWithManager(mgr); err != nil {
-		return nil, fmt.Errorf("set up user controller: %w", err)
+	if err := setupControllers(mgr, o); err != nil {
+		return nil, err
 	}
-	roles := &controllers.RoleReconciler{
-		Client:    mgr.GetClient(),
-		APIReader: mgr.GetAPIReader(),
-		Recorder:  mgr.GetEventRecorder("tenantry-role-controller"),
-	}
-	if err := roles.SetupWithManager(mgr); err != nil {
-		return nil, fmt.Errorf("set up role controller: %w", err)
-	}
-
 	if err := setupWebhooks(mgr, o); err != nil {
 		return nil, err
 	}
@@ -121,7 +81,7 @@ func managerOptions(o Options) ctrl.Options {
 	// Only credential Secrets are cached: the manager never holds the rest
 	// of the cluster's Secrets in memory. Likewise only the RBAC objects it
 	// rendered: a cluster has many ClusterRoles and RoleBindings of its own.
-	credentialSecrets := hasLabel(credentials.UserLabel)
+	credentialSecrets := hasLabel(iamv1alpha1.UserLabel)
 
 	return ctrl.Options{
 		Scheme:                  Scheme(),
@@ -151,78 +111,6 @@ func hasLabel(key string) labels.Selector {
 		panic(err)
 	}
 	return labels.NewSelector().Add(*req)
-}
-
-func newUserReconciler(mgr ctrl.Manager, o Options) (*userSetup, error) {
-	tlsMode, _ := tmail.ParseTLSMode(o.SMTP.TLS) // validated above
-	sender, err := tmail.NewSMTPSender(tmail.Config{
-		Host: o.SMTP.Host, Port: o.SMTP.Port, TLS: tlsMode, From: o.SMTP.From,
-		Timeout: o.SMTP.Timeout, Credentials: secretCredentials(mgr.GetAPIReader(), o.SMTP.CredentialsSecret),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("configure SMTP: %w", err)
-	}
-	templates := tmail.DefaultTemplates()
-	if o.Invitation.TemplateDir != "" {
-		if templates, err = tmail.LoadTemplates(o.Invitation.TemplateDir); err != nil {
-			return nil, fmt.Errorf("--invitation-template-dir: %w", err)
-		}
-	}
-	return &userSetup{
-		reconciler: &controllers.UserReconciler{
-			Client:      mgr.GetClient(),
-			APIReader:   mgr.GetAPIReader(),
-			Recorder:    mgr.GetEventRecorder("tenantry-user-controller"),
-			Mailer:      sender,
-			Templates:   templates,
-			SendLimiter: rate.NewLimiter(rate.Limit(o.SMTP.Rate), o.SMTP.Burst),
-			Invitations: controllers.InvitationSettings{
-				TTL:             o.Invitation.TTL,
-				AcceptURL:       o.Invitation.AcceptURL,
-				MessageIDDomain: messageIDDomain(o.SMTP.From),
-				Backoff:         controllers.Backoff{Base: o.Invitation.RetryBase, Max: o.Invitation.RetryMax},
-			},
-			Identity: rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix},
-		},
-		maxConcurrent: o.MaxConcurrentUsers,
-	}, nil
-}
-
-type userSetup struct {
-	reconciler    *controllers.UserReconciler
-	maxConcurrent int
-}
-
-func (u *userSetup) SetupWithManager(mgr ctrl.Manager) error {
-	return u.reconciler.SetupWithManager(mgr, controller.Options{MaxConcurrentReconciles: u.maxConcurrent})
-}
-
-// secretCredentials reads the SMTP login from a Secret at every connection,
-// so a rotated password takes effect without a restart. The read goes past
-// the cache, which holds only credential Secrets.
-func secretCredentials(reader client.Reader, ref string) tmail.CredentialsSource {
-	if ref == "" {
-		return nil
-	}
-	namespace, name, _ := strings.Cut(ref, "/")
-	return func(ctx context.Context) (tmail.Credentials, error) {
-		secret := &corev1.Secret{}
-		if err := reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, secret); err != nil {
-			return tmail.Credentials{}, fmt.Errorf("read SMTP credentials secret %s: %w", ref, err)
-		}
-		return tmail.Credentials{Username: string(secret.Data["username"]), Password: string(secret.Data["password"])}, nil
-	}
-}
-
-// messageIDDomain takes the domain of the From address, as mail systems
-// expect of a Message-ID.
-func messageIDDomain(from string) string {
-	if addr, err := mail.ParseAddress(from); err == nil {
-		if _, domain, ok := strings.Cut(addr.Address, "@"); ok && domain != "" {
-			return domain
-		}
-	}
-	return "tenantry.io"
 }
 
 // httpServer runs an HTTP server for as long as the manager runs. It serves

@@ -25,7 +25,7 @@ type Options struct {
 	SelfServiceAddr      string
 	LeaderElection       bool
 	LeaderElectionNS     string
-	MaxConcurrentUsers   int
+	Concurrency          ConcurrencyOptions
 	SkipNameValidation   bool // tests start several managers in one process
 	DefaultCurrency      string
 	TransactionUserGrace time.Duration
@@ -34,6 +34,15 @@ type Options struct {
 	Identity             IdentityOptions
 	Roles                RoleOptions
 	Webhook              WebhookOptions
+}
+
+// ConcurrencyOptions say how many objects each controller reconciles at
+// once. A ledger worker handles one user's transactions at a time, so
+// Ledgers bounds how many users' ledgers move in parallel.
+type ConcurrencyOptions struct {
+	Users   int
+	Roles   int
+	Ledgers int
 }
 
 // RoleOptions name the roles admission gives users that name none.
@@ -119,7 +128,7 @@ func DefaultOptions() Options {
 		MetricsAddr:          ":8080",
 		ProbeAddr:            ":8081",
 		SelfServiceAddr:      ":8082",
-		MaxConcurrentUsers:   4,
+		Concurrency:          ConcurrencyOptions{Users: 4, Roles: 2, Ledgers: 4},
 		DefaultCurrency:      "USD",
 		TransactionUserGrace: controllers.DefaultUserGrace,
 		SMTP: SMTPOptions{
@@ -155,7 +164,9 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.SelfServiceAddr, "selfservice-bind-address", o.SelfServiceAddr, "Address of the self-service API (accepting invitations).")
 	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection, "Elect a leader so that only one replica reconciles.")
 	fs.StringVar(&o.LeaderElectionNS, "leader-election-namespace", o.LeaderElectionNS, "Namespace of the leader election lease; defaults to the manager's own.")
-	fs.IntVar(&o.MaxConcurrentUsers, "max-concurrent-users", o.MaxConcurrentUsers, "Users reconciled in parallel.")
+	fs.IntVar(&o.Concurrency.Users, "max-concurrent-users", o.Concurrency.Users, "Users the User controller reconciles in parallel.")
+	fs.IntVar(&o.Concurrency.Roles, "max-concurrent-roles", o.Concurrency.Roles, "Roles the Role controller reconciles in parallel.")
+	fs.IntVar(&o.Concurrency.Ledgers, "max-concurrent-ledgers", o.Concurrency.Ledgers, "Users whose balance transactions the ledger applies in parallel.")
 
 	fs.StringVar(&o.DefaultCurrency, "default-currency", o.DefaultCurrency, "ISO 4217 currency of a user's balance when its spec.currency is empty.")
 	fs.DurationVar(&o.TransactionUserGrace, "transaction-user-grace", o.TransactionUserGrace, "How long a balance transaction waits for its user to be created before it is rejected.")
@@ -229,6 +240,9 @@ func (o Options) Validate() error {
 	}
 	if !strings.HasPrefix(o.Invitation.AcceptURL, "http://") && !strings.HasPrefix(o.Invitation.AcceptURL, "https://") {
 		errs = append(errs, fmt.Errorf("--accept-url: %q is not an http(s) URL", o.Invitation.AcceptURL))
+	}
+	if o.Concurrency.Users < 1 || o.Concurrency.Roles < 1 || o.Concurrency.Ledgers < 1 {
+		errs = append(errs, errors.New("--max-concurrent-users, --max-concurrent-roles and --max-concurrent-ledgers must be at least 1"))
 	}
 	if o.Roles.FirstUser == "" || o.Roles.Default == "" {
 		errs = append(errs, errors.New("--first-user-role and --default-role must name roles"))

@@ -13,13 +13,6 @@ import (
 // with "tenantry-".
 const clusterRolePrefix = "tenantry:role:"
 
-// ManagedByLabel marks every object the operator renders.
-const ManagedByLabel = "app.kubernetes.io/managed-by"
-
-// ManagedBy is the value of ManagedByLabel on everything the operator
-// creates.
-const ManagedBy = "tenantry"
-
 // ClusterRoleName is the name of the ClusterRole rendered from a Role.
 func ClusterRoleName(roleName string) string {
 	return clusterRolePrefix + roleName
@@ -52,8 +45,8 @@ func ClusterRole(role *iamv1alpha1.Role) *rbacv1.ClusterRole {
 		ObjectMeta: metav1.ObjectMeta{
 			Name: ClusterRoleName(role.Name),
 			Labels: map[string]string{
-				iamv1alpha1.RoleLabel: role.Name,
-				ManagedByLabel:        ManagedBy,
+				iamv1alpha1.RoleLabel:      role.Name,
+				iamv1alpha1.ManagedByLabel: iamv1alpha1.ManagedBy,
 			},
 			OwnerReferences: []metav1.OwnerReference{
 				*metav1.NewControllerRef(role, iamv1alpha1.GroupVersion.WithKind("Role")),

@@ -60,7 +60,7 @@ func TestClusterRole(t *testing.T) {
 			if diff := cmp.Diff(tt.wantRules, got.Rules); diff != "" {
 				t.Errorf("rules (-want +got):\n%s", diff)
 			}
-			if got.Labels[iamv1alpha1.RoleLabel] != tt.role.Name || got.Labels[ManagedByLabel] != "tenantry" {
+			if got.Labels[iamv1alpha1.RoleLabel] != tt.role.Name || got.Labels[iamv1alpha1.ManagedByLabel] != "tenantry" {
 				t.Errorf("labels = %v", got.Labels)
 			}
 			owner := metav1.GetControllerOf(got)

@@ -58,9 +58,9 @@ func RoleBinding(user *iamv1alpha1.User, id Identity) *rbacv1.RoleBinding {
 			Name:      RoleBindingName(user.Name),
 			Namespace: user.Namespace,
 			Labels: map[string]string{
-				iamv1alpha1.UserLabel: user.Name,
-				iamv1alpha1.RoleLabel: user.Spec.Role,
-				ManagedByLabel:        ManagedBy,
+				iamv1alpha1.UserLabel:      user.Name,
+				iamv1alpha1.RoleLabel:      user.Spec.Role,
+				iamv1alpha1.ManagedByLabel: iamv1alpha1.ManagedBy,
 			},
 			OwnerReferences: []metav1.OwnerReference{
 				*metav1.NewControllerRef(user, iamv1alpha1.GroupVersion.WithKind("User")),

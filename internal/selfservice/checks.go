@@ -18,7 +18,7 @@ import (
 // the cached read that found it and the write: accepted by a parallel request,
 // or given a new token by a re-invitation.
 func checkInvitation(secret *corev1.Secret, tokenHash string, now time.Time) *problem {
-	if secret.Labels[credentials.UserLabel] == "" {
+	if secret.Labels[iamv1alpha1.UserLabel] == "" {
 		return errTokenInvalid
 	}
 	inv := credentials.ReadInvitation(secret)

@@ -16,7 +16,7 @@ func TestCheckInvitation(t *testing.T) {
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	const hash = "4f1c"
 	secret := func(edit func(*corev1.Secret)) *corev1.Secret {
-		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{credentials.UserLabel: "alice"}}}
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{iamv1alpha1.UserLabel: "alice"}}}
 		credentials.WriteInvitation(s, credentials.Invitation{Number: 1, TokenHash: hash, Expiry: now.Add(time.Hour)})
 		if edit != nil {
 			edit(s)

@@ -96,7 +96,7 @@ func credentialSecret(t *testing.T, user *iamv1alpha1.User, tokenHash string, ex
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
 		Namespace: user.Namespace,
 		Name:      credentials.SecretName(user.Name),
-		Labels:    map[string]string{credentials.UserLabel: user.Name},
+		Labels:    map[string]string{iamv1alpha1.UserLabel: user.Name},
 	}}
 	credentials.WriteInvitation(secret, credentials.Invitation{Number: 1, Attempt: 1, TokenHash: tokenHash, Expiry: expiry})
 	if user.UID != "" {

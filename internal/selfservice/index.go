@@ -4,6 +4,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
 )
 
@@ -21,7 +22,7 @@ func IndexTokenHash(obj client.Object) []string {
 	if !ok {
 		return nil
 	}
-	if secret.Labels[credentials.UserLabel] == "" {
+	if secret.Labels[iamv1alpha1.UserLabel] == "" {
 		return nil
 	}
 	hash := secret.Data[credentials.KeyInvitationTokenHash]

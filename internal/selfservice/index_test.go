@@ -8,11 +8,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
 )
 
 func TestIndexTokenHash(t *testing.T) {
-	labelled := map[string]string{credentials.UserLabel: "alice"}
+	labelled := map[string]string{iamv1alpha1.UserLabel: "alice"}
 	withHash := map[string][]byte{credentials.KeyInvitationTokenHash: []byte("4f1c")}
 	tests := []struct {
 		name string
@@ -21,7 +22,7 @@ func TestIndexTokenHash(t *testing.T) {
 	}{
 		{"credential Secret", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: labelled}, Data: withHash}, []string{"4f1c"}},
 		{"no label", &corev1.Secret{Data: withHash}, nil},
-		{"empty label", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{credentials.UserLabel: ""}}, Data: withHash}, nil},
+		{"empty label", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{iamv1alpha1.UserLabel: ""}}, Data: withHash}, nil},
 		{"no token hash", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: labelled}}, nil},
 		{"not a Secret", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Labels: labelled}}, nil},
 	}

@@ -75,7 +75,7 @@ func (s *Server) acceptInvitation(ctx context.Context, token, password string) (
 
 // ownerKey names the User a credential Secret belongs to.
 func ownerKey(secret *corev1.Secret) types.NamespacedName {
-	return types.NamespacedName{Namespace: secret.Namespace, Name: secret.Labels[credentials.UserLabel]}
+	return types.NamespacedName{Namespace: secret.Namespace, Name: secret.Labels[iamv1alpha1.UserLabel]}
 }
 
 // findSecret looks the credential Secret up by the hash of its token, in the

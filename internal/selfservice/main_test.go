@@ -19,7 +19,6 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
-	"github.com/tenantry-io/tenantry/internal/credentials"
 )
 
 // The control plane and cache shared by the tests of this package.
@@ -82,7 +81,7 @@ func startClients(ctx context.Context, cfg *rest.Config) error {
 		return fmt.Errorf("register iam.tenantry.io types: %w", err)
 	}
 
-	hasUserLabel, err := labels.NewRequirement(credentials.UserLabel, selection.Exists, nil)
+	hasUserLabel, err := labels.NewRequirement(iamv1alpha1.UserLabel, selection.Exists, nil)
 	if err != nil {
 		return fmt.Errorf("build the Secret label selector: %w", err)
 	}

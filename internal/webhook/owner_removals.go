@@ -11,7 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/tenantry-io/tenantry/internal/rbac"
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
 
 // Two admins removing the account's only two owners at the same moment
@@ -100,7 +100,7 @@ func writeOwnerRemovals(ctx context.Context, writer client.Writer, namespace str
 	if lease == nil {
 		lease = &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{
 			Namespace: namespace, Name: OwnerRemovalsLease,
-			Labels: map[string]string{rbac.ManagedByLabel: rbac.ManagedBy},
+			Labels: map[string]string{iamv1alpha1.ManagedByLabel: iamv1alpha1.ManagedBy},
 		}}
 		lease.Annotations = map[string]string{OwnerRemovalsAnnotation: string(data)}
 		return writer.Create(ctx, lease)

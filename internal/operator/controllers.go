@@ -1,0 +1,132 @@
+package operator
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"golang.org/x/time/rate"
+	corev1 "k8s.io/api/core/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/controllers"
+	tmail "github.com/tenantry-io/tenantry/internal/mail"
+	"github.com/tenantry-io/tenantry/internal/rbac"
+	"github.com/tenantry-io/tenantry/internal/selfservice"
+)
+
+// setupIndexes registers the cache's field indexes: credential Secrets by
+// token hash (accepting an invitation), users by role (a role's holders),
+// transactions by user (one user's ledger).
+func setupIndexes(mgr ctrl.Manager) error {
+	ctx := context.Background()
+	indexer := mgr.GetFieldIndexer()
+	if err := indexer.IndexField(ctx, &corev1.Secret{}, selfservice.TokenHashField, selfservice.IndexTokenHash); err != nil {
+		return fmt.Errorf("index credential secrets: %w", err)
+	}
+	if err := indexer.IndexField(ctx, &iamv1alpha1.User{}, controllers.UserRoleField, controllers.IndexUserRole); err != nil {
+		return fmt.Errorf("index users by role: %w", err)
+	}
+	if err := indexer.IndexField(ctx, &iamv1alpha1.BalanceTransaction{}, controllers.TransactionUserField, controllers.IndexTransactionUser); err != nil {
+		return fmt.Errorf("index balance transactions: %w", err)
+	}
+	return nil
+}
+
+// setupControllers builds every reconciler and registers it the same way:
+// its dependencies, its own event recorder, and its own number of workers.
+func setupControllers(mgr ctrl.Manager, o Options) error {
+	users, err := newUserReconciler(mgr, o)
+	if err != nil {
+		return err
+	}
+	roles := &controllers.RoleReconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("tenantry-role-controller"),
+	}
+	ledger := &controllers.LedgerReconciler{
+		Client:          mgr.GetClient(),
+		APIReader:       mgr.GetAPIReader(),
+		Recorder:        mgr.GetEventRecorder("tenantry-ledger"),
+		DefaultCurrency: o.DefaultCurrency,
+		UserGrace:       o.TransactionUserGrace,
+	}
+	workers := func(n int) controller.Options { return controller.Options{MaxConcurrentReconciles: n} }
+	if err := users.SetupWithManager(mgr, workers(o.Concurrency.Users)); err != nil {
+		return fmt.Errorf("set up user controller: %w", err)
+	}
+	if err := roles.SetupWithManager(mgr, workers(o.Concurrency.Roles)); err != nil {
+		return fmt.Errorf("set up role controller: %w", err)
+	}
+	if err := ledger.SetupWithManager(mgr, workers(o.Concurrency.Ledgers)); err != nil {
+		return fmt.Errorf("set up ledger controller: %w", err)
+	}
+	return nil
+}
+
+// newUserReconciler builds the User controller with its SMTP sender and
+// email templates.
+func newUserReconciler(mgr ctrl.Manager, o Options) (*controllers.UserReconciler, error) {
+	tlsMode, _ := tmail.ParseTLSMode(o.SMTP.TLS) // validated in New
+	sender, err := tmail.NewSMTPSender(tmail.Config{
+		Host: o.SMTP.Host, Port: o.SMTP.Port, TLS: tlsMode, From: o.SMTP.From,
+		Timeout: o.SMTP.Timeout, Credentials: secretCredentials(mgr.GetAPIReader(), o.SMTP.CredentialsSecret),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("configure SMTP: %w", err)
+	}
+	templates := tmail.DefaultTemplates()
+	if o.Invitation.TemplateDir != "" {
+		if templates, err = tmail.LoadTemplates(o.Invitation.TemplateDir); err != nil {
+			return nil, fmt.Errorf("--invitation-template-dir: %w", err)
+		}
+	}
+	return &controllers.UserReconciler{
+		Client:      mgr.GetClient(),
+		APIReader:   mgr.GetAPIReader(),
+		Recorder:    mgr.GetEventRecorder("tenantry-user-controller"),
+		Mailer:      sender,
+		Templates:   templates,
+		SendLimiter: rate.NewLimiter(rate.Limit(o.SMTP.Rate), o.SMTP.Burst),
+		Invitations: controllers.InvitationSettings{
+			TTL:             o.Invitation.TTL,
+			AcceptURL:       o.Invitation.AcceptURL,
+			MessageIDDomain: messageIDDomain(o.SMTP.From),
+			Backoff:         controllers.Backoff{Base: o.Invitation.RetryBase, Max: o.Invitation.RetryMax},
+		},
+		Identity: rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix},
+	}, nil
+}
+
+// secretCredentials reads the SMTP login from a Secret at every connection,
+// so a rotated password takes effect without a restart. The read goes past
+// the cache, which holds only credential Secrets.
+func secretCredentials(reader client.Reader, ref string) tmail.CredentialsSource {
+	if ref == "" {
+		return nil
+	}
+	namespace, name, _ := strings.Cut(ref, "/")
+	return func(ctx context.Context) (tmail.Credentials, error) {
+		secret := &corev1.Secret{}
+		if err := reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, secret); err != nil {
+			return tmail.Credentials{}, fmt.Errorf("read SMTP credentials secret %s: %w", ref, err)
+		}
+		return tmail.Credentials{Username: string(secret.Data["username"]), Password: string(secret.Data["password"])}, nil
+	}
+}
+
+// messageIDDomain takes the domain of the From address, as mail systems
+// expect of a Message-ID.
+func messageIDDomain(from string) string {
+	if addr, err := mail.ParseAddress(from); err == nil {
+		if _, domain, ok := strings.Cut(addr.Address, "@"); ok && domain != "" {
+			return domain
+		}
+	}
+	return "tenantry.io"
+}
