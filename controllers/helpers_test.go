@@ -32,10 +32,11 @@ import (
 	"github.com/tenantry-io/tenantry/internal/mail"
 	"github.com/tenantry-io/tenantry/internal/rbac"
 	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
 const (
-	timeout        = 30 * time.Second
+	timeout        = testsupport.Timeout
 	strongPassword = "Corr3ct-Horse-Battery"
 )
 
@@ -50,67 +51,30 @@ func startAccount(t *testing.T) (*testManager, string) {
 }
 
 // newNamespace creates a customer account of the test's own.
-func newNamespace(t testing.TB) string {
-	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "account-"}}
-	if err := k8s.Create(context.Background(), ns); err != nil {
-		t.Fatalf("create namespace: %v", err)
-	}
-	return ns.Name
-}
+func newNamespace(t testing.TB) string { return testsupport.NewNamespace(t, k8s) }
 
-// deleteAccount deletes a customer account the way a cluster does. envtest
-// runs no namespace controller, so after marking the namespace for deletion
-// it does that controller's work: delete the account's balance transactions
-// and users, older transactions and last owners included, and wait until
-// they are gone.
-func deleteAccount(t testing.TB, ns string) {
-	t.Helper()
-	g := NewWithT(t)
-	ctx := context.Background()
-	g.Expect(k8s.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
-	g.Expect(k8s.DeleteAllOf(ctx, &iamv1alpha1.BalanceTransaction{}, client.InNamespace(ns))).To(Succeed())
-	g.Expect(k8s.DeleteAllOf(ctx, &iamv1alpha1.User{}, client.InNamespace(ns))).To(Succeed())
-	g.Eventually(func(g Gomega) {
-		txs := &iamv1alpha1.BalanceTransactionList{}
-		g.Expect(k8s.List(ctx, txs, client.InNamespace(ns))).To(Succeed())
-		g.Expect(txs.Items).To(BeEmpty())
-		users := &iamv1alpha1.UserList{}
-		g.Expect(k8s.List(ctx, users, client.InNamespace(ns))).To(Succeed())
-		g.Expect(users.Items).To(BeEmpty())
-	}).WithTimeout(timeout).Should(Succeed())
-}
+// deleteAccount deletes a customer account the way a cluster does.
+func deleteAccount(t testing.TB, ns string) { testsupport.DeleteAccount(t, k8s, ns) }
 
 // newUser is a manager of the account: tests about other things can delete
 // or disable it without meeting the last-owner rule.
 func newUser(namespace, name, email string) *iamv1alpha1.User {
-	return &iamv1alpha1.User{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
-		Spec:       iamv1alpha1.UserSpec{FullName: "Alice Example", Email: email, Role: "manager"},
-	}
+	return testsupport.NewUser(namespace, name, email)
 }
 
 func createUser(t testing.TB, user *iamv1alpha1.User) client.ObjectKey {
 	t.Helper()
-	if err := k8s.Create(context.Background(), user); err != nil {
-		t.Fatalf("create user: %v", err)
-	}
-	return client.ObjectKeyFromObject(user)
+	return testsupport.CreateUser(t, k8s, user)
 }
 
 func getUser(g Gomega, key client.ObjectKey) *iamv1alpha1.User {
-	user := &iamv1alpha1.User{}
-	g.Expect(k8s.Get(context.Background(), key, user)).To(Succeed())
-	return user
+	return testsupport.GetUser(g, k8s, key)
 }
 
 // changeUser applies change to the user as the API server holds it and
 // patches the difference; it returns the API server's answer.
 func changeUser(g Gomega, key client.ObjectKey, change func(u *iamv1alpha1.User)) error {
-	user := getUser(g, key)
-	patch := client.MergeFrom(user.DeepCopy())
-	change(user)
-	return k8s.Patch(context.Background(), user, patch)
+	return testsupport.ChangeUser(g, k8s, key, change)
 }
 
 func getSecret(g Gomega, key client.ObjectKey) *corev1.Secret {

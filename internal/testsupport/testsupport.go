@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"testing"
 )
 
 // LogBuffer is a bytes.Buffer the manager's goroutines can log into while a
@@ -26,6 +27,17 @@ func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// FreeAddr is FreeLoopbackAddr for a test: it fails the test when no port
+// can be had.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	addr, err := FreeLoopbackAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }
 
 // FreeLoopbackAddr asks the kernel for a free port on 127.0.0.1. Another

@@ -1,4 +1,4 @@
-package controllers_test
+package webhook_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
 // These tests go through the admission webhooks the suite serves; no
@@ -28,26 +29,26 @@ func withRole(u *iamv1alpha1.User, role string) *iamv1alpha1.User {
 
 func TestFirstUserOfAnAccountBecomesOwner(t *testing.T) {
 	g := NewWithT(t)
-	ns := newNamespace(t)
-	first := createUser(t, withoutRole(newUser(ns, "fay", "fay@first.example")))
-	second := createUser(t, withoutRole(newUser(ns, "gus", "gus@first.example")))
-	g.Expect(getUser(g, first).Spec.Role).To(Equal("owner"))
-	g.Expect(getUser(g, second).Spec.Role).To(Equal("manager"))
+	ns := testsupport.NewNamespace(t, k8s)
+	first := testsupport.CreateUser(t, k8s, withoutRole(testsupport.NewUser(ns, "fay", "fay@first.example")))
+	second := testsupport.CreateUser(t, k8s, withoutRole(testsupport.NewUser(ns, "gus", "gus@first.example")))
+	g.Expect(testsupport.GetUser(g, k8s, first).Spec.Role).To(Equal("owner"))
+	g.Expect(testsupport.GetUser(g, k8s, second).Spec.Role).To(Equal("manager"))
 
 	// A role someone wrote is kept, even on the first user.
-	other := newNamespace(t)
-	named := createUser(t, withRole(newUser(other, "hal", "hal@first.example"), "manager"))
-	g.Expect(getUser(g, named).Spec.Role).To(Equal("manager"))
+	other := testsupport.NewNamespace(t, k8s)
+	named := testsupport.CreateUser(t, k8s, withRole(testsupport.NewUser(other, "hal", "hal@first.example"), "manager"))
+	g.Expect(testsupport.GetUser(g, k8s, named).Spec.Role).To(Equal("manager"))
 }
 
 func TestTwoUsersCreatedAtOnceLeaveAnOwner(t *testing.T) {
 	g := NewWithT(t)
-	ns := newNamespace(t)
+	ns := testsupport.NewNamespace(t, k8s)
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i := range 2 {
 		wg.Go(func() {
-			errs[i] = k8s.Create(context.Background(), withoutRole(newUser(ns, fmt.Sprintf("twin-%d", i), fmt.Sprintf("twin%d@race.example", i))))
+			errs[i] = k8s.Create(context.Background(), withoutRole(testsupport.NewUser(ns, fmt.Sprintf("twin-%d", i), fmt.Sprintf("twin%d@race.example", i))))
 		})
 	}
 	wg.Wait()
@@ -64,18 +65,18 @@ func TestTwoUsersCreatedAtOnceLeaveAnOwner(t *testing.T) {
 }
 
 func TestUnknownRoleIsAdmitted(t *testing.T) {
-	ns := newNamespace(t)
-	key := createUser(t, withRole(newUser(ns, "uma", "uma@unknown.example"), "not-yet-applied"))
-	NewWithT(t).Expect(getUser(NewWithT(t), key).Spec.Role).To(Equal("not-yet-applied"))
+	ns := testsupport.NewNamespace(t, k8s)
+	key := testsupport.CreateUser(t, k8s, withRole(testsupport.NewUser(ns, "uma", "uma@unknown.example"), "not-yet-applied"))
+	NewWithT(t).Expect(testsupport.GetUser(NewWithT(t), k8s, key).Spec.Role).To(Equal("not-yet-applied"))
 }
 
 func TestLastOwnerRule(t *testing.T) {
-	ns := newNamespace(t)
-	alice := createUser(t, withRole(newUser(ns, "alice", "alice@last.example"), "owner"))
-	createUser(t, withRole(newUser(ns, "bob", "bob@last.example"), "manager"))
-	disabledOwner := withRole(newUser(ns, "dot", "dot@last.example"), "owner")
+	ns := testsupport.NewNamespace(t, k8s)
+	alice := testsupport.CreateUser(t, k8s, withRole(testsupport.NewUser(ns, "alice", "alice@last.example"), "owner"))
+	testsupport.CreateUser(t, k8s, withRole(testsupport.NewUser(ns, "bob", "bob@last.example"), "manager"))
+	disabledOwner := withRole(testsupport.NewUser(ns, "dot", "dot@last.example"), "owner")
 	disabledOwner.Spec.State = iamv1alpha1.UserStateDisabled
-	createUser(t, disabledOwner)
+	testsupport.CreateUser(t, k8s, disabledOwner)
 
 	expectRefused := func(t *testing.T, err error, change string) {
 		t.Helper()
@@ -87,35 +88,35 @@ func TestLastOwnerRule(t *testing.T) {
 	}
 	t.Run("the last owner cannot be demoted", func(t *testing.T) {
 		g := NewWithT(t)
-		expectRefused(t, changeUser(g, alice, func(u *iamv1alpha1.User) { u.Spec.Role = "manager" }), `given the role "manager"`)
+		expectRefused(t, testsupport.ChangeUser(g, k8s, alice, func(u *iamv1alpha1.User) { u.Spec.Role = "manager" }), `given the role "manager"`)
 	})
 	t.Run("the last owner cannot be disabled", func(t *testing.T) {
 		g := NewWithT(t)
-		expectRefused(t, changeUser(g, alice, func(u *iamv1alpha1.User) { u.Spec.State = iamv1alpha1.UserStateDisabled }), "disabled")
+		expectRefused(t, testsupport.ChangeUser(g, k8s, alice, func(u *iamv1alpha1.User) { u.Spec.State = iamv1alpha1.UserStateDisabled }), "disabled")
 	})
 	t.Run("the last owner cannot be deleted", func(t *testing.T) {
 		g := NewWithT(t)
-		expectRefused(t, k8s.Delete(context.Background(), getUser(g, alice)), "deleted")
-		g.Expect(getUser(g, alice).DeletionTimestamp).To(BeNil())
+		expectRefused(t, k8s.Delete(context.Background(), testsupport.GetUser(g, k8s, alice)), "deleted")
+		g.Expect(testsupport.GetUser(g, k8s, alice).DeletionTimestamp).To(BeNil())
 	})
 	t.Run("other changes to the last owner are allowed", func(t *testing.T) {
 		g := NewWithT(t)
-		g.Expect(changeUser(g, alice, func(u *iamv1alpha1.User) { u.Spec.Phone = "15550100" })).To(Succeed())
+		g.Expect(testsupport.ChangeUser(g, k8s, alice, func(u *iamv1alpha1.User) { u.Spec.Phone = "15550100" })).To(Succeed())
 	})
 	t.Run("deleting the account deletes its last owner", func(t *testing.T) {
-		deleteAccount(t, ns)
+		testsupport.DeleteAccount(t, k8s, ns)
 	})
 }
 
 func TestOwnerCanLeaveWhenAnotherRemains(t *testing.T) {
 	g := NewWithT(t)
-	ns := newNamespace(t)
-	alice := createUser(t, withRole(newUser(ns, "alice", "alice@two.example"), "owner"))
-	bob := createUser(t, withRole(newUser(ns, "bob", "bob@two.example"), "owner"))
+	ns := testsupport.NewNamespace(t, k8s)
+	alice := testsupport.CreateUser(t, k8s, withRole(testsupport.NewUser(ns, "alice", "alice@two.example"), "owner"))
+	bob := testsupport.CreateUser(t, k8s, withRole(testsupport.NewUser(ns, "bob", "bob@two.example"), "owner"))
 
-	g.Expect(changeUser(g, alice, func(u *iamv1alpha1.User) { u.Spec.Role = "manager" })).To(Succeed(), "bob still owns the account")
+	g.Expect(testsupport.ChangeUser(g, k8s, alice, func(u *iamv1alpha1.User) { u.Spec.Role = "manager" })).To(Succeed(), "bob still owns the account")
 	// Now bob is the last one.
-	err := k8s.Delete(context.Background(), getUser(g, bob))
+	err := k8s.Delete(context.Background(), testsupport.GetUser(g, k8s, bob))
 	g.Expect(err).To(MatchError(ContainSubstring("last-owner rule")))
 }
 
@@ -127,22 +128,22 @@ func TestTwoOwnersRemovedAtOnceLeaveOne(t *testing.T) {
 	for round := range 10 {
 		g := NewWithT(t)
 		ctx := context.Background()
-		ns := newNamespace(t)
-		alice := createUser(t, withRole(newUser(ns, "alice", "alice@turns.example"), "owner"))
-		bob := createUser(t, withRole(newUser(ns, "bob", "bob@turns.example"), "owner"))
+		ns := testsupport.NewNamespace(t, k8s)
+		alice := testsupport.CreateUser(t, k8s, withRole(testsupport.NewUser(ns, "alice", "alice@turns.example"), "owner"))
+		bob := testsupport.CreateUser(t, k8s, withRole(testsupport.NewUser(ns, "bob", "bob@turns.example"), "owner"))
 
 		var wg sync.WaitGroup
 		var demoteErr, deleteErr error
 		start := make(chan struct{})
 		wg.Go(func() {
-			user := getUser(g, alice)
+			user := testsupport.GetUser(g, k8s, alice)
 			patch := client.MergeFrom(user.DeepCopy())
 			user.Spec.Role = "manager"
 			<-start
 			demoteErr = k8s.Patch(ctx, user, patch)
 		})
 		wg.Go(func() {
-			user := getUser(g, bob)
+			user := testsupport.GetUser(g, k8s, bob)
 			<-start
 			deleteErr = k8s.Delete(ctx, user)
 		})
@@ -170,12 +171,12 @@ func TestTwoOwnersRemovedAtOnceLeaveOne(t *testing.T) {
 func TestDryRunRemovalOfAnOwnerRecordsNothing(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
-	alice := createUser(t, withRole(newUser(ns, "alice", "alice@dry.example"), "owner"))
-	bob := createUser(t, withRole(newUser(ns, "bob", "bob@dry.example"), "owner"))
+	ns := testsupport.NewNamespace(t, k8s)
+	alice := testsupport.CreateUser(t, k8s, withRole(testsupport.NewUser(ns, "alice", "alice@dry.example"), "owner"))
+	bob := testsupport.CreateUser(t, k8s, withRole(testsupport.NewUser(ns, "bob", "bob@dry.example"), "owner"))
 
-	g.Expect(k8s.Delete(ctx, getUser(g, alice), client.DryRunAll)).To(Succeed())
-	g.Expect(k8s.Delete(ctx, getUser(g, bob))).To(Succeed(), "alice is still an owner")
-	err := k8s.Delete(ctx, getUser(g, alice))
+	g.Expect(k8s.Delete(ctx, testsupport.GetUser(g, k8s, alice), client.DryRunAll)).To(Succeed())
+	g.Expect(k8s.Delete(ctx, testsupport.GetUser(g, k8s, bob))).To(Succeed(), "alice is still an owner")
+	err := k8s.Delete(ctx, testsupport.GetUser(g, k8s, alice))
 	g.Expect(err).To(MatchError(ContainSubstring("last-owner rule")))
 }

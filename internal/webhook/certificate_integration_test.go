@@ -1,4 +1,4 @@
-package controllers_test
+package webhook_test
 
 import (
 	"bytes"
@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/tenantry-io/tenantry/internal/operator"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
 // selfCertAccountLabel marks the one account whose admission goes through
@@ -38,20 +39,20 @@ const selfCertAccountLabel = "test.tenantry.io/self-issued-certificate"
 func TestSelfIssuedWebhookCertificate(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	account := newNamespace(t)
+	account := testsupport.NewNamespace(t, k8s)
 	labelNamespace(t, account, selfCertAccountLabel, "true")
-	system := newNamespace(t)
+	system := testsupport.NewNamespace(t, k8s)
 	// config/default ships the Secret empty; the manager fills it.
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system, Name: "tenantry-webhook-server-cert"}}
 	g.Expect(k8s.Create(ctx, secret)).To(Succeed())
 
-	_, port, err := splitHostPort(freeAddr(t))
+	_, port, err := splitHostPort(testsupport.FreeAddr(t))
 	g.Expect(err).NotTo(HaveOccurred())
 	// The API server calls the webhooks by a name the certificate must
 	// carry; on a cluster that is the Service's, here it is localhost.
 	mutating, validating := installWebhookConfigurations(t, fmt.Sprintf("https://localhost:%d", port))
 
-	opts := testOptions(t, startSMTP(t))
+	opts := testsupport.ManagerOptions(t, testsupport.StartSMTP(t))
 	opts.Webhook = operator.WebhookOptions{
 		Host: "127.0.0.1", Port: port, CertDir: t.TempDir(),
 		Certs:            operator.WebhookCertsSelf,
@@ -61,11 +62,11 @@ func TestSelfIssuedWebhookCertificate(t *testing.T) {
 		MutatingConfig:   mutating,
 		ValidatingConfig: validating,
 	}
-	startManager(t, opts)
+	testsupport.StartManager(t, cfg, opts)
 
 	// Until the CA is injected and the server runs, admission in the
 	// account fails closed; then a user is admitted through this server.
-	user := withoutRole(newUser(account, "alice", "alice@self-issued.example"))
+	user := withoutRole(testsupport.NewUser(account, "alice", "alice@self-issued.example"))
 	g.Eventually(func() error {
 		// What the kubelet does with the Secret mounted at the cert dir.
 		if err := mountSecret(ctx, client.ObjectKeyFromObject(secret), opts.Webhook.CertDir); err != nil {
@@ -73,7 +74,7 @@ func TestSelfIssuedWebhookCertificate(t *testing.T) {
 		}
 		return k8s.Create(ctx, user.DeepCopy())
 	}).WithTimeout(2 * time.Minute).WithPolling(500 * time.Millisecond).Should(Succeed())
-	g.Expect(getUser(g, client.ObjectKeyFromObject(user)).Spec.Role).To(Equal("owner"), "defaulted at admission")
+	g.Expect(testsupport.GetUser(g, k8s, client.ObjectKeyFromObject(user)).Spec.Role).To(Equal("owner"), "defaulted at admission")
 
 	// The certificate is for the Service, and both configurations trust its CA.
 	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(secret), secret)).To(Succeed())
@@ -99,7 +100,7 @@ func TestSelfIssuedWebhookCertificate(t *testing.T) {
 func installWebhookConfigurations(t *testing.T, baseURL string) (mutating, validating string) {
 	t.Helper()
 	g := NewWithT(t)
-	data, err := os.ReadFile(filepath.Join("..", "config", "webhook", "manifests.yaml"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "config", "webhook", "manifests.yaml"))
 	g.Expect(err).NotTo(HaveOccurred())
 	only := &metav1.LabelSelector{MatchLabels: map[string]string{selfCertAccountLabel: "true"}}
 	point := func(c *admissionregistrationv1.WebhookClientConfig) {

@@ -1,0 +1,73 @@
+package testsupport
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/tenantry-io/tenantry/internal/operator"
+)
+
+// Suite is what an envtest suite's TestMain starts once for all its tests:
+// the control plane with the CRDs, the built-in roles, and the admission
+// webhooks served in-process.
+type Suite struct {
+	Env *envtest.Environment
+	Cfg *rest.Config
+	// Client reads and writes past any cache, so assertions see the truth.
+	Client client.WithWatch
+	// Log collects everything every manager of the suite logs, so a test
+	// can prove that no secret reached it; it is shown when the suite fails.
+	Log          *LogBuffer
+	stopWebhooks func()
+}
+
+// RunSuite starts the suite for the package at root (the repository root,
+// relative to the package), runs its tests, stops it, and returns the exit
+// code for os.Exit.
+func RunSuite(root string, run func(*Suite) int) int {
+	if err := RequireAssets(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	s := &Suite{Env: Environment(root), Log: &LogBuffer{}}
+	ctrl.SetLogger(zap.New(zap.WriteTo(s.Log), zap.UseDevMode(true)))
+	var err error
+	if s.Cfg, err = s.Env.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "start control plane: %v\n", err)
+		_ = s.Env.Stop()
+		return 1
+	}
+	defer func() {
+		if err := s.Env.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "stop control plane: %v\n", err)
+		}
+	}()
+	if s.Client, err = client.NewWithWatch(s.Cfg, client.Options{Scheme: operator.Scheme()}); err != nil {
+		fmt.Fprintf(os.Stderr, "create client: %v\n", err)
+		return 1
+	}
+	if err := InstallBuiltinRoles(context.Background(), s.Client, root); err != nil {
+		fmt.Fprintf(os.Stderr, "install the built-in roles: %v\n", err)
+		return 1
+	}
+	if s.stopWebhooks, err = ServeWebhooks(s.Env, s.Cfg); err != nil {
+		fmt.Fprintf(os.Stderr, "serve the webhooks: %v\n", err)
+		return 1
+	}
+	code := run(s)
+	s.stopWebhooks()
+	if code != 0 {
+		// The managers' log explains most failures; it is kept quiet otherwise.
+		lines := strings.Split(s.Log.String(), "\n")
+		fmt.Fprintf(os.Stderr, "--- manager log (last 150 lines) ---\n%s\n", strings.Join(lines[max(0, len(lines)-150):], "\n"))
+	}
+	return code
+}
