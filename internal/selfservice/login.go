@@ -60,7 +60,7 @@ func dummyPasswordHash() []byte {
 	dummyHashOnce.Do(func() {
 		b := make([]byte, 24)
 		_, _ = rand.Read(b)
-		password := fmt.Sprintf("Aa1-%x", b)[:credentials.MaxPasswordLength]
+		password := fmt.Sprintf("Aa1-%x", b)
 		hash, err := credentials.HashPassword(password)
 		if err != nil {
 			panic(fmt.Sprintf("hash the dummy password: %v", err))
