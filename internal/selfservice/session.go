@@ -62,23 +62,18 @@ func (s *Server) authenticateSession(ctx context.Context, r *http.Request, enrol
 	hash := credentials.HashToken(token)
 	now := s.now()
 	key := client.ObjectKey{Namespace: namespace, Name: credentials.SecretName(userName)}
+	// Read past the cache: a session ended by a logout or a password reset
+	// a moment ago must not work for as long as the cache lags.
 	secret := &corev1.Secret{}
-	err := s.Client.Get(ctx, key, secret)
-	if err != nil && !apierrors.IsNotFound(err) {
+	if err := s.APIReader.Get(ctx, key, secret); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, errSessionInvalid
+		}
 		return nil, fmt.Errorf("get credential Secret %s: %w", key, err)
 	}
 	session, found := findSession(secret, hash, now)
 	if !found {
-		// A session started a moment ago may not be in the cache yet.
-		if err := s.APIReader.Get(ctx, key, secret); err != nil {
-			if apierrors.IsNotFound(err) {
-				return nil, errSessionInvalid
-			}
-			return nil, fmt.Errorf("get credential Secret %s: %w", key, err)
-		}
-		if session, found = findSession(secret, hash, now); !found {
-			return nil, errSessionInvalid
-		}
+		return nil, errSessionInvalid
 	}
 	if session.EnrollOnly && !enrollOK {
 		return nil, errSessionInvalid

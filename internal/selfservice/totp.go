@@ -134,6 +134,8 @@ func (s *Server) confirmEnrollment(ctx context.Context, sess *authenticated, cod
 	if err != nil {
 		return nil, err
 	}
+	// sess.secret was read from the API server, not the cache, so the
+	// enrolment started a moment ago is in it.
 	_, err = s.updateSecret(ctx, sess.secret, func(secret *corev1.Secret) error {
 		now := s.now()
 		if !sess.stillValid(secret, now) {
