@@ -37,9 +37,24 @@ is printed below when the mail arrives), or:
   kubectl wait --for=condition=Ready user/alice -n acme
   kubectl auth can-i create users -n acme --as alice@acme.example
 
+Then log in as alice, in a browser at %s%s or with curl:
+
+  %s
+  curl -s %s%s/current -H 'Authorization: Bearer <token from the answer>'
+
+Five wrong passwords lock her (kubectl get users -n acme shows Locked); unlock
+her, send her a reset email or reset her two-factor with:
+
+  kubectl annotate user alice -n acme --overwrite iam.tenantry.io/unlock="$(date -u +%%FT%%TZ)"
+  kubectl annotate user alice -n acme --overwrite iam.tenantry.io/reset-password="$(date -u +%%FT%%TZ)"
+  kubectl annotate user alice -n acme --overwrite iam.tenantry.io/reset-2fa="$(date -u +%%FT%%TZ)"
+
 Ctrl-C stops everything; .dev/ stays, so the mail can still be read.
 `,
 		ws.kubeconfig, mail, selfServiceURL(opts.SelfServiceAddr),
 		ws.kubeconfig, ws.kubectl, ws.mailDir,
-		acceptCurl(opts.SelfServiceAddr, "<token from the mail>"))
+		acceptCurl(opts.SelfServiceAddr, "<token from the mail>"),
+		selfServiceURL(opts.SelfServiceAddr), sessionsPath,
+		loginCurl(opts.SelfServiceAddr, "acme", "alice@acme.example"),
+		selfServiceURL(opts.SelfServiceAddr), sessionsPath)
 }

@@ -48,6 +48,9 @@ func parseFlags(args []string) (devFlags, error) {
 	if !f.explicit["accept-url"] {
 		f.operator.Invitation.AcceptURL = selfServiceURL(f.operator.SelfServiceAddr) + acceptPath
 	}
+	if !f.explicit["password-reset-url"] {
+		f.operator.SignIn.ResetURL = selfServiceURL(f.operator.SelfServiceAddr) + resetPath
+	}
 	if err := f.operator.Validate(); err != nil {
 		return f, err
 	}
@@ -66,13 +69,20 @@ func devOptions() operator.Options {
 	o.SMTP.TLS = string(mail.TLSNone)
 	o.SMTP.From = "Tenantry Dev <no-reply@tenantry.local>"
 	o.Invitation.AcceptURL = selfServiceURL(o.SelfServiceAddr) + acceptPath
+	o.SignIn.ResetURL = selfServiceURL(o.SelfServiceAddr) + resetPath
 	// The control plane installs the webhook configurations with a
 	// certificate of its own; see serveWebhooksLocally.
 	o.Webhook.Certs = operator.WebhookCertsFiles
 	return o
 }
 
-const acceptPath = "/v1/invitations/accept"
+// Paths of the self-service API the dev environment points links and
+// examples at.
+const (
+	acceptPath   = "/v1/invitations/accept"
+	resetPath    = "/v1/password-resets/confirm"
+	sessionsPath = "/v1/sessions"
+)
 
 // selfServiceURL is where a browser on this machine reaches the self-service
 // API; a wildcard bind address is reached through loopback.
