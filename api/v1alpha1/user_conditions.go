@@ -50,16 +50,12 @@ const (
 	ReasonNotActive        = "NotActive"
 	ReasonRoleBindingTaken = "RoleBindingTaken"
 
-	// Locked reasons; a Locked user's Ready has reason Locked.
-	ReasonPasswordFailures  = "PasswordFailures"
-	ReasonCodeFailures      = "CodeFailures"
-	ReasonNotLocked         = "NotLocked"
-	ReasonLocked            = "Locked"
-	ReasonUnlockedByAdmin   = "UnlockedByAdministrator"
-	ReasonLockoutExpired    = "LockoutExpired"
-	ReasonResetNotSent      = "NotSentWhileUnavailable"
-	ReasonTwoFactorReset    = "TwoFactorReset"
-	ReasonPasswordResetSent = "PasswordResetSent"
+	// Locked reasons; a Locked user's Ready has reason Locked. The
+	// PasswordResetDelivered condition uses the InvitationDelivered reasons.
+	ReasonPasswordFailures = "PasswordFailures"
+	ReasonCodeFailures     = "CodeFailures"
+	ReasonNotLocked        = "NotLocked"
+	ReasonLocked           = "Locked"
 )
 
 // GetConditions returns the user's conditions.
