@@ -190,4 +190,26 @@ func TestBrowserLogsIn(t *testing.T) {
 	if ex.Code != http.StatusOK || json.Unmarshal(ex.Body.Bytes(), &current) != nil || current.User != m.user.Name {
 		t.Errorf("the cookie is not a session: %d %s", ex.Code, ex.Body)
 	}
+
+	// The enrolment page shows the QR code and asks for the first code.
+	r = httptest.NewRequest(http.MethodPost, "/v1/totp/enroll", strings.NewReader(""))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.AddCookie(cookies[0])
+	ex = serve(s, r)
+	body := ex.Body.String()
+	if ex.Code != http.StatusOK || !strings.Contains(body, `<img src="data:image/png;base64,`) || !strings.Contains(body, `name="code"`) {
+		t.Fatalf("enrolment page: %d %s", ex.Code, body)
+	}
+	expectNoSecretsInLogs(t, ex, credentials.ReadTwoFactor(m.current(t)).PendingSecret)
+
+	// Logging out from the page ends the session.
+	r = httptest.NewRequest(http.MethodPost, "/v1/sessions/current", strings.NewReader(""))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.AddCookie(cookies[0])
+	if ex := serve(s, r); ex.Code != http.StatusOK || !strings.Contains(ex.Body.String(), "You are logged out") {
+		t.Errorf("logout page: %d %s", ex.Code, ex.Body)
+	}
+	if got := credentials.ReadSessions(m.current(t)); len(got) != 0 {
+		t.Errorf("sessions after logging out = %+v", got)
+	}
 }
