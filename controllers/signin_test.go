@@ -354,8 +354,9 @@ func TestTwoFactorEnrolmentLoginAndAdminReset(t *testing.T) {
 	if confirmed.code != http.StatusOK {
 		t.Fatalf("confirm: HTTP %d %s", confirmed.code, confirmed.raw)
 	}
-	var recovery []string
-	for _, c := range confirmed.body["recoveryCodes"].([]any) {
+	codes := confirmed.body["recoveryCodes"].([]any)
+	recovery := make([]string, 0, len(codes))
+	for _, c := range codes {
 		recovery = append(recovery, c.(string))
 	}
 	eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {

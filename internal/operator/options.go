@@ -299,21 +299,7 @@ func (o Options) Validate() error {
 	if o.Roles.FirstUser == "" || o.Roles.Default == "" {
 		errs = append(errs, errors.New("--first-user-role and --default-role must name roles"))
 	}
-	if si := o.SignIn; si.LockoutThreshold < 1 || si.LockoutWindow <= 0 || si.LockoutDuration <= 0 {
-		errs = append(errs, errors.New("--lockout-threshold, --lockout-window and --lockout-duration must be positive"))
-	}
-	if o.SignIn.SessionTTL <= 0 || o.SignIn.ResetTTL <= 0 {
-		errs = append(errs, errors.New("--session-ttl and --password-reset-ttl must be positive"))
-	}
-	if o.SignIn.MaxConcurrentHashes < 1 || o.SignIn.HashQueue < 0 {
-		errs = append(errs, errors.New("--max-concurrent-password-hashes must be at least 1 and --password-hash-queue not negative"))
-	}
-	if o.SignIn.LoginRate < 0 || o.SignIn.ClientRate < 0 {
-		errs = append(errs, errors.New("--login-rate-limit and --login-client-rate-limit must not be negative (0 turns one off)"))
-	}
-	if u := o.SignIn.ResetURL; !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-		errs = append(errs, fmt.Errorf("--password-reset-url: %q is not an http(s) URL", u))
-	}
+	errs = append(errs, o.SignIn.validate()...)
 	if !o.Webhook.Disabled {
 		if o.Webhook.Port < 1 || o.Webhook.Port > 65535 {
 			errs = append(errs, fmt.Errorf("--webhook-port: %d is not a port", o.Webhook.Port))
@@ -334,4 +320,25 @@ func (o Options) Validate() error {
 		errs = append(errs, fmt.Errorf("--identity-kind: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// validate reports the invalid sign-in options, in flag terms.
+func (si SignInOptions) validate() []error {
+	var errs []error
+	if si.LockoutThreshold < 1 || si.LockoutWindow <= 0 || si.LockoutDuration <= 0 {
+		errs = append(errs, errors.New("--lockout-threshold, --lockout-window and --lockout-duration must be positive"))
+	}
+	if si.SessionTTL <= 0 || si.ResetTTL <= 0 {
+		errs = append(errs, errors.New("--session-ttl and --password-reset-ttl must be positive"))
+	}
+	if si.MaxConcurrentHashes < 1 || si.HashQueue < 0 {
+		errs = append(errs, errors.New("--max-concurrent-password-hashes must be at least 1 and --password-hash-queue not negative"))
+	}
+	if si.LoginRate < 0 || si.ClientRate < 0 {
+		errs = append(errs, errors.New("--login-rate-limit and --login-client-rate-limit must not be negative (0 turns one off)"))
+	}
+	if u := si.ResetURL; !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		errs = append(errs, fmt.Errorf("--password-reset-url: %q is not an http(s) URL", u))
+	}
+	return errs
 }

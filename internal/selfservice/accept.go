@@ -40,7 +40,7 @@ func showAcceptForm(w http.ResponseWriter, r *http.Request) {
 	err := writePage(w, http.StatusOK, page{
 		Title:   "Set your password",
 		Message: "Choose a password to finish joining your account.",
-		Form:    tokenForm("accept", token, "Set password"),
+		Form:    tokenForm("accept", token),
 	})
 	logWriteError(log, err)
 }

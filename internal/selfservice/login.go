@@ -91,7 +91,7 @@ func (s *Server) authenticate(ctx context.Context, req loginRequest) (loginResul
 		return loginResult{}, errLoginFailed
 	}
 	result := loginResult{target: client.ObjectKeyFromObject(target.user)}
-	_, err = s.updateSecret(ctx, target.secret, func(secret *corev1.Secret) error {
+	err = s.updateSecret(ctx, target.secret, func(secret *corev1.Secret) error {
 		return s.decideLogin(secret, target.user, hash, passwordOK, req, &result)
 	})
 	if errors.Is(err, errGone) {

@@ -73,16 +73,33 @@ type link struct{ Href, Text string }
 // newPasswordFields are the two password fields of a form that sets one.
 func newPasswordFields() []field {
 	return []field{
-		{Name: "password", Label: "New password", Type: "password", Autocomplete: "new-password", Required: true, MinLength: credentials.MinPasswordLength},
-		{Name: "confirm", Label: "Repeat the password", Type: "password", Autocomplete: "new-password", Required: true, MinLength: credentials.MinPasswordLength},
+		{Name: fieldPassword, Label: "New password", Type: fieldPassword, Autocomplete: "new-password", Required: true, MinLength: credentials.MinPasswordLength},
+		{Name: "confirm", Label: "Repeat the password", Type: fieldPassword, Autocomplete: "new-password", Required: true, MinLength: credentials.MinPasswordLength},
+	}
+}
+
+// Names and input types of the forms' fields.
+const (
+	fieldAccount  = "account"
+	fieldEmail    = "email"
+	fieldPassword = "password"
+	fieldCode     = "code"
+	inputText     = "text"
+)
+
+// accountAndEmail are the fields that name a user.
+func accountAndEmail() []field {
+	return []field{
+		{Name: fieldAccount, Label: "Account", Type: inputText, Autocomplete: "organization", Required: true},
+		{Name: fieldEmail, Label: "Email", Type: fieldEmail, Autocomplete: "username", Required: true},
 	}
 }
 
 var passwordHint = fmt.Sprintf("At least %d characters, mixing three of lower case, upper case, digits and symbols.", credentials.MinPasswordLength)
 
 // tokenForm is a form that sets a password with a token from an email.
-func tokenForm(action, token, submit string) *form {
-	return &form{Action: action, Hidden: []field{{Name: "token", Value: token}}, Fields: newPasswordFields(), Hint: passwordHint, Submit: submit}
+func tokenForm(action, token string) *form {
+	return &form{Action: action, Hidden: []field{{Name: "token", Value: token}}, Fields: newPasswordFields(), Hint: passwordHint, Submit: "Set password"}
 }
 
 func (page) CSS() template.CSS { return template.CSS(pageCSS) }
@@ -113,7 +130,7 @@ func problemPage(p *problem, token string) page {
 	}
 	pg := page{Title: "Invitation not accepted", Message: p.message, Failed: true}
 	if retry {
-		pg.Form = tokenForm("accept", token, "Set password")
+		pg.Form = tokenForm("accept", token)
 	}
 	return pg
 }

@@ -52,7 +52,7 @@ func (s *Server) requestReset(ctx context.Context, req resetRequest) (types.Name
 	if user.Status.PasswordReset != nil {
 		answered = user.Status.PasswordReset.SelfServiceRequest
 	}
-	_, err = s.updateSecret(ctx, target.secret, func(secret *corev1.Secret) error {
+	err = s.updateSecret(ctx, target.secret, func(secret *corev1.Secret) error {
 		reset := credentials.ReadPasswordReset(secret)
 		if reset.Request != "" && reset.Request != answered {
 			return nil // still waiting for the controller to answer it
@@ -117,7 +117,7 @@ func (s *Server) confirmReset(ctx context.Context, token, password string) (type
 	if hashErr != nil {
 		return key, hashErr
 	}
-	_, err := s.updateSecret(ctx, secret, func(secret *corev1.Secret) error {
+	err := s.updateSecret(ctx, secret, func(secret *corev1.Secret) error {
 		if err := check(secret); err != nil {
 			return err
 		}

@@ -24,29 +24,29 @@ const maxUpdateAttempts = 32
 // Secret in place and returns the answer for the person (nil or, usually, a
 // *problem); the answer is returned once what change did is written, and
 // nothing is written when it changed nothing.
-func (s *Server) updateSecret(ctx context.Context, secret *corev1.Secret, change func(*corev1.Secret) error) (*corev1.Secret, error) {
+func (s *Server) updateSecret(ctx context.Context, secret *corev1.Secret, change func(*corev1.Secret) error) error {
 	key := client.ObjectKeyFromObject(secret)
 	for attempt := 1; ; attempt++ {
 		updated := secret.DeepCopy()
 		outcome := change(updated)
 		if sameData(secret.Data, updated.Data) {
-			return secret, outcome
+			return outcome
 		}
 		err := s.Client.Patch(ctx, updated, client.MergeFromWithOptions(secret, client.MergeFromWithOptimisticLock{}))
 		switch {
 		case err == nil:
-			return updated, outcome
+			return outcome
 		case apierrors.IsNotFound(err):
-			return secret, errGone
+			return errGone
 		case !apierrors.IsConflict(err) || attempt == maxUpdateAttempts:
-			return secret, fmt.Errorf("write credential Secret %s (attempt %d): %w", key, attempt, err)
+			return fmt.Errorf("write credential Secret %s (attempt %d): %w", key, attempt, err)
 		}
 		fresh := &corev1.Secret{}
 		if err := s.APIReader.Get(ctx, key, fresh); err != nil {
 			if apierrors.IsNotFound(err) {
-				return secret, errGone
+				return errGone
 			}
-			return secret, fmt.Errorf("re-read credential Secret %s after a conflict: %w", key, err)
+			return fmt.Errorf("re-read credential Secret %s after a conflict: %w", key, err)
 		}
 		secret = fresh
 	}

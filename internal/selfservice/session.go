@@ -103,7 +103,7 @@ func findSession(secret *corev1.Secret, hash string, now time.Time) (credentials
 
 // endSession removes one session from the Secret: a logout.
 func (s *Server) endSession(ctx context.Context, a *authenticated) error {
-	_, err := s.updateSecret(ctx, a.secret, func(secret *corev1.Secret) error {
+	err := s.updateSecret(ctx, a.secret, func(secret *corev1.Secret) error {
 		sessions := credentials.ReadSessions(secret)
 		kept := sessions[:0]
 		for _, session := range sessions {

@@ -66,17 +66,23 @@ func fail(w http.ResponseWriter, log logr.Logger, html bool, err error, pg page)
 	logWriteError(log, werr)
 }
 
+// Titles of pages shown in more than one place.
+const (
+	titleLogIn           = "Log in"
+	titleEnroll          = "Set up two-factor authentication"
+	titlePasswordNotSet  = "Password not set"
+	titleTwoFactorNotSet = "Two-factor not enabled"
+)
+
 func loginPage(message string) page {
-	return page{Title: "Log in", Message: message, Form: &form{
+	return page{Title: titleLogIn, Message: message, Form: &form{
 		Action: "sessions",
-		Fields: []field{
-			{Name: "account", Label: "Account", Type: "text", Autocomplete: "organization", Required: true},
-			{Name: "email", Label: "Email", Type: "email", Autocomplete: "username", Required: true},
-			{Name: "password", Label: "Password", Type: "password", Autocomplete: "current-password", Required: true},
-			{Name: "code", Label: "Authenticator code (if you use two-factor)", Type: "text", Autocomplete: "one-time-code"},
-		},
+		Fields: append(accountAndEmail(),
+			field{Name: fieldPassword, Label: "Password", Type: fieldPassword, Autocomplete: "current-password", Required: true},
+			field{Name: fieldCode, Label: "Authenticator code (if you use two-factor)", Type: inputText, Autocomplete: "one-time-code"},
+		),
 		Hint:   "Lost your authenticator? Enter a recovery code as the code.",
-		Submit: "Log in",
+		Submit: titleLogIn,
 	}, Links: []link{{Href: "password-resets", Text: "Forgot your password?"}}}
 }
 
@@ -121,7 +127,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		if html && errors.As(err, &p) && p.reason == ReasonTwoFactorEnrollmentRequired {
 			setSessionCookie(w, p.enrollmentToken, *p.expiryTime)
 			log.Info("Login needs two-factor enrolment first")
-			logWriteError(log, writePage(w, p.status, page{Title: "Set up two-factor authentication", Message: p.message,
+			logWriteError(log, writePage(w, p.status, page{Title: titleEnroll, Message: p.message,
 				Links: []link{{Href: "totp/enroll", Text: "Set up an authenticator app"}}}))
 			return
 		}
@@ -132,7 +138,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if html {
 		setSessionCookie(w, result.token, result.expiry)
 		err = writePage(w, http.StatusOK, page{Title: "Logged in", Message: "You are logged in.", Links: []link{
-			{Href: "totp/enroll", Text: "Set up two-factor authentication"},
+			{Href: "totp/enroll", Text: titleEnroll},
 		}, Form: &form{Action: "sessions/current", Submit: "Log out"}})
 	} else {
 		err = writeJSON(w, http.StatusCreated, sessionBody{
@@ -187,13 +193,10 @@ func (s *Server) serveCurrentSession(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func resetRequestPage(message string) page {
-	return page{Title: "Reset your password", Message: message, Form: &form{
+func resetRequestPage() page {
+	return page{Title: "Reset your password", Form: &form{
 		Action: "password-resets",
-		Fields: []field{
-			{Name: "account", Label: "Account", Type: "text", Autocomplete: "organization", Required: true},
-			{Name: "email", Label: "Email", Type: "email", Autocomplete: "username", Required: true},
-		},
+		Fields: accountAndEmail(),
 		Submit: "Send me a link",
 	}}
 }
@@ -208,7 +211,7 @@ func (s *Server) servePasswordResets(w http.ResponseWriter, r *http.Request) {
 	html := isFormPost(r)
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		logWriteError(log, writePage(w, http.StatusOK, resetRequestPage("")))
+		logWriteError(log, writePage(w, http.StatusOK, resetRequestPage()))
 		return
 	case http.MethodPost:
 	default:
@@ -217,15 +220,15 @@ func (s *Server) servePasswordResets(w http.ResponseWriter, r *http.Request) {
 	}
 	var req resetRequest
 	if p := decodeBody(w, r, &req); p != nil {
-		fail(w, log, html, p, resetRequestPage(""))
+		fail(w, log, html, p, resetRequestPage())
 		return
 	}
 	if req.Account == "" || req.Email == "" {
-		fail(w, log, html, badRequest("Give the account and the email."), resetRequestPage(""))
+		fail(w, log, html, badRequest("Give the account and the email."), resetRequestPage())
 		return
 	}
 	if !s.Limits.allow(r, s.now()) {
-		fail(w, log, html, errTooManyRequests, resetRequestPage(""))
+		fail(w, log, html, errTooManyRequests, resetRequestPage())
 		return
 	}
 	key, err := s.requestReset(r.Context(), req)
@@ -258,7 +261,7 @@ func (s *Server) serveResetConfirm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		logWriteError(log, writePage(w, http.StatusOK, page{Title: "Choose a new password",
-			Message: "Setting a new password logs you out everywhere.", Form: tokenForm("confirm", token, "Set password")}))
+			Message: "Setting a new password logs you out everywhere.", Form: tokenForm("confirm", token)}))
 		return
 	case http.MethodPost:
 	default:
@@ -267,13 +270,13 @@ func (s *Server) serveResetConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	var req resetConfirmRequest
 	if p := decodeBody(w, r, &req); p != nil {
-		fail(w, log, html, p, page{Title: "Password not set"})
+		fail(w, log, html, p, page{Title: titlePasswordNotSet})
 		return
 	}
-	retry := page{Title: "Password not set", Form: tokenForm("confirm", req.Token, "Set password")}
+	retry := page{Title: titlePasswordNotSet, Form: tokenForm("confirm", req.Token)}
 	switch {
 	case req.Token == "":
-		fail(w, log, html, badRequest("The request has no token. Open the link from your email again."), page{Title: "Password not set"})
+		fail(w, log, html, badRequest("The request has no token. Open the link from your email again."), page{Title: titlePasswordNotSet})
 		return
 	case req.Password == "":
 		fail(w, log, html, badRequest("The request has no password. Choose a password."), retry)
@@ -309,14 +312,14 @@ func (s *Server) serveResetConfirm(w http.ResponseWriter, r *http.Request) {
 }
 
 func enrollStartPage() page {
-	return page{Title: "Set up two-factor authentication",
+	return page{Title: titleEnroll,
 		Message: "You will scan a QR code with an authenticator app, then type the code it shows.",
 		Form:    &form{Action: "enroll", Submit: "Start"}}
 }
 
 func enrollConfirmForm() *form {
 	return &form{Action: "confirm", Fields: []field{
-		{Name: "code", Label: "Code from the app", Type: "text", Autocomplete: "one-time-code", Required: true},
+		{Name: fieldCode, Label: "Code from the app", Type: inputText, Autocomplete: "one-time-code", Required: true},
 	}, Submit: "Confirm"}
 }
 
@@ -369,11 +372,11 @@ func (s *Server) serveEnrollConfirm(w http.ResponseWriter, r *http.Request) {
 		Code string `json:"code"`
 	}
 	if p := decodeBody(w, r, &req); p != nil {
-		fail(w, log, html, p, page{Title: "Two-factor not enabled", Form: enrollConfirmForm()})
+		fail(w, log, html, p, page{Title: titleTwoFactorNotSet, Form: enrollConfirmForm()})
 		return
 	}
 	if !s.Limits.allow(r, s.now()) {
-		fail(w, log, html, errTooManyRequests, page{Title: "Two-factor not enabled", Form: enrollConfirmForm()})
+		fail(w, log, html, errTooManyRequests, page{Title: titleTwoFactorNotSet, Form: enrollConfirmForm()})
 		return
 	}
 	a, err := s.authenticateSession(r.Context(), r, true)
@@ -384,7 +387,7 @@ func (s *Server) serveEnrollConfirm(w http.ResponseWriter, r *http.Request) {
 	log = log.WithValues("namespace", a.user.Namespace, "user", a.user.Name)
 	codes, err := s.confirmEnrollment(r.Context(), a, req.Code)
 	if err != nil {
-		fail(w, log, html, err, page{Title: "Two-factor not enabled", Form: enrollConfirmForm()})
+		fail(w, log, html, err, page{Title: titleTwoFactorNotSet, Form: enrollConfirmForm()})
 		return
 	}
 	log.Info("Two-factor enabled", "recoveryCodes", strconv.Itoa(len(codes)))

@@ -111,7 +111,7 @@ func (s *Server) startEnrollment(ctx context.Context, sess *authenticated) (enro
 	if err := png.Encode(&buf, img); err != nil {
 		return enrollment{}, fmt.Errorf("encode QR code: %w", err)
 	}
-	_, err = s.updateSecret(ctx, sess.secret, func(secret *corev1.Secret) error {
+	err = s.updateSecret(ctx, sess.secret, func(secret *corev1.Secret) error {
 		if !sess.stillValid(secret, s.now()) {
 			return errSessionInvalid
 		}
@@ -136,7 +136,7 @@ func (s *Server) confirmEnrollment(ctx context.Context, sess *authenticated, cod
 	}
 	// sess.secret was read from the API server, not the cache, so the
 	// enrolment started a moment ago is in it.
-	_, err = s.updateSecret(ctx, sess.secret, func(secret *corev1.Secret) error {
+	err = s.updateSecret(ctx, sess.secret, func(secret *corev1.Secret) error {
 		now := s.now()
 		if !sess.stillValid(secret, now) {
 			return errSessionInvalid
