@@ -34,8 +34,9 @@ func setupWebhooks(mgr ctrl.Manager, o Options) error {
 		DefaultRole:   o.Roles.Default,
 	}
 	transactions := &tenantrywebhook.BalanceTransactionValidator{
-		Reader: mgr.GetAPIReader(),
-		Writer: mgr.GetClient(),
+		Reader:    mgr.GetAPIReader(),
+		Writer:    mgr.GetClient(),
+		UserGrace: o.TransactionUserGrace,
 	}
 	if o.Webhook.Certs == WebhookCertsFiles {
 		if err := tenantrywebhook.SetupWithManager(mgr, hooks, transactions); err != nil {

@@ -17,13 +17,14 @@ import (
 // The webhook also records every cancel it admits on the user's status (see
 // recordCancel below), except on a dry run.
 //
-// +kubebuilder:webhook:path=/validate-iam-tenantry-io-v1alpha1-balancetransaction,mutating=false,failurePolicy=fail,sideEffects=NoneOnDryRun,groups=iam.tenantry.io,resources=balancetransactions,verbs=delete,versions=v1alpha1,name=vbalancetransaction.iam.tenantry.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-iam-tenantry-io-v1alpha1-balancetransaction,mutating=false,failurePolicy=fail,sideEffects=NoneOnDryRun,groups=iam.tenantry.io,resources=balancetransactions,verbs=create;delete,versions=v1alpha1,name=vbalancetransaction.iam.tenantry.io,admissionReviewVersions=v1
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=users/status,verbs=get;patch
 
 // BalanceTransactionValidator refuses to delete an applied transaction that
 // is not its user's most recent one: only the latest can be cancelled, so
-// the balance can always be walked back one step at a time.
+// the balance can always be walked back one step at a time. It warns about
+// a transaction created for a user that does not exist.
 type BalanceTransactionValidator struct {
 	// Reader should read past the cache: a decision about money is not made
 	// on what a cache believes.
@@ -31,6 +32,10 @@ type BalanceTransactionValidator struct {
 	// Writer records admitted cancels on the user's status. SetupWithManager
 	// gives it the manager's client when it is nil.
 	Writer client.StatusClient
+	// UserGrace is how long the ledger waits for a transaction's user to be
+	// created, as the manager is configured; it is only quoted in a warning.
+	// Zero means the ledger's default of a minute.
+	UserGrace time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -39,11 +44,40 @@ type BalanceTransactionValidator struct {
 // the user's status keeps changing between the read and the record.
 const cancelAttempts = 5
 
+// defaultUserGrace is the ledger's default wait for a transaction's user.
+const defaultUserGrace = time.Minute
+
 var _ admission.Validator[*iamv1alpha1.BalanceTransaction] = &BalanceTransactionValidator{}
 
-// ValidateCreate admits every creation; the schema checks the fields.
-func (v *BalanceTransactionValidator) ValidateCreate(context.Context, *iamv1alpha1.BalanceTransaction) (admission.Warnings, error) {
-	return nil, nil
+// ValidateCreate admits every creation; the schema checks the fields. A
+// transaction for a user that does not exist (yet) is admitted, since GitOps
+// applies in any order, with a warning that says how long it will wait.
+func (v *BalanceTransactionValidator) ValidateCreate(ctx context.Context, tx *iamv1alpha1.BalanceTransaction) (admission.Warnings, error) {
+	user := &iamv1alpha1.User{}
+	err := v.Reader.Get(ctx, client.ObjectKey{Namespace: tx.Namespace, Name: tx.Spec.User}, user)
+	switch {
+	case apierrors.IsNotFound(err):
+		user = nil
+	case err != nil:
+		// Any other failure only costs the warning; the transaction's
+		// status reports what the ledger finds.
+		return nil, nil
+	}
+	return transactionWarnings(tx, user, v.userGrace()), nil
+}
+
+// transactionWarnings are the warnings for creating tx; user is nil when it
+// does not exist.
+func transactionWarnings(tx *iamv1alpha1.BalanceTransaction, user *iamv1alpha1.User, grace time.Duration) admission.Warnings {
+	switch {
+	case user == nil:
+		return admission.Warnings{fmt.Sprintf("user %s does not exist in account %s (yet); the transaction waits %s for it and is then rejected",
+			tx.Spec.User, tx.Namespace, grace)}
+	case !user.DeletionTimestamp.IsZero():
+		return admission.Warnings{fmt.Sprintf("user %s of account %s is being deleted; the transaction is deleted with it",
+			tx.Spec.User, tx.Namespace)}
+	}
+	return nil
 }
 
 // ValidateUpdate admits every update; the schema keeps the spec immutable.
@@ -129,6 +163,13 @@ func (v *BalanceTransactionValidator) recordCancel(ctx context.Context, user *ia
 		return fmt.Errorf("record the cancel of %s on user %s: %w", tx.Name, user.Name, err)
 	}
 	return nil
+}
+
+func (v *BalanceTransactionValidator) userGrace() time.Duration {
+	if v.UserGrace > 0 {
+		return v.UserGrace
+	}
+	return defaultUserGrace
 }
 
 func (v *BalanceTransactionValidator) now() time.Time {
