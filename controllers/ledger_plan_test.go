@@ -113,7 +113,7 @@ func TestPlanLedger(t *testing.T) {
 		{name: "an admitted cancel holds a new transaction back", user: user(cancelRequested(two, "b", now.Add(-time.Second))),
 			txs:  []iamv1alpha1.BalanceTransaction{a, b, tx("c", 3, iamv1alpha1.TransactionRefill, "5.00")},
 			want: stepHold},
-		{name: "an admitted cancel holds a rejection back too: the balance is about to change", user: user(cancelRequested(two, "b", now.Add(-time.Second))),
+		{name: "an admitted cancel holds a charge back too: the balance is about to shrink", user: user(cancelRequested(two, "b", now.Add(-time.Second))),
 			txs:  []iamv1alpha1.BalanceTransaction{a, b, tx("c", 3, iamv1alpha1.TransactionCharge, "12.00")},
 			want: stepHold},
 		{name: "an admitted cancel whose deletion is seen is carried out before the newer transaction", user: user(cancelRequested(two, "b", now.Add(-time.Second))),
