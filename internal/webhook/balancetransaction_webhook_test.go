@@ -54,7 +54,7 @@ func TestValidateDeleteOfTransactions(t *testing.T) {
 	v := &BalanceTransactionValidator{Reader: c}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := v.ValidateDelete(context.Background(), tt.tx)
+			_, err := v.cancelTarget(context.Background(), tt.tx)
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Fatalf("refused: %v", err)
