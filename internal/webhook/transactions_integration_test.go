@@ -1,4 +1,4 @@
-package controllers_test
+package webhook_test
 
 import (
 	"context"
@@ -6,11 +6,13 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/operator"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
 // warningRecorder keeps the warnings the API server returns, as kubectl
@@ -53,14 +55,22 @@ func warningClient(t *testing.T) (client.Client, *warningRecorder) {
 func TestTransactionForAMissingUserIsAdmittedWithAWarning(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
-	ns := newNamespace(t)
+	ns := testsupport.NewNamespace(t, k8s)
 	c, warnings := warningClient(t)
 
-	g.Expect(c.Create(ctx, newTransaction(ns, "early", "bob", iamv1alpha1.TransactionRefill, "1.00"))).To(Succeed())
+	g.Expect(c.Create(ctx, refill(ns, "early", "bob", "1.00"))).To(Succeed())
 	g.Expect(warnings.take()).To(ConsistOf(
 		"user bob does not exist in account " + ns + " (yet); the transaction waits 1m0s for it and is then rejected"))
 
-	createUser(t, newUser(ns, "bob", "bob@warning.example"))
-	g.Expect(c.Create(ctx, newTransaction(ns, "later", "bob", iamv1alpha1.TransactionRefill, "1.00"))).To(Succeed())
+	testsupport.CreateUser(t, k8s, testsupport.NewUser(ns, "bob", "bob@warning.example"))
+	g.Expect(c.Create(ctx, refill(ns, "later", "bob", "1.00"))).To(Succeed())
 	g.Expect(warnings.take()).To(BeEmpty())
+}
+
+// refill is a refill of amount USD for the user.
+func refill(namespace, name, user, amount string) *iamv1alpha1.BalanceTransaction {
+	return &iamv1alpha1.BalanceTransaction{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec:       iamv1alpha1.BalanceTransactionSpec{User: user, Type: iamv1alpha1.TransactionRefill, Amount: amount, Currency: "USD"},
+	}
 }
