@@ -154,7 +154,7 @@ func (cm *ControllerManager) Stop() error {
 	defer timer.Stop()
 	select {
 	case <-cm.exited:
-		if cm.err != nil {
+		if cm.err != nil && !endedBy(cm.err, syscall.SIGTERM) {
 			return fmt.Errorf("kube-controller-manager stopped with an error: %w", cm.err)
 		}
 		return nil
@@ -172,6 +172,19 @@ func (cm *ControllerManager) kill() error {
 	}
 	<-cm.exited
 	return nil
+}
+
+// endedBy says whether the process ended by the signal sig. Unless a
+// feature gate asks it to release a leader lock on exit,
+// kube-controller-manager does not catch SIGTERM, so that is how it ends
+// when stopped; nothing of it needs saving.
+func endedBy(err error, sig syscall.Signal) bool {
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		return false
+	}
+	status, ok := exit.Sys().(syscall.WaitStatus)
+	return ok && status.Signaled() && status.Signal() == sig
 }
 
 // exitErr says how the process ended, even when it exited with status 0.

@@ -13,7 +13,9 @@ import (
 )
 
 // probeInterval is how often the probe looks whether a controller has done
-// its part; both act within a second once they run.
+// its part. The garbage collector acts within a second once it runs; the
+// namespace controller waits five seconds after a namespace is marked for
+// deletion, by design, before it empties it.
 const probeInterval = 200 * time.Millisecond
 
 // probe shows that both controllers work, rather than that the process
