@@ -106,9 +106,10 @@ func TestDeleteAccountWithKubectl(t *testing.T) {
 	// The webhooks are on: carol alone could not be deleted.
 	g.Expect(kubectlFails(t, "", "delete", "user", "carol", "-n", "globex")).To(ContainSubstring("last-owner rule"))
 
-	// kubectl waits until the namespace is gone; --timeout is the deadline.
+	// kubectl waits until the namespace is gone; --timeout is the deadline,
+	// shorter than kubectlTimeout so that kubectl itself says it ran out.
 	start := time.Now()
-	out = mustKubectl(t, "delete", "namespace", "globex", "--timeout=90s")
+	out = mustKubectl(t, "delete", "namespace", "globex", "--timeout=60s")
 	g.Expect(out).To(ContainSubstring(`namespace "globex" deleted`))
 	t.Logf("namespace globex was gone after %s", time.Since(start).Round(time.Millisecond))
 	g.Expect(kubectlFails(t, "", "get", "namespace", "globex")).To(ContainSubstring("NotFound"))
