@@ -52,7 +52,7 @@ lint: $(GOLANGCI_LINT) ## Lint the code.
 	$(GOLANGCI_LINT) run
 
 .PHONY: controlplane
-controlplane: ## Build kube-apiserver, etcd and kubectl for tests and dev (once per machine).
+controlplane: ## Build kube-apiserver, kube-controller-manager, etcd and kubectl for tests and dev (once per machine).
 	@hack/build-controlplane.sh >/dev/null
 
 .PHONY: test

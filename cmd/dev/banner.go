@@ -14,11 +14,13 @@ func printBanner(w io.Writer, ws workspace, opts operator.Options, catcher *mail
 		mail = fmt.Sprintf("%s (every email, as a .eml file; SMTP on %s)", ws.mailDir, catcher.server.Addr())
 	}
 	_, _ = fmt.Fprintf(w, `
-Tenantry is running on a local control plane.
+Tenantry is running on a local control plane: etcd, kube-apiserver and
+kube-controller-manager (namespace deletion and garbage collection).
 
-  kubeconfig    %s
-  mail folder   %s
-  self-service  %s
+  kubeconfig          %s
+  mail folder         %s
+  self-service        %s
+  controller log      %s
 
 In another terminal, try:
 
@@ -37,9 +39,14 @@ is printed below when the mail arrives), or:
   kubectl wait --for=condition=Ready user/alice -n acme
   kubectl auth can-i create users -n acme --as alice@acme.example
 
+Deleting the account deletes its users, their access and transactions, as
+on a cluster; the namespace is gone within seconds:
+
+  kubectl delete namespace acme
+
 Ctrl-C stops everything; .dev/ stays, so the mail can still be read.
 `,
-		ws.kubeconfig, mail, selfServiceURL(opts.SelfServiceAddr),
+		ws.kubeconfig, mail, selfServiceURL(opts.SelfServiceAddr), ws.controllersLog,
 		ws.kubeconfig, ws.kubectl, ws.mailDir,
 		acceptCurl(opts.SelfServiceAddr, "<token from the mail>"))
 }
