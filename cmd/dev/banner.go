@@ -19,6 +19,7 @@ Tenantry is running on a local control plane.
   kubeconfig    %s
   mail folder   %s
   self-service  %s
+  metrics       %s
 
 In another terminal, try:
 
@@ -39,7 +40,16 @@ is printed below when the mail arrives), or:
 
 Ctrl-C stops everything; .dev/ stays, so the mail can still be read.
 `,
-		ws.kubeconfig, mail, selfServiceURL(opts.SelfServiceAddr),
+		ws.kubeconfig, mail, localURL(opts.SelfServiceAddr), metricsURL(opts.MetricsAddr),
 		ws.kubeconfig, ws.kubectl, ws.mailDir,
 		acceptCurl(opts.SelfServiceAddr, "<token from the mail>"))
+}
+
+// metricsURL is where a person on this machine reads the metrics, or says
+// that they are off (--metrics-bind-address=0).
+func metricsURL(bindAddr string) string {
+	if bindAddr == "0" || bindAddr == "" {
+		return "off (--metrics-bind-address=0)"
+	}
+	return localURL(bindAddr) + "/metrics"
 }
