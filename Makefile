@@ -16,6 +16,8 @@ IMG ?= ghcr.io/tenantry-io/tenantry:latest
 TEST_FLAGS ?=
 BENCH ?= .
 BENCHTIME ?= 1s
+# How long `make fuzz` runs each fuzz test.
+FUZZTIME ?= 30s
 
 SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
@@ -62,6 +64,16 @@ test: controlplane ## Run all tests against a real control plane and SMTP server
 .PHONY: bench
 bench: controlplane ## Run the benchmarks; BENCH=<regexp> picks some, BENCHTIME=1000x sets their size.
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./... -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz test in turn for FUZZTIME (30s); new failures land in testdata/fuzz.
+	@for pkg in $$(go list ./... ); do \
+		dir=$$(go list -f '{{.Dir}}' $$pkg); \
+		for fuzz in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
+			echo "== $$pkg $$fuzz"; \
+			go test $$pkg -run '^$$' -fuzz "^$$fuzz\$$" -fuzztime $(FUZZTIME) || exit 1; \
+		done; \
+	done
 
 .PHONY: verify
 verify: manifests generate fmt ## Regenerate, tidy and format; fail if the tree changed.

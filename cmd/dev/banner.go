@@ -20,6 +20,7 @@ kube-controller-manager (namespace deletion and garbage collection).
   kubeconfig          %s
   mail folder         %s
   self-service        %s
+  metrics             %s
   controller log      %s
 
 In another terminal, try:
@@ -46,7 +47,16 @@ on a cluster; the namespace is gone within seconds:
 
 Ctrl-C stops everything; .dev/ stays, so the mail can still be read.
 `,
-		ws.kubeconfig, mail, selfServiceURL(opts.SelfServiceAddr), ws.controllersLog,
+		ws.kubeconfig, mail, localURL(opts.SelfServiceAddr), metricsURL(opts.MetricsAddr), ws.controllersLog,
 		ws.kubeconfig, ws.kubectl, ws.mailDir,
 		acceptCurl(opts.SelfServiceAddr, "<token from the mail>"))
+}
+
+// metricsURL is where a person on this machine reads the metrics, or says
+// that they are off (--metrics-bind-address=0).
+func metricsURL(bindAddr string) string {
+	if bindAddr == "0" || bindAddr == "" {
+		return "off (--metrics-bind-address=0)"
+	}
+	return localURL(bindAddr) + "/metrics"
 }

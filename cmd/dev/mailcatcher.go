@@ -100,5 +100,5 @@ func announce(msg smtpcatcher.Message, selfServiceAddr string) {
 // the password the person chooses.
 func acceptCurl(selfServiceAddr, token string) string {
 	return fmt.Sprintf(`curl -s -X POST %s%s -H 'Content-Type: application/json' -d '{"token":"%s","password":"<a strong password>"}'`,
-		selfServiceURL(selfServiceAddr), acceptPath, token)
+		localURL(selfServiceAddr), acceptPath, token)
 }

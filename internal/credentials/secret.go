@@ -85,12 +85,33 @@ func WriteInvitation(secret *corev1.Secret, inv Invitation) {
 	secret.Data[KeyInvitationNumber] = []byte(strconv.FormatInt(int64(inv.Number), 10))
 	secret.Data[KeyInvitationAttempt] = []byte(strconv.FormatInt(int64(inv.Attempt), 10))
 	secret.Data[KeyInvitationTokenHash] = []byte(inv.TokenHash)
-	secret.Data[KeyInvitationExpiry] = []byte(inv.Expiry.UTC().Format(time.RFC3339))
+	secret.Data[KeyInvitationExpiry] = formatTime(inv.Expiry)
 	if inv.AcceptedTime.IsZero() {
 		delete(secret.Data, KeyInvitationAcceptedTime)
 	} else {
-		secret.Data[KeyInvitationAcceptedTime] = []byte(inv.AcceptedTime.UTC().Format(time.RFC3339))
+		secret.Data[KeyInvitationAcceptedTime] = formatTime(inv.AcceptedTime)
 	}
+}
+
+// RFC 3339 has four-digit years, and a time read with an offset can leave
+// them once turned to UTC ("9999-12-31T23:59:59-01:00"). Such a time would be
+// written as text that reads back as zero: an accepted invitation would
+// look unaccepted and its token usable again. It is clamped to the nearest
+// time that can be written instead.
+var (
+	earliestTime = time.Date(0, time.January, 1, 0, 0, 0, 0, time.UTC)
+	latestTime   = time.Date(9999, time.December, 31, 23, 59, 59, 0, time.UTC)
+)
+
+func formatTime(t time.Time) []byte {
+	t = t.UTC()
+	switch {
+	case t.Before(earliestTime):
+		t = earliestTime
+	case t.After(latestTime):
+		t = latestTime
+	}
+	return []byte(t.Format(time.RFC3339))
 }
 
 // HasPassword reports whether the person has set a password.
