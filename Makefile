@@ -18,6 +18,9 @@ BENCH ?= .
 BENCHTIME ?= 1s
 # How long `make fuzz` runs each fuzz test.
 FUZZTIME ?= 30s
+# Size and seed of the kill and outage tests, e.g.
+# CHAOS_FLAGS='-users=300 -transactions=2000 -kills=10' or CHAOS_FLAGS='-seed=42'.
+CHAOS_FLAGS ?=
 
 SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
@@ -60,6 +63,10 @@ controlplane: ## Build kube-apiserver, kube-controller-manager, etcd and kubectl
 .PHONY: test
 test: controlplane ## Run all tests against a real control plane and SMTP server.
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./... $(TEST_FLAGS)
+
+.PHONY: test-chaos
+test-chaos: controlplane ## Kill the manager and the mail server under load; CHAOS_FLAGS='-users= -transactions= -kills= -accounts= -seed=' sizes it.
+	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test -tags chaos ./test/chaos -count=1 -v -timeout 30m $(CHAOS_FLAGS)
 
 .PHONY: bench
 bench: controlplane ## Run the benchmarks; BENCH=<regexp> picks some, BENCHTIME=1000x sets their size.

@@ -94,10 +94,11 @@ func newUserReconciler(mgr ctrl.Manager, o Options) (*controllers.UserReconciler
 		Templates:   templates,
 		SendLimiter: rate.NewLimiter(rate.Limit(o.SMTP.Rate), o.SMTP.Burst),
 		Invitations: controllers.InvitationSettings{
-			TTL:             o.Invitation.TTL,
-			AcceptURL:       o.Invitation.AcceptURL,
-			MessageIDDomain: messageIDDomain(o.SMTP.From),
-			Backoff:         controllers.Backoff{Base: o.Invitation.RetryBase, Max: o.Invitation.RetryMax},
+			TTL:              o.Invitation.TTL,
+			AcceptURL:        o.Invitation.AcceptURL,
+			MessageIDDomain:  messageIDDomain(o.SMTP.From),
+			Backoff:          controllers.Backoff{Base: o.Invitation.RetryBase, Max: o.Invitation.RetryMax},
+			UnconfirmedGrace: o.Invitation.UnconfirmedGrace,
 		},
 		Identity: rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix},
 	}, nil
