@@ -33,8 +33,8 @@ func TestKillsAndOutages(t *testing.T) {
 		seed = uint64(time.Now().UnixNano())
 	}
 	sz := sizes{users: *flagUsers, transactions: *flagTransactions, kills: *flagKills, accounts: *flagAccounts, outages: *flagOutages}
-	t.Logf("seed %d (replay with -seed=%d): %d users in %d accounts, %d transactions, %d kills, %d SMTP outages, cancels racing applies: %v",
-		seed, seed, sz.users, sz.accounts, sz.transactions, sz.kills, sz.outages, *flagCancelRaces)
+	t.Logf("seed %d (replay with -seed=%d): %d users in %d accounts, %d transactions, %d kills, %d SMTP outages",
+		seed, seed, sz.users, sz.accounts, sz.transactions, sz.kills, sz.outages)
 	steps := plan(seed, sz)
 	ctx := context.Background()
 

@@ -27,12 +27,7 @@ var (
 	flagOutages      = flag.Int("outages", 1, "times the SMTP server goes down and comes back")
 	flagAccounts     = flag.Int("accounts", 3, "customer accounts (namespaces)")
 	flagSeed         = flag.Uint64("seed", 0, "seed of the random schedule; 0 picks one (printed at the start, to replay a run)")
-	// Until the fix for a cancel racing with a newer transaction's apply
-	// (the cancelled transaction can stay Terminating for good) lands, the
-	// CI-sized run keeps its cancels apart from applies; -cancel-races lets
-	// them race, as the big run does.
-	flagCancelRaces = flag.Bool("cancel-races", false, "cancel while the user's other transactions are being applied; off waits for the user's ledger to be idle before and after each cancel")
-	flagSettle      = flag.Duration("settle-timeout", 5*time.Minute, "how long everything may take to settle after the workload")
+	flagSettle       = flag.Duration("settle-timeout", 5*time.Minute, "how long everything may take to settle after the workload")
 )
 
 // What the tests share.

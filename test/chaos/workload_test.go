@@ -148,12 +148,6 @@ func (w *workload) createTransaction(s step) error {
 // refuses the delete when another transaction was applied in between.
 func (w *workload) cancelLatest(n int) error {
 	key := w.users[n].key
-	if !*flagCancelRaces {
-		if err := w.waitLedgerIdle(key); err != nil {
-			return err
-		}
-		defer func() { _ = w.waitLedgerIdle(key) }()
-	}
 	return retryWrites(w.ctx, func() error {
 		user := &iamv1alpha1.User{}
 		if err := admin.Get(w.ctx, key, user); err != nil {
@@ -187,24 +181,6 @@ func (w *workload) cancelLatest(n int) error {
 			return nil
 		}
 		return err
-	})
-}
-
-// waitLedgerIdle polls until none of the user's transactions is pending or
-// being deleted, so that a cancel does not race an apply (see
-// -cancel-races).
-func (w *workload) waitLedgerIdle(user client.ObjectKey) error {
-	return wait.PollUntilContextTimeout(w.ctx, 50*time.Millisecond, writeTimeout, true, func(ctx context.Context) (bool, error) {
-		txs := &iamv1alpha1.BalanceTransactionList{}
-		if err := admin.List(ctx, txs, client.InNamespace(user.Namespace)); err != nil {
-			return false, err
-		}
-		for _, tx := range txs.Items {
-			if tx.Spec.User == user.Name && (!tx.DeletionTimestamp.IsZero() || tx.Status.Phase == "" || tx.Status.Phase == iamv1alpha1.TransactionPending) {
-				return false, nil
-			}
-		}
-		return true, nil
 	})
 }
 
