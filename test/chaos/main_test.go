@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/tenantry-io/tenantry/internal/operator"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
 // The workload's size and seed. `make test-chaos` runs the defaults, sized
@@ -66,27 +67,16 @@ func run(m *testing.M) int {
 		return 1
 	}
 
-	env = &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		// The webhook configurations of config/webhook, pointed at the
-		// port the manager process serves them on with envtest's
-		// certificate, so admission works as on a cluster.
-		WebhookInstallOptions: envtest.WebhookInstallOptions{
-			Paths: []string{filepath.Join("..", "..", "config", "webhook", "manifests.yaml")},
-		},
-	}
-	cfg, err := env.Start()
+	// The webhook configurations of config/webhook are pointed at the
+	// port the manager process serves them on with envtest's certificate,
+	// so admission works as on a cluster.
+	env = testsupport.Environment(filepath.Join("..", ".."))
+	cfg, stopEnv, err := testsupport.StartEnvironment(env)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "start the test control plane: %v\n", err)
-		_ = env.Stop()
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer func() {
-		if err := env.Stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "stop the test control plane: %v\n", err)
-		}
-	}()
+	defer stopEnv()
 	if err := setUp(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
 // k8s talks to the test API server, which has the CRDs installed.
@@ -28,21 +30,14 @@ func runTests(m *testing.M) int {
 	}
 	// No manager and no webhooks: what is checked is what the API server
 	// itself enforces, the OpenAPI schema and the CEL rules of the CRDs.
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := env.Start()
+	env := testsupport.Environment(filepath.Join("..", ".."))
+	env.WebhookInstallOptions = envtest.WebhookInstallOptions{}
+	cfg, stopEnv, err := testsupport.StartEnvironment(env)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "start the test control plane: %v\n", err)
-		_ = env.Stop()
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer func() {
-		if err := env.Stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "stop the test control plane: %v\n", err)
-		}
-	}()
+	defer stopEnv()
 	if k8s, err = client.New(cfg, client.Options{}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

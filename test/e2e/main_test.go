@@ -49,26 +49,15 @@ func runTests(m *testing.M) int {
 	logs := &testsupport.LogBuffer{}
 	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(logs)))
 
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		// The webhooks of config/webhook, served by the in-process manager
-		// with envtest's certificate.
-		WebhookInstallOptions: envtest.WebhookInstallOptions{
-			Paths: []string{filepath.Join("..", "..", "config", "webhook", "manifests.yaml")},
-		},
-	}
-	cfg, err := env.Start()
+	// The webhooks of config/webhook are served by the in-process manager
+	// with envtest's certificate.
+	env := testsupport.Environment(filepath.Join("..", ".."))
+	cfg, stopEnv, err := testsupport.StartEnvironment(env)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "start the test control plane: %v\n", err)
-		_ = env.Stop()
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer func() {
-		if err := env.Stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "stop the test control plane: %v\n", err)
-		}
-	}()
+	defer stopEnv()
 
 	// kube-controller-manager deletes what a deleted namespace held and what
 	// a deleted owner owned, as on a cluster. Its log, like the operator's,
