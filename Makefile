@@ -16,6 +16,11 @@ IMG ?= ghcr.io/tenantry-io/tenantry:latest
 TEST_FLAGS ?=
 BENCH ?= .
 BENCHTIME ?= 1s
+# How long `make fuzz` runs each fuzz test.
+FUZZTIME ?= 30s
+# Size and seed of the kill and outage tests, e.g.
+# CHAOS_FLAGS='-users=300 -transactions=2000 -kills=10' or CHAOS_FLAGS='-seed=42'.
+CHAOS_FLAGS ?=
 
 SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
@@ -52,16 +57,30 @@ lint: $(GOLANGCI_LINT) ## Lint the code.
 	$(GOLANGCI_LINT) run
 
 .PHONY: controlplane
-controlplane: ## Build kube-apiserver, etcd and kubectl for tests and dev (once per machine).
+controlplane: ## Build kube-apiserver, kube-controller-manager, etcd and kubectl for tests and dev (once per machine).
 	@hack/build-controlplane.sh >/dev/null
 
 .PHONY: test
 test: controlplane ## Run all tests against a real control plane and SMTP server.
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./... $(TEST_FLAGS)
 
+.PHONY: test-chaos
+test-chaos: controlplane ## Kill the manager and the mail server under load; CHAOS_FLAGS='-users= -transactions= -kills= -accounts= -seed=' sizes it.
+	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test -tags chaos ./test/chaos -count=1 -v -timeout 30m $(CHAOS_FLAGS)
+
 .PHONY: bench
 bench: controlplane ## Run the benchmarks; BENCH=<regexp> picks some, BENCHTIME=1000x sets their size.
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./... -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz test in turn for FUZZTIME (30s); new failures land in testdata/fuzz.
+	@for pkg in $$(go list ./... ); do \
+		dir=$$(go list -f '{{.Dir}}' $$pkg); \
+		for fuzz in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
+			echo "== $$pkg $$fuzz"; \
+			go test $$pkg -run '^$$' -fuzz "^$$fuzz\$$" -fuzztime $(FUZZTIME) || exit 1; \
+		done; \
+	done
 
 .PHONY: verify
 verify: manifests generate fmt ## Regenerate, tidy and format; fail if the tree changed.

@@ -18,15 +18,40 @@ import (
 	"github.com/tenantry-io/tenantry/internal/mail"
 )
 
-// requeueCacheBehind is how soon to look again when the cache has not yet
-// caught up with this controller's own last status write.
-const requeueCacheBehind = 2 * time.Second
+const (
+	// requeueCacheBehind is how soon to look again when the cache has not
+	// yet caught up with this controller's own last status write.
+	requeueCacheBehind = 2 * time.Second
+	// DefaultUnconfirmedGrace is the least wait before an attempt whose
+	// outcome is unknown is sent again: long enough that a mail server that
+	// did take it is not asked twice in a tight loop, short enough that a
+	// person whose email was lost is not kept waiting.
+	DefaultUnconfirmedGrace = 30 * time.Second
+	// outcomeWriteTimeout bounds the status write that records a send's
+	// outcome, which runs on even when the manager is stopping.
+	outcomeWriteTimeout = 10 * time.Second
+)
+
+// outcomeContext is the context of the status write at the end of a pass.
+// A pass that may have sent an email records the outcome even when the
+// manager is stopping, so that a graceful stop never leaves an attempt
+// unconfirmed; only a kill does.
+func outcomeContext(ctx context.Context, s *userScope) (context.Context, context.CancelFunc) {
+	if !s.attemptedSend {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), outcomeWriteTimeout)
+}
 
 // reconcileInvitation sends the invitation email when decideInvitation says
 // so. Every send follows the same three steps: record the intent in the
 // credential Secret (guarded by its resourceVersion), send, record the
 // outcome in the status. A pass that loses the race for the Secret sends
-// nothing; a pass that finds an intent without an outcome never resends it.
+// nothing. A pass that finds an intent without an outcome (the manager was
+// killed mid-send) reports it as unknown and retries it after a grace
+// period, a bounded number of times, with the same Message-ID and with the
+// earlier attempt's token still valid: an invitation may then arrive twice,
+// but it is never silently lost.
 func (r *UserReconciler) reconcileInvitation(ctx context.Context, s *userScope) (ctrl.Result, error) {
 	if s.secret == nil { // the credential Secret is not ours; already reported
 		return ctrl.Result{}, nil
@@ -34,6 +59,8 @@ func (r *UserReconciler) reconcileInvitation(ctx context.Context, s *userScope) 
 	user := s.user
 	in := invitationInputs{
 		now:           s.now,
+		grace:         r.Invitations.UnconfirmedGrace,
+		backoff:       r.Invitations.Backoff,
 		state:         user.Spec.State,
 		email:         user.Spec.Email,
 		emailVerified: user.Status.EmailVerified,
@@ -41,6 +68,9 @@ func (r *UserReconciler) reconcileInvitation(ctx context.Context, s *userScope) 
 		status:        ptr.Deref(user.Status.Invitation, iamv1alpha1.InvitationStatus{}),
 		intent:        credentials.ReadInvitation(s.secret),
 		rejected:      conditions.HasReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryRejected),
+		// Kept in the status, not only in the condition, because a pass
+		// that waits for the send rate limit rewrites the condition.
+		unconfirmed: ptr.Deref(user.Status.Invitation, iamv1alpha1.InvitationStatus{}).LastErrorReason == iamv1alpha1.ReasonDeliveryUnconfirmed,
 	}
 	decision := decideInvitation(in)
 
@@ -52,7 +82,7 @@ func (r *UserReconciler) reconcileInvitation(ctx context.Context, s *userScope) 
 	case invitationNew, invitationRetry:
 		result, err = r.sendInvitation(ctx, s, in, decision.action == invitationNew)
 	case invitationUnconfirmed:
-		result, err = r.settleUnconfirmed(ctx, s, in)
+		result, err = r.settleUnconfirmed(ctx, s, in, decision.at)
 	case invitationResendIgnored:
 		inv := ptr.Deref(user.Status.Invitation, iamv1alpha1.InvitationStatus{})
 		inv.ResendRequest = in.resendRequest
@@ -80,7 +110,8 @@ func invitationVerdicts(s *userScope) {
 	case conditions.HasReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryRejected):
 		s.stalled = &verdict{iamv1alpha1.ReasonDeliveryRejected, conditions.Message(user, iamv1alpha1.InvitationDeliveredCondition)}
 	case conditions.HasReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryFailed),
-		conditions.HasReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonSending):
+		conditions.HasReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonSending),
+		conditions.HasReason(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryUnconfirmed) && ptr.Deref(user.Status.Invitation, iamv1alpha1.InvitationStatus{}).NextAttemptTime != nil:
 		s.reconciling = &verdict{iamv1alpha1.ReasonSending, conditions.Message(user, iamv1alpha1.InvitationDeliveredCondition)}
 	}
 }
@@ -117,6 +148,7 @@ func (r *UserReconciler) sendInvitation(ctx context.Context, s *userScope, in in
 	secret := s.secret.DeepCopy()
 	credentials.WriteInvitation(secret, credentials.Invitation{
 		Number: next.Number, Attempt: attempt, TokenHash: tokenHash, Expiry: expiry,
+		EarlierTokenHashes: keptTokenHashes(in, isNew, next.Number),
 	})
 	if err := r.Update(ctx, secret); err != nil {
 		return ctrl.Result{}, fmt.Errorf("record intent of invitation %d for user %s: %w", next.Number, user.Name, err)
@@ -124,8 +156,13 @@ func (r *UserReconciler) sendInvitation(ctx context.Context, s *userScope, in in
 	s.secret = secret
 	s.attemptedSend = true
 
-	// 2. The send.
-	sendErr := r.deliver(ctx, user, next.MessageID, token, expiry)
+	// 2. The send. Once the intent is recorded the send runs to its end even
+	// when the manager is asked to stop: cancelling it halfway would leave
+	// an attempt whose outcome nobody knows, the one thing this sequence
+	// avoids. The SMTP client's own timeout bounds it, and the manager
+	// waits that long for running reconciles (its graceful shutdown
+	// timeout); the outcome is then written the same way (see Reconcile).
+	sendErr := r.deliver(context.WithoutCancel(ctx), user, next.MessageID, token, expiry)
 
 	// 3. The outcome, written by the deferred status patch.
 	next.DeliveryAttempts = attempt
@@ -164,8 +201,12 @@ func (r *UserReconciler) sendInvitation(ctx context.Context, s *userScope, in in
 	}
 }
 
-// settleUnconfirmed handles an attempt whose outcome was never recorded.
-func (r *UserReconciler) settleUnconfirmed(ctx context.Context, s *userScope, in invitationInputs) (ctrl.Result, error) {
+// settleUnconfirmed reports an attempt whose outcome was never recorded:
+// the manager was killed between recording the intent and the outcome, so
+// the email may or may not have left. The condition says Unknown rather
+// than guess, and unless retryAt is zero the same invitation is sent again
+// then; until the link expires otherwise.
+func (r *UserReconciler) settleUnconfirmed(ctx context.Context, s *userScope, in invitationInputs, retryAt time.Time) (ctrl.Result, error) {
 	user := s.user
 	// The likeliest cause is only a cache that has not seen this
 	// controller's last status write yet; ask the API server before
@@ -180,22 +221,43 @@ func (r *UserReconciler) settleUnconfirmed(ctx context.Context, s *userScope, in
 		return ctrl.Result{RequeueAfter: requeueCacheBehind}, nil
 	}
 
+	email := user.Spec.Email
+	if in.status.Number == in.intent.Number && in.status.Email != "" {
+		email = in.status.Email // a retry of an invitation already on record
+	}
 	next := iamv1alpha1.InvitationStatus{
 		Number:           in.intent.Number,
-		Email:            user.Spec.Email,
+		Email:            email,
 		MessageID:        messageID(user, in.intent.Number, r.Invitations.MessageIDDomain),
-		SentTime:         &metav1.Time{Time: s.now},
 		ExpiryTime:       &metav1.Time{Time: in.intent.Expiry},
 		DeliveryAttempts: in.intent.Attempt,
+		LastErrorReason:  iamv1alpha1.ReasonDeliveryUnconfirmed,
 		// Whatever asked for this invitation is taken as answered by it.
 		ResendRequest: in.resendRequest,
 	}
+	result := ctrl.Result{RequeueAfter: in.intent.Expiry.Sub(s.now)}
+	var msg string
+	if retryAt.IsZero() {
+		why := fmt.Sprintf("%d attempts of it were interrupted", len(in.intent.EarlierTokenHashes)+1)
+		switch {
+		case in.emailVerified:
+			why = "the person already accepted an invitation"
+		case in.state == iamv1alpha1.UserStateDisabled:
+			why = "spec.state is Disabled"
+		}
+		msg = fmt.Sprintf("the manager stopped before it learned whether attempt %d of invitation %d reached the mail server; it is not sent again automatically because %s; its link works until %s; set the %s annotation to send a new invitation",
+			next.DeliveryAttempts, next.Number, why, in.intent.Expiry.UTC().Format(time.RFC3339), iamv1alpha1.ResendInvitationAnnotation)
+	} else {
+		next.NextAttemptTime = &metav1.Time{Time: retryAt}
+		result.RequeueAfter = retryAt.Sub(s.now)
+		msg = fmt.Sprintf("the manager stopped before it learned whether attempt %d of invitation %d reached the mail server; it is sent again at %s with the same Message-ID, and the links of both copies work",
+			next.DeliveryAttempts, next.Number, retryAt.UTC().Format(time.RFC3339))
+	}
 	user.Status.Invitation = &next
-	msg := fmt.Sprintf("the manager stopped while sending invitation %d; it is taken as sent so that it is never sent twice; set the %s annotation to send a new one",
-		next.Number, iamv1alpha1.ResendInvitationAnnotation)
-	conditions.MarkTrue(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryUnconfirmed, msg)
+	conditions.MarkUnknown(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryUnconfirmed, msg)
 	r.event(user, corev1.EventTypeWarning, "InvitationUnconfirmed", "SendInvitation", msg)
-	return ctrl.Result{RequeueAfter: in.intent.Expiry.Sub(s.now)}, nil
+	ctrl.LoggerFrom(ctx).Info("invitation attempt unconfirmed", "invitation", next.Number, "attempt", next.DeliveryAttempts, "retryAt", retryAt)
+	return result, nil
 }
 
 // deliver renders and sends one invitation email.

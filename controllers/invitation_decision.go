@@ -1,7 +1,10 @@
 package controllers
 
 import (
+	"slices"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
@@ -20,9 +23,13 @@ const (
 	// invitationRetry: try the current invitation again after a temporary failure.
 	invitationRetry
 	// invitationUnconfirmed: an attempt was recorded as started but its outcome
-	// never was (the manager stopped while sending). It may have been sent, so
-	// it is never sent again by itself: at most once beats at least once for
-	// email, and a person can ask for a resend.
+	// never was (the manager was killed while sending). It may or may not
+	// have left, so it is reported as unknown and, while retries are left,
+	// sent again once the decision's time has come. A lost invitation is
+	// worse than a duplicate: the retry carries the same Message-ID, which
+	// mail stores use to keep one copy, and the earlier attempt's token stays
+	// valid so whichever copy the person opens works. at is zero when no
+	// automatic retry is left.
 	invitationUnconfirmed
 	// invitationResendIgnored: a resend was asked for a user who already
 	// accepted; it is acknowledged so it is not considered again.
@@ -31,7 +38,11 @@ const (
 
 // invitationInputs are all a decision depends on.
 type invitationInputs struct {
-	now           time.Time
+	now time.Time
+	// grace is the least wait before an unconfirmed attempt is retried.
+	grace time.Duration
+	// backoff spaces retries, unconfirmed ones included.
+	backoff       Backoff
 	state         iamv1alpha1.UserState
 	email         string
 	emailVerified bool
@@ -41,6 +52,8 @@ type invitationInputs struct {
 	intent credentials.Invitation
 	// rejected: the current invitation was refused permanently.
 	rejected bool
+	// unconfirmed: the current attempt was reported as unconfirmed.
+	unconfirmed bool
 }
 
 type invitationDecision struct {
@@ -53,10 +66,10 @@ type invitationDecision struct {
 // so that every rule of "an invitation is sent once" is a table test.
 func decideInvitation(in invitationInputs) invitationDecision {
 	st := in.status
-	// An attempt started and its end was never recorded: settle that first,
-	// whatever else changed, so it can never be sent twice.
+	// An attempt started and its end was never recorded: report that first,
+	// whatever else changed, so that its retry is bounded and spaced out.
 	if in.intent.Number > st.Number || (in.intent.Number == st.Number && in.intent.Attempt > st.DeliveryAttempts) {
-		return invitationDecision{action: invitationUnconfirmed}
+		return invitationDecision{action: invitationUnconfirmed, at: unconfirmedRetryTime(in)}
 	}
 	if in.state == iamv1alpha1.UserStateDisabled {
 		return invitationDecision{action: invitationIdle}
@@ -79,16 +92,70 @@ func decideInvitation(in invitationInputs) invitationDecision {
 		if in.rejected {
 			return invitationDecision{action: invitationIdle}
 		}
+		if in.unconfirmed && !unconfirmedRetryLeft(in.intent) {
+			// No automatic retry is left: the invitation is taken as sent
+			// until its link expires, then renewed like any other.
+			return waitForExpiry(in.now, st.ExpiryTime)
+		}
 		if st.NextAttemptTime != nil && in.now.Before(st.NextAttemptTime.Time) {
 			return invitationDecision{action: invitationWait, at: st.NextAttemptTime.Time}
 		}
 		return invitationDecision{action: invitationRetry}
 	}
-	if st.ExpiryTime != nil {
-		if !in.now.Before(st.ExpiryTime.Time) {
-			return invitationDecision{action: invitationNew}
-		}
-		return invitationDecision{action: invitationWait, at: st.ExpiryTime.Time}
+	return waitForExpiry(in.now, st.ExpiryTime)
+}
+
+// waitForExpiry waits until a sent invitation's link expires, then sends a
+// new one.
+func waitForExpiry(now time.Time, expiry *metav1.Time) invitationDecision {
+	if expiry == nil {
+		return invitationDecision{action: invitationIdle}
 	}
-	return invitationDecision{action: invitationIdle}
+	if !now.Before(expiry.Time) {
+		return invitationDecision{action: invitationNew}
+	}
+	return invitationDecision{action: invitationWait, at: expiry.Time}
+}
+
+// maxUnconfirmedRetries bounds the automatic retries of attempts whose
+// outcome is unknown, per invitation. Each may have reached the person, so
+// each adds a copy (with the same Message-ID) and a token kept valid; a
+// manager killed that often while sending has a problem a person must look
+// at, and a resend annotation or the link's expiry starts over.
+const maxUnconfirmedRetries = 3
+
+// unconfirmedRetryLeft reports whether the intent's unconfirmed attempt
+// may be retried: every earlier token hash kept is an earlier unconfirmed
+// attempt of the same invitation.
+func unconfirmedRetryLeft(intent credentials.Invitation) bool {
+	return len(intent.EarlierTokenHashes) < maxUnconfirmedRetries
+}
+
+// unconfirmedRetryTime is when an unconfirmed attempt is retried: after the
+// grace period and never sooner than the normal backoff, so a mail server
+// that did accept it is not asked twice in a tight loop. Zero means never
+// automatically.
+func unconfirmedRetryTime(in invitationInputs) time.Time {
+	// A user who accepted or is disabled needs no invitation now; only the
+	// record is put straight.
+	if !unconfirmedRetryLeft(in.intent) || in.emailVerified || in.state == iamv1alpha1.UserStateDisabled {
+		return time.Time{}
+	}
+	return in.now.Add(max(in.grace, in.backoff.Delay(in.intent.Attempt))).Truncate(time.Second)
+}
+
+// keptTokenHashes are the token hashes an attempt keeps valid beside its
+// own: on a retry of the same invitation, those kept so far plus the
+// previous attempt's when its outcome is unknown. A new invitation keeps
+// none: it replaces the old link. An attempt that failed for sure did not
+// deliver its link, so its hash is dropped.
+func keptTokenHashes(in invitationInputs, isNew bool, number int32) []string {
+	if isNew || in.intent.Number != number {
+		return nil
+	}
+	kept := slices.Clone(in.intent.EarlierTokenHashes)
+	if in.unconfirmed && in.intent.TokenHash != "" && !slices.Contains(kept, in.intent.TokenHash) {
+		kept = append(kept, in.intent.TokenHash)
+	}
+	return kept
 }

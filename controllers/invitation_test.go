@@ -2,6 +2,7 @@ package controllers_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -10,10 +11,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/mail"
 	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
 )
 
@@ -45,15 +48,15 @@ func TestRestartedManagerSendsNoSecondInvitation(t *testing.T) {
 	NewWithT(t).Expect(messagesTo(smtp, "alice@restart.example")).To(HaveLen(1))
 }
 
-func TestInterruptedSendIsNeverRepeated(t *testing.T) {
+func TestInterruptedSendIsReportedAndRetriedOnce(t *testing.T) {
 	smtp := startSMTP(t)
 	ns := newNamespace(t)
 	user := newUser(ns, "bob", "bob@crash.example")
 	key := createUser(t, user)
 
-	// The state a manager leaves when it stops between recording the intent
-	// to send and recording the outcome: the credential Secret says attempt
-	// 1 of invitation 1 started, the status knows of no invitation.
+	// The state a manager leaves when it is killed between recording the
+	// intent to send and recording the outcome: the credential Secret says
+	// attempt 1 of invitation 1 started, the status knows of no invitation.
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
 		Namespace: ns, Name: credentials.SecretName(user.Name),
 		Labels: map[string]string{iamv1alpha1.UserLabel: user.Name},
@@ -65,23 +68,80 @@ func TestInterruptedSendIsNeverRepeated(t *testing.T) {
 	g.Expect(controllerRef(user, secret)).To(Succeed())
 	g.Expect(k8s.Create(context.Background(), secret)).To(Succeed())
 
-	startManager(t, testOptions(t, smtp))
-	settled := eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
-		delivered(g, u)
-		g.Expect(condition(u, iamv1alpha1.InvitationDeliveredCondition).Reason).To(Equal(iamv1alpha1.ReasonDeliveryUnconfirmed))
+	// The grace period is long enough to see the honest report before the
+	// retry, and short enough for a test.
+	opts := testOptions(t, smtp)
+	opts.Invitation.UnconfirmedGrace = 3 * time.Second
+	tm := startManager(t, opts)
+	unknown := eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
+		c := condition(u, iamv1alpha1.InvitationDeliveredCondition)
+		g.Expect(c.Status).To(Equal(metav1.ConditionUnknown))
+		g.Expect(c.Reason).To(Equal(iamv1alpha1.ReasonDeliveryUnconfirmed))
 	})
-	g.Expect(smtp.AttemptsTo("bob@crash.example")).To(BeZero(), "the interrupted invitation was sent again")
-	g.Expect(settled.Status.Invitation.Number).To(BeEquivalentTo(1))
-	g.Expect(settled.Status.Phase).To(Equal(iamv1alpha1.UserPhaseInvited))
+	g.Expect(unknown.Status.Invitation.NextAttemptTime).NotTo(BeNil(), "an unconfirmed attempt is retried")
+	g.Expect(unknown.Status.Invitation.SentTime).To(BeNil(), "an unconfirmed attempt is not reported as sent")
+	g.Expect(condition(unknown, iamv1alpha1.ReconcilingCondition).Status).To(Equal(metav1.ConditionTrue))
 	expectEvents(t, key, "InvitationUnconfirmed")
 
-	// The person can still be reached: a resend sends a new invitation.
-	annotate(t, key, iamv1alpha1.ResendInvitationAnnotation, "after-crash")
-	eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
-		g.Expect(u.Status.Invitation.Number).To(BeEquivalentTo(2))
+	retried := eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
+		delivered(g, u)
 		g.Expect(condition(u, iamv1alpha1.InvitationDeliveredCondition).Reason).To(Equal(iamv1alpha1.ReasonDelivered))
 	})
+	g.Expect(retried.Status.Invitation.Number).To(BeEquivalentTo(1), "the retry is the same invitation")
+	g.Expect(retried.Status.Invitation.DeliveryAttempts).To(BeEquivalentTo(2))
+	g.Expect(retried.Status.Phase).To(Equal(iamv1alpha1.UserPhaseInvited))
+	msgs := messagesTo(smtp, "bob@crash.example")
+	g.Expect(msgs).To(HaveLen(1), "the interrupted invitation is sent again exactly once")
+	g.Expect(msgs[0].MessageID()).To(Equal(fmt.Sprintf("invitation-1.%s@tenantry.test", retried.UID)), "the retry keeps the Message-ID")
+	g.Expect(msgs[0].MessageID()).To(Equal(retried.Status.Invitation.MessageID))
+
+	// The link of the interrupted attempt may have reached the person too:
+	// it works, and accepting with it consumes the invitation, so the
+	// retry's link is then used.
+	code, reply := accept(t, tm.selfServiceURL, "lost", strongPassword)
+	g.Expect(code).To(Equal(http.StatusOK), "%v", reply)
+	code, reply = accept(t, tm.selfServiceURL, tokenFrom(t, msgs[0]), strongPassword)
+	g.Expect(code).To(Equal(http.StatusGone), "%v", reply)
+	g.Expect(reply["reason"]).To(Equal("TokenUsed"))
+	eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) { g.Expect(u.Status.EmailVerified).To(BeTrue()) })
 	g.Expect(messagesTo(smtp, "bob@crash.example")).To(HaveLen(1))
+}
+
+func TestStoppingManagerFinishesAndRecordsASendInFlight(t *testing.T) {
+	smtp := startSMTP(t)
+	ns := newNamespace(t)
+	key := createUser(t, newUser(ns, "ivan", "ivan@stop.example"))
+
+	// The stop arrives while the email is on its way: the mailer holds the
+	// send until the reconcile's context is cancelled, then lets it go.
+	r := directReconciler(t, k8s, smtp)
+	ctx, cancel := context.WithCancel(context.Background())
+	r.Mailer = stopDuringSend{Sender: r.Mailer, stop: cancel}
+	// The steps after the send may fail on the cancelled context, as they
+	// do in a stopping manager; what matters is the invitation's record.
+	_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: key})
+	t.Logf("reconcile after the stop: %v", err)
+	g := NewWithT(t)
+	g.Expect(ctx.Err()).To(HaveOccurred(), "the stop came during the send")
+	g.Expect(messagesTo(smtp, "ivan@stop.example")).To(HaveLen(1), "the send in flight was finished")
+	user := getUser(g, key)
+	c := condition(user, iamv1alpha1.InvitationDeliveredCondition)
+	g.Expect(c.Status).To(Equal(metav1.ConditionTrue), "the outcome was recorded: %+v", c)
+	g.Expect(c.Reason).To(Equal(iamv1alpha1.ReasonDelivered))
+	g.Expect(user.Status.Invitation.DeliveryAttempts).To(BeEquivalentTo(1))
+	g.Expect(user.Status.Invitation.SentTime).NotTo(BeNil())
+}
+
+// stopDuringSend cancels the reconcile's context when the send starts and
+// sends with the context it was given, as the SMTP sender does.
+type stopDuringSend struct {
+	mail.Sender
+	stop context.CancelFunc
+}
+
+func (s stopDuringSend) Send(ctx context.Context, msg mail.Message) error {
+	s.stop()
+	return s.Sender.Send(ctx, msg)
 }
 
 func TestResendAnnotationSendsExactlyOneMore(t *testing.T) {

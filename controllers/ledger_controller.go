@@ -73,8 +73,12 @@ func (r *LedgerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	if err := r.List(ctx, txs, client.InNamespace(req.Namespace), client.MatchingFields{TransactionUserField: req.Name}); err != nil {
 		return ctrl.Result{}, fmt.Errorf("list transactions of user %s: %w", req.Name, err)
 	}
+	items, err := r.withLiveCancelTarget(ctx, user, txs.Items)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	step := planLedger(ledgerInputs{
-		now: r.now(), user: user, transactions: txs.Items,
+		now: r.now(), user: user, transactions: items,
 		defaultCurrency: r.DefaultCurrency, userGrace: r.UserGrace,
 	})
 	// A conflict means another writer (the User controller, or this one
@@ -90,6 +94,10 @@ func (r *LedgerReconciler) take(ctx context.Context, user *iamv1alpha1.User, ste
 	switch step.kind {
 	case stepIdle:
 		return ctrl.Result{}, nil
+	case stepHold:
+		// The deletion being stored enqueues the user; the delay only
+		// ends a hold for a deletion that never comes.
+		return ctrl.Result{RequeueAfter: step.after}, nil
 	case stepInitBalance:
 		return next, r.writeBalance(ctx, user, step.balance)
 	case stepMarkApplied:

@@ -36,6 +36,9 @@ const (
 	stepRelease
 	// stepDiscard deletes the transactions of a user that is gone.
 	stepDiscard
+	// stepHold applies nothing new until an admitted cancel is carried out
+	// (see ledger_cancel.go).
+	stepHold
 )
 
 // ledgerInputs are everything a ledger decision depends on.
@@ -103,6 +106,9 @@ func planLedger(in ledgerInputs) ledgerStep {
 	for i := range txs {
 		tx := &txs[i]
 		if tx.DeletionTimestamp.IsZero() && isPending(tx) {
+			if hold, ok := planHold(in.now, balance); ok {
+				return hold
+			}
 			return planApply(tx, balance, txs)
 		}
 	}
@@ -179,6 +185,9 @@ func planApply(tx *iamv1alpha1.BalanceTransaction, balance iamv1alpha1.BalanceSt
 	next.LatestSequence = next.LastSequence
 	next.LatestTransaction = tx.Name
 	next.LatestUID = tx.UID
+	// A cancel request still standing here was never carried out (see
+	// planHold); with a new latest it could not be anyway.
+	next.CancelRequest = nil
 	return ledgerStep{kind: stepApply, tx: tx, balance: next}
 }
 
@@ -206,6 +215,7 @@ func planCancel(tx *iamv1alpha1.BalanceTransaction, balance iamv1alpha1.BalanceS
 	next.Amount = ledger.Amount{Minor: after, Currency: balance.Currency}.String()
 	next.Count--
 	next.CancelledUID = tx.UID
+	next.CancelRequest = nil
 	next.LatestSequence, next.LatestTransaction, next.LatestUID = 0, "", ""
 	// The one before becomes the latest even when it is being deleted too
 	// (a whole account going away): it is then cancelled in turn.

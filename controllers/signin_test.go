@@ -19,6 +19,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
 const (
@@ -183,7 +184,7 @@ func TestLockoutCountSurvivesARestart(t *testing.T) {
 	failLogins(t, tm, user, 3)
 	tm.stop(t)
 
-	opts.SelfServiceAddr = freeAddr(t)
+	opts.SelfServiceAddr = testsupport.FreeAddr(t)
 	tm = startManager(t, opts)
 	failLogins(t, tm, user, 1)
 	eventuallyUser(t, key, isActive)

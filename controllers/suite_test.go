@@ -57,6 +57,3 @@ func startManager(t testing.TB, opts operator.Options) *testManager {
 
 // stop stops the manager and waits until it has.
 func (tm *testManager) stop(t testing.TB) { tm.Stop(t) }
-
-// freeAddr is a free port on loopback.
-var freeAddr = testsupport.FreeAddr

@@ -68,6 +68,9 @@ type InvitationSettings struct {
 	MessageIDDomain string
 	// Backoff spaces the retries of a temporarily failed delivery.
 	Backoff Backoff
+	// UnconfirmedGrace is the least wait before an attempt whose outcome
+	// was never recorded is sent again (see DefaultUnconfirmedGrace).
+	UnconfirmedGrace time.Duration
 }
 
 // userScope carries one reconcile's inputs and verdicts between the
@@ -118,7 +121,9 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 		}
 		summarizeStatus(s, retErr)
 		r.recordPhaseChange(before, user)
-		if err := r.patchUser(ctx, before, user, s.attemptedSend); err != nil {
+		writeCtx, cancel := outcomeContext(ctx, s)
+		defer cancel()
+		if err := r.patchUser(writeCtx, before, user, s.attemptedSend); err != nil {
 			retErr = errors.Join(retErr, err)
 		}
 	}()

@@ -177,4 +177,31 @@ type BalanceStatus struct {
 	// finalizer comes off next.
 	// +optional
 	CancelledUID types.UID `json:"cancelledUID,omitempty"`
+	// cancelRequest is a cancel of the latest transaction that admission
+	// let through and the ledger has not carried out yet. Admission writes
+	// it before the deletion is stored, guarded by the user's
+	// resourceVersion, so a balance write planned without it conflicts
+	// instead of applying a newer transaction over the one being cancelled.
+	// +optional
+	CancelRequest *CancelRequest `json:"cancelRequest,omitempty"`
+}
+
+// CancelRequest is a cancel that admission let through: the deletion of the
+// user's latest applied transaction. The ledger applies nothing new while it
+// stands, and clears it with the cancel's balance write.
+type CancelRequest struct {
+	// uid is the transaction being cancelled, the balance's latest when
+	// admission let the deletion through.
+	// +required
+	UID types.UID `json:"uid"`
+	// transaction is that transaction's name.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Transaction string `json:"transaction,omitempty"`
+	// admittedTime is when admission let the deletion through. A deletion
+	// that is not stored soon after never will be (another admission step
+	// refused it, or the request failed), so a request this old stops
+	// holding the ledger back.
+	// +required
+	AdmittedTime metav1.Time `json:"admittedTime"`
 }

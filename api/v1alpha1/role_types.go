@@ -53,9 +53,14 @@ type RoleStatus struct {
 	// +kubebuilder:validation:MaxLength=253
 	ClusterRoleName string `json:"clusterRoleName,omitempty"`
 	// users counts the users, in every account, whose spec.role names this
-	// role.
+	// role. It is never left out when it is 0, so that `kubectl get` shows
+	// 0 for a role nobody holds rather than an empty column: the API server
+	// defaults it as soon as the role has a status, since a merge patch from
+	// 0 to 0 would not carry it.
 	// +optional
-	Users int32 `json:"users,omitempty"`
+	// +kubebuilder:default=0
+	// +kubebuilder:validation:Minimum=0
+	Users int32 `json:"users"`
 }
 
 // Role is a set of permissions a user holds in their account. It is

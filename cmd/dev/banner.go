@@ -14,11 +14,14 @@ func printBanner(w io.Writer, ws workspace, opts operator.Options, catcher *mail
 		mail = fmt.Sprintf("%s (every email, as a .eml file; SMTP on %s)", ws.mailDir, catcher.server.Addr())
 	}
 	_, _ = fmt.Fprintf(w, `
-Tenantry is running on a local control plane.
+Tenantry is running on a local control plane: etcd, kube-apiserver and
+kube-controller-manager (namespace deletion and garbage collection).
 
-  kubeconfig    %s
-  mail folder   %s
-  self-service  %s
+  kubeconfig          %s
+  mail folder         %s
+  self-service        %s
+  metrics             %s
+  controller log      %s
 
 In another terminal, try:
 
@@ -49,12 +52,26 @@ her, send her a reset email or reset her two-factor with:
   kubectl annotate user alice -n acme --overwrite iam.tenantry.io/reset-password="$(date -u +%%FT%%TZ)"
   kubectl annotate user alice -n acme --overwrite iam.tenantry.io/reset-2fa="$(date -u +%%FT%%TZ)"
 
+Deleting the account deletes its users, their access and transactions, as
+on a cluster; the namespace is gone within seconds:
+
+  kubectl delete namespace acme
+
 Ctrl-C stops everything; .dev/ stays, so the mail can still be read.
 `,
-		ws.kubeconfig, mail, selfServiceURL(opts.SelfServiceAddr),
+		ws.kubeconfig, mail, localURL(opts.SelfServiceAddr), metricsURL(opts.MetricsAddr), ws.controllersLog,
 		ws.kubeconfig, ws.kubectl, ws.mailDir,
 		acceptCurl(opts.SelfServiceAddr, "<token from the mail>"),
-		selfServiceURL(opts.SelfServiceAddr), sessionsPath,
+		localURL(opts.SelfServiceAddr), sessionsPath,
 		loginCurl(opts.SelfServiceAddr, "acme", "alice@acme.example"),
-		selfServiceURL(opts.SelfServiceAddr), sessionsPath)
+		localURL(opts.SelfServiceAddr), sessionsPath)
+}
+
+// metricsURL is where a person on this machine reads the metrics, or says
+// that they are off (--metrics-bind-address=0).
+func metricsURL(bindAddr string) string {
+	if bindAddr == "0" || bindAddr == "" {
+		return "off (--metrics-bind-address=0)"
+	}
+	return localURL(bindAddr) + "/metrics"
 }

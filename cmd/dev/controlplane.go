@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,18 +9,24 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/tenantry-io/tenantry/internal/controlplane"
 	"github.com/tenantry-io/tenantry/internal/operator"
 )
 
 // controlPlane is etcd and kube-apiserver with the CRDs installed, as
-// envtest runs them for the tests. There is no controller manager, so
-// nothing garbage-collects and namespaces never finish terminating.
+// envtest runs them for the tests, and beside them kube-controller-manager
+// with the namespace controller and the garbage collector, so that
+// `kubectl delete namespace acme` finishes and owned objects go with their
+// owners, as on a cluster.
 type controlPlane struct {
-	env *envtest.Environment
-	cfg *rest.Config
+	env         *envtest.Environment
+	cfg         *rest.Config
+	controllers *controlplane.ControllerManager
+	// controllersLog is kube-controller-manager's log file.
+	controllersLog *os.File
 }
 
-func startControlPlane(ws workspace) (*controlPlane, error) {
+func startControlPlane(ctx context.Context, ws workspace) (*controlPlane, error) {
 	env := &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join(ws.root, "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
@@ -41,7 +48,26 @@ func startControlPlane(ws workspace) (*controlPlane, error) {
 		cp.stop()
 		return nil, err
 	}
+	if err := cp.startControllers(ctx, ws.controllersLog); err != nil {
+		cp.stop()
+		return nil, err
+	}
 	return cp, nil
+}
+
+// startControllers runs kube-controller-manager beside the API server; it
+// returns once the namespace controller and the garbage collector work.
+func (cp *controlPlane) startControllers(ctx context.Context, logPath string) error {
+	log, err := os.Create(logPath)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", logPath, err)
+	}
+	cp.controllersLog = log
+	cp.controllers, err = controlplane.StartControllerManager(ctx, cp.env, log)
+	if err != nil {
+		return fmt.Errorf("%w (its log is %s)", err, logPath)
+	}
+	return nil
 }
 
 // writeKubeconfig gives the person at the terminal their own admin user,
@@ -75,6 +101,16 @@ func (cp *controlPlane) serveWebhooksLocally(o *operator.Options) {
 
 func (cp *controlPlane) stop() {
 	say("Stopping the control plane...")
+	// The controllers go first, so that none of them works against an API
+	// server that is going away.
+	if cp.controllers != nil {
+		if err := cp.controllers.Stop(); err != nil {
+			say("Could not stop kube-controller-manager cleanly: %v", err)
+		}
+	}
+	if cp.controllersLog != nil {
+		_ = cp.controllersLog.Close()
+	}
 	if err := cp.env.Stop(); err != nil {
 		say("Could not stop the control plane cleanly: %v", err)
 		return

@@ -46,10 +46,10 @@ func parseFlags(args []string) (devFlags, error) {
 	// The link in the mail follows the self-service address unless the
 	// person named another, such as a portal in front of it.
 	if !f.explicit["accept-url"] {
-		f.operator.Invitation.AcceptURL = selfServiceURL(f.operator.SelfServiceAddr) + acceptPath
+		f.operator.Invitation.AcceptURL = localURL(f.operator.SelfServiceAddr) + acceptPath
 	}
 	if !f.explicit["password-reset-url"] {
-		f.operator.SignIn.ResetURL = selfServiceURL(f.operator.SelfServiceAddr) + resetPath
+		f.operator.SignIn.ResetURL = localURL(f.operator.SelfServiceAddr) + resetPath
 	}
 	if err := f.operator.Validate(); err != nil {
 		return f, err
@@ -58,18 +58,19 @@ func parseFlags(args []string) (devFlags, error) {
 }
 
 // devOptions are the operator's defaults with what a laptop needs instead:
-// loopback addresses only, no metrics, mail to the catcher in clear text.
+// loopback addresses only (metrics included, on the port the manager uses
+// in a cluster), mail to the catcher in clear text.
 func devOptions() operator.Options {
 	o := operator.DefaultOptions()
-	o.MetricsAddr = "0"
+	o.MetricsAddr = "127.0.0.1:8080"
 	o.ProbeAddr = "127.0.0.1:8081"
 	o.SelfServiceAddr = "127.0.0.1:8082"
 	o.SMTP.Host = "127.0.0.1"
 	o.SMTP.Port = 2525
 	o.SMTP.TLS = string(mail.TLSNone)
 	o.SMTP.From = "Tenantry Dev <no-reply@tenantry.local>"
-	o.Invitation.AcceptURL = selfServiceURL(o.SelfServiceAddr) + acceptPath
-	o.SignIn.ResetURL = selfServiceURL(o.SelfServiceAddr) + resetPath
+	o.Invitation.AcceptURL = localURL(o.SelfServiceAddr) + acceptPath
+	o.SignIn.ResetURL = localURL(o.SelfServiceAddr) + resetPath
 	// The control plane installs the webhook configurations with a
 	// certificate of its own; see serveWebhooksLocally.
 	o.Webhook.Certs = operator.WebhookCertsFiles
@@ -84,9 +85,10 @@ const (
 	sessionsPath = "/v1/sessions"
 )
 
-// selfServiceURL is where a browser on this machine reaches the self-service
-// API; a wildcard bind address is reached through loopback.
-func selfServiceURL(bindAddr string) string {
+// localURL is where a browser on this machine reaches a server bound to
+// bindAddr (the self-service API, the metrics); a wildcard bind address is
+// reached through loopback.
+func localURL(bindAddr string) string {
 	host, port, err := net.SplitHostPort(bindAddr)
 	if err != nil {
 		return "http://" + bindAddr

@@ -107,18 +107,18 @@ func announce(msg smtpcatcher.Message, selfServiceAddr string) {
 // resetCurl is the curl that sets a new password with a reset token.
 func resetCurl(selfServiceAddr, token string) string {
 	return fmt.Sprintf(`curl -s -X POST %s%s -H 'Content-Type: application/json' -d '{"token":"%s","password":"<a new strong password>"}'`,
-		selfServiceURL(selfServiceAddr), resetPath, token)
+		localURL(selfServiceAddr), resetPath, token)
 }
 
 // loginCurl is the curl that logs a person in.
 func loginCurl(selfServiceAddr, account, email string) string {
 	return fmt.Sprintf(`curl -s -X POST %s%s -H 'Content-Type: application/json' -d '{"account":"%s","email":"%s","password":"<the password>"}'`,
-		selfServiceURL(selfServiceAddr), sessionsPath, account, email)
+		localURL(selfServiceAddr), sessionsPath, account, email)
 }
 
 // acceptCurl is the curl that accepts an invitation, with a placeholder for
 // the password the person chooses.
 func acceptCurl(selfServiceAddr, token string) string {
 	return fmt.Sprintf(`curl -s -X POST %s%s -H 'Content-Type: application/json' -d '{"token":"%s","password":"<a strong password>"}'`,
-		selfServiceURL(selfServiceAddr), acceptPath, token)
+		localURL(selfServiceAddr), acceptPath, token)
 }

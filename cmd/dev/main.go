@@ -43,8 +43,8 @@ func run(args []string) error {
 	}
 	defer catcher.stop()
 
-	say("Starting the control plane (etcd and kube-apiserver from %s)...", ws.assets)
-	cp, err := startControlPlane(ws)
+	say("Starting the control plane (etcd, kube-apiserver and kube-controller-manager from %s)...", ws.assets)
+	cp, err := startControlPlane(ctx, ws)
 	if err != nil {
 		return err
 	}

@@ -14,21 +14,23 @@ type workspace struct {
 	root       string
 	kubeconfig string
 	mailDir    string
-	assets     string
-	kubectl    string
+	// controllersLog is kube-controller-manager's log, kept after the run.
+	controllersLog string
+	assets         string
+	kubectl        string
 }
 
 func newWorkspace() (workspace, error) {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
 		return workspace{}, errors.New("KUBEBUILDER_ASSETS is not set; run `make dev`, " +
-			"which builds kube-apiserver, etcd and kubectl and points KUBEBUILDER_ASSETS at them")
+			"which builds kube-apiserver, kube-controller-manager, etcd and kubectl and points KUBEBUILDER_ASSETS at them")
 	}
 	assets, err := filepath.Abs(assets)
 	if err != nil {
 		return workspace{}, err
 	}
-	for _, bin := range []string{"kube-apiserver", "etcd", "kubectl"} {
+	for _, bin := range []string{"kube-apiserver", "kube-controller-manager", "etcd", "kubectl"} {
 		if _, err := os.Stat(filepath.Join(assets, bin)); err != nil {
 			return workspace{}, fmt.Errorf("KUBEBUILDER_ASSETS=%s has no %s; run `make dev`, which builds it", assets, bin)
 		}
@@ -39,11 +41,12 @@ func newWorkspace() (workspace, error) {
 	}
 	dev := filepath.Join(root, ".dev")
 	ws := workspace{
-		root:       root,
-		kubeconfig: filepath.Join(dev, "kubeconfig"),
-		mailDir:    filepath.Join(dev, "mail"),
-		assets:     assets,
-		kubectl:    filepath.Join(assets, "kubectl"),
+		root:           root,
+		kubeconfig:     filepath.Join(dev, "kubeconfig"),
+		mailDir:        filepath.Join(dev, "mail"),
+		controllersLog: filepath.Join(dev, "kube-controller-manager.log"),
+		assets:         assets,
+		kubectl:        filepath.Join(assets, "kubectl"),
 	}
 	// Mail from an earlier run would be mistaken for this run's: its links
 	// point at a control plane that no longer exists.

@@ -2,6 +2,7 @@ package credentials
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -78,21 +79,28 @@ func TestNewToken(t *testing.T) {
 
 func TestInvitationRoundTrip(t *testing.T) {
 	secret := &corev1.Secret{}
-	if got := ReadInvitation(secret); got != (Invitation{}) {
+	if got := ReadInvitation(secret); !reflect.DeepEqual(got, Invitation{}) {
 		t.Fatalf("empty secret reads as %+v", got)
 	}
 	want := Invitation{
-		Number: 3, Attempt: 2, TokenHash: HashToken("t"),
+		Number: 3, Attempt: 2, TokenHash: HashToken("t"), EarlierTokenHashes: []string{HashToken("t0"), HashToken("t1")},
 		Expiry: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), AcceptedTime: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC),
 	}
 	WriteInvitation(secret, want)
-	if got := ReadInvitation(secret); got != want {
+	if got := ReadInvitation(secret); !reflect.DeepEqual(got, want) {
 		t.Errorf("read %+v, wrote %+v", got, want)
 	}
+	if got, wantHashes := ReadInvitation(secret).TokenHashes(), []string{HashToken("t"), HashToken("t0"), HashToken("t1")}; !reflect.DeepEqual(got, wantHashes) {
+		t.Errorf("TokenHashes() = %q, want %q", got, wantHashes)
+	}
 	want.AcceptedTime = time.Time{}
+	want.EarlierTokenHashes = nil
 	WriteInvitation(secret, want)
 	if _, ok := secret.Data[KeyInvitationAcceptedTime]; ok {
 		t.Error("a cleared accepted time stays in the secret")
+	}
+	if _, ok := secret.Data[KeyInvitationEarlierTokenHashes]; ok {
+		t.Error("cleared earlier token hashes stay in the secret")
 	}
 	if HasPassword(secret) {
 		t.Error("a secret without a password hash has a password")

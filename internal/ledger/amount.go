@@ -78,6 +78,10 @@ func Add(a, b int64) (int64, error) {
 // Sub returns a-b, or ErrOverflow.
 func Sub(a, b int64) (int64, error) {
 	if b == math.MinInt64 {
+		// -b does not fit, but a-b does whenever a is negative.
+		if a < 0 {
+			return a - b, nil
+		}
 		return 0, ErrOverflow
 	}
 	return Add(a, -b)

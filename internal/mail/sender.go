@@ -3,8 +3,11 @@ package mail
 import (
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"fmt"
 	netmail "net/mail"
+	"strings"
+	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
 )
@@ -86,7 +89,7 @@ func (s *SMTPSender) build(msg Message) (*gomail.Msg, error) {
 	if err != nil {
 		return nil, &invalidRecipientError{err: err}
 	}
-	m.Subject(msg.Subject)
+	m.Subject(literalSubject(msg.Subject))
 	if msg.MessageID != "" {
 		m.SetMessageIDWithValue(msg.MessageID)
 	}
@@ -139,4 +142,29 @@ func (s *SMTPSender) clientOptions(ctx context.Context) ([]gomail.Option, error)
 		gomail.WithUsername(creds.Username),
 		gomail.WithPassword(creds.Password),
 	), nil
+}
+
+// literalSubject makes a subject read as written. go-mail leaves a plain
+// ASCII subject as it is, so text that looks like an RFC 2047 encoded-word
+// ("=?utf-8?q?=0D=0ABcc...?=", say in a person's name) would be decoded by
+// the recipient's mail program into something else, line breaks included.
+// Such a subject is sent fully encoded instead.
+func literalSubject(subject string) string {
+	if !strings.Contains(subject, "=?") {
+		return subject
+	}
+	// An encoded-word is at most 75 characters: 12 of framing leave 63 for
+	// base64, which is 45 bytes of text. Words are split between runes and
+	// joined by spaces, which decoders drop between encoded-words.
+	const chunk = 45
+	var words []string
+	for len(subject) > 0 {
+		n := min(chunk, len(subject))
+		for n < len(subject) && n > 1 && !utf8.RuneStart(subject[n]) {
+			n--
+		}
+		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(subject[:n]))+"?=")
+		subject = subject[n:]
+	}
+	return strings.Join(words, " ")
 }

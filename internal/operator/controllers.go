@@ -99,10 +99,11 @@ func newUserReconciler(mgr ctrl.Manager, o Options) (*controllers.UserReconciler
 		Templates:   templates,
 		SendLimiter: rate.NewLimiter(rate.Limit(o.SMTP.Rate), o.SMTP.Burst),
 		Invitations: controllers.InvitationSettings{
-			TTL:             o.Invitation.TTL,
-			AcceptURL:       o.Invitation.AcceptURL,
-			MessageIDDomain: messageIDDomain(o.SMTP.From),
-			Backoff:         controllers.Backoff{Base: o.Invitation.RetryBase, Max: o.Invitation.RetryMax},
+			TTL:              o.Invitation.TTL,
+			AcceptURL:        o.Invitation.AcceptURL,
+			MessageIDDomain:  messageIDDomain(o.SMTP.From),
+			Backoff:          controllers.Backoff{Base: o.Invitation.RetryBase, Max: o.Invitation.RetryMax},
+			UnconfirmedGrace: o.Invitation.UnconfirmedGrace,
 		},
 		PasswordResets: controllers.PasswordResetSettings{
 			TTL: o.SignIn.ResetTTL, URL: o.SignIn.ResetURL, Templates: resetTemplates,

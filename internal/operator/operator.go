@@ -78,6 +78,10 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	return mgr, nil
 }
 
+// shutdownMargin is the time a stopping manager allows beyond one SMTP
+// conversation: recording its outcome and stepping down as leader.
+const shutdownMargin = 15 * time.Second
+
 func managerOptions(o Options) ctrl.Options {
 	// Only credential Secrets are cached: the manager never holds the rest
 	// of the cluster's Secrets in memory. Likewise only the RBAC objects it
@@ -93,6 +97,10 @@ func managerOptions(o Options) ctrl.Options {
 		LeaderElectionNamespace: o.LeaderElectionNS,
 		// The manager steps down cleanly, so a successor takes over at once.
 		LeaderElectionReleaseOnCancel: true,
+		// On a stop, an invitation being sent is finished and its outcome
+		// recorded (the send ignores the stop, bounded by the SMTP timeout):
+		// give running reconciles that long before the manager gives up.
+		GracefulShutdownTimeout: ptr.To(o.SMTP.Timeout + shutdownMargin),
 		Cache: cache.Options{
 			ByObject: map[client.Object]cache.ByObject{
 				&corev1.Secret{}:      {Label: credentialSecrets},

@@ -147,6 +147,9 @@ type InvitationOptions struct {
 	TemplateDir string
 	RetryBase   time.Duration
 	RetryMax    time.Duration
+	// UnconfirmedGrace is the least wait before an attempt whose outcome
+	// was never recorded (the manager was killed mid-send) is sent again.
+	UnconfirmedGrace time.Duration
 }
 
 // DefaultOptions are the flags' defaults.
@@ -168,6 +171,8 @@ func DefaultOptions() Options {
 			TTL:       7 * 24 * time.Hour,
 			RetryBase: controllers.DefaultBackoff.Base,
 			RetryMax:  controllers.DefaultBackoff.Max,
+
+			UnconfirmedGrace: controllers.DefaultUnconfirmedGrace,
 		},
 		Identity: IdentityOptions{Kind: rbac.DefaultIdentity.Kind, Prefix: rbac.DefaultIdentity.Prefix},
 		Roles:    RoleOptions{FirstUser: "owner", Default: "manager"},
@@ -220,6 +225,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Invitation.TemplateDir, "invitation-template-dir", o.Invitation.TemplateDir, "Directory with subject.txt, body.txt and body.html overriding the invitation email (mount a ConfigMap there).")
 	fs.DurationVar(&o.Invitation.RetryBase, "smtp-retry-base", o.Invitation.RetryBase, "Delay after the first failed delivery; doubled after each further failure.")
 	fs.DurationVar(&o.Invitation.RetryMax, "smtp-retry-max", o.Invitation.RetryMax, "Longest delay between delivery attempts.")
+	fs.DurationVar(&o.Invitation.UnconfirmedGrace, "invitation-unconfirmed-grace", o.Invitation.UnconfirmedGrace, "Least wait before an invitation whose send was interrupted (the manager was killed mid-send) is sent again, with the same Message-ID.")
 
 	fs.StringVar(&o.Identity.Kind, "identity-kind", o.Identity.Kind, "RBAC subject kind a user's RoleBinding names the person as: User or Group.")
 	fs.StringVar(&o.Roles.FirstUser, "first-user-role", o.Roles.FirstUser, "Role of the first user of an account that names none; the last active user holding it cannot be demoted, disabled or deleted.")
@@ -286,6 +292,9 @@ func (o Options) Validate() error {
 	}
 	if o.Invitation.TTL <= 0 {
 		errs = append(errs, errors.New("--invitation-ttl must be positive"))
+	}
+	if o.Invitation.UnconfirmedGrace < 0 {
+		errs = append(errs, errors.New("--invitation-unconfirmed-grace must not be negative"))
 	}
 	if o.Invitation.RetryBase <= 0 || o.Invitation.RetryMax < o.Invitation.RetryBase {
 		errs = append(errs, errors.New("--smtp-retry-base must be positive and at most --smtp-retry-max"))

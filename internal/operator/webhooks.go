@@ -33,7 +33,11 @@ func setupWebhooks(mgr ctrl.Manager, o Options) error {
 		FirstUserRole: o.Roles.FirstUser,
 		DefaultRole:   o.Roles.Default,
 	}
-	transactions := &tenantrywebhook.BalanceTransactionValidator{Reader: mgr.GetAPIReader()}
+	transactions := &tenantrywebhook.BalanceTransactionValidator{
+		Reader:    mgr.GetAPIReader(),
+		Writer:    mgr.GetClient(),
+		UserGrace: o.TransactionUserGrace,
+	}
 	if o.Webhook.Certs == WebhookCertsFiles {
 		if err := tenantrywebhook.SetupWithManager(mgr, hooks, transactions); err != nil {
 			return fmt.Errorf("set up webhooks: %w", err)

@@ -22,9 +22,7 @@ func checkInvitation(secret *corev1.Secret, tokenHash string, now time.Time) *pr
 		return errTokenInvalid
 	}
 	inv := credentials.ReadInvitation(secret)
-	// The hashes are not secret enough to need it, but a constant-time
-	// comparison costs nothing and ends the discussion.
-	if subtle.ConstantTimeCompare([]byte(inv.TokenHash), []byte(tokenHash)) != 1 {
+	if !matchesAny(inv.TokenHashes(), tokenHash) {
 		return errTokenInvalid
 	}
 	if !inv.AcceptedTime.IsZero() {
@@ -36,6 +34,18 @@ func checkInvitation(secret *corev1.Secret, tokenHash string, now time.Time) *pr
 		return errTokenExpired
 	}
 	return nil
+}
+
+// matchesAny reports whether tokenHash is one of the invitation's hashes:
+// the current attempt's, or an earlier attempt's that may have been
+// delivered. The hashes are not secret enough to need it, but a
+// constant-time comparison costs nothing and ends the discussion.
+func matchesAny(hashes []string, tokenHash string) bool {
+	found := 0
+	for _, h := range hashes {
+		found |= subtle.ConstantTimeCompare([]byte(h), []byte(tokenHash))
+	}
+	return found == 1
 }
 
 // checkUser says whether the User that owns a credential Secret may accept an

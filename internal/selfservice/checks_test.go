@@ -41,6 +41,15 @@ func TestCheckInvitation(t *testing.T) {
 		{"no expiry", secret(func(s *corev1.Secret) { delete(s.Data, credentials.KeyInvitationExpiry) }), errTokenExpired},
 		{"unreadable expiry", secret(func(s *corev1.Secret) { s.Data[credentials.KeyInvitationExpiry] = []byte("soon") }), errTokenExpired},
 		{"another token", secret(func(s *corev1.Secret) { s.Data[credentials.KeyInvitationTokenHash] = []byte("9a2b") }), errTokenInvalid},
+		{"an earlier attempt's token", secret(func(s *corev1.Secret) {
+			s.Data[credentials.KeyInvitationTokenHash] = []byte("9a2b")
+			s.Data[credentials.KeyInvitationEarlierTokenHashes] = []byte("77e0," + hash)
+		}), nil},
+		{"an earlier attempt's token, accepted", secret(func(s *corev1.Secret) {
+			s.Data[credentials.KeyInvitationTokenHash] = []byte("9a2b")
+			s.Data[credentials.KeyInvitationEarlierTokenHashes] = []byte(hash)
+			s.Data[credentials.KeyInvitationAcceptedTime] = []byte(now.Format(time.RFC3339))
+		}), errTokenUsed},
 		{"no user label", secret(func(s *corev1.Secret) { s.Labels = nil }), errTokenInvalid},
 		{"accepted and expired", secret(func(s *corev1.Secret) {
 			s.Data[credentials.KeyInvitationAcceptedTime] = []byte(now.Add(-2 * time.Hour).Format(time.RFC3339))

@@ -8,9 +8,11 @@ import (
 	"github.com/tenantry-io/tenantry/internal/credentials"
 )
 
-// TokenHashField is the cache field index on credential Secrets: the value of
-// data[credentials.KeyInvitationTokenHash]. Accepting an invitation looks the
-// Secret up by it, so the request carries nothing but the token.
+// TokenHashField is the cache field index on credential Secrets: every hash
+// that accepts the invitation, data[credentials.KeyInvitationTokenHash] and
+// the earlier attempts' hashes kept beside it. Accepting an invitation looks
+// the Secret up by it, so the request carries nothing but the token, and
+// whichever copy of a retried email the person opens finds the Secret.
 const TokenHashField = "tenantry.invitationTokenHash"
 
 // IndexTokenHash is the IndexerFunc to register with
@@ -25,9 +27,9 @@ func IndexTokenHash(obj client.Object) []string {
 	if secret.Labels[iamv1alpha1.UserLabel] == "" {
 		return nil
 	}
-	hash := secret.Data[credentials.KeyInvitationTokenHash]
-	if len(hash) == 0 {
+	hashes := credentials.ReadInvitation(secret).TokenHashes()
+	if len(hashes) == 0 {
 		return nil
 	}
-	return []string{string(hash)}
+	return hashes
 }

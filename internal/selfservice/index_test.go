@@ -21,6 +21,10 @@ func TestIndexTokenHash(t *testing.T) {
 		want []string
 	}{
 		{"credential Secret", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: labelled}, Data: withHash}, []string{"4f1c"}},
+		{"earlier attempts' hashes too", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: labelled}, Data: map[string][]byte{
+			credentials.KeyInvitationTokenHash:          []byte("4f1c"),
+			credentials.KeyInvitationEarlierTokenHashes: []byte("9a2b,77e0"),
+		}}, []string{"4f1c", "9a2b", "77e0"}},
 		{"no label", &corev1.Secret{Data: withHash}, nil},
 		{"empty label", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{iamv1alpha1.UserLabel: ""}}, Data: withHash}, nil},
 		{"no token hash", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: labelled}}, nil},

@@ -128,3 +128,18 @@ func NewNamespace(t testing.TB, c client.Client) string {
 	}
 	return ns.Name
 }
+
+// StartEnvironment starts the control plane; when that fails it stops
+// whatever had started (etcd may run already). stop stops it and says on
+// stderr if it could not.
+func StartEnvironment(env *envtest.Environment) (cfg *rest.Config, stop func(), err error) {
+	if cfg, err = env.Start(); err != nil {
+		_ = env.Stop()
+		return nil, nil, fmt.Errorf("start the test control plane: %w", err)
+	}
+	return cfg, func() {
+		if err := env.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "stop the test control plane: %v\n", err)
+		}
+	}, nil
+}

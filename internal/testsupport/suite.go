@@ -39,17 +39,13 @@ func RunSuite(root string, run func(*Suite) int) int {
 	}
 	s := &Suite{Env: Environment(root), Log: &LogBuffer{}}
 	ctrl.SetLogger(zap.New(zap.WriteTo(s.Log), zap.UseDevMode(true)))
-	var err error
-	if s.Cfg, err = s.Env.Start(); err != nil {
-		fmt.Fprintf(os.Stderr, "start control plane: %v\n", err)
-		_ = s.Env.Stop()
+	cfg, stopEnv, err := StartEnvironment(s.Env)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer func() {
-		if err := s.Env.Stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "stop control plane: %v\n", err)
-		}
-	}()
+	defer stopEnv()
+	s.Cfg = cfg
 	if s.Client, err = client.NewWithWatch(s.Cfg, client.Options{Scheme: operator.Scheme()}); err != nil {
 		fmt.Fprintf(os.Stderr, "create client: %v\n", err)
 		return 1

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -33,15 +33,15 @@ func CreateUser(t testing.TB, c client.Client, user *iamv1alpha1.User) client.Ob
 }
 
 // GetUser reads the user as the API server holds it.
-func GetUser(g Gomega, c client.Client, key client.ObjectKey) *iamv1alpha1.User {
+func GetUser(g gomega.Gomega, c client.Client, key client.ObjectKey) *iamv1alpha1.User {
 	user := &iamv1alpha1.User{}
-	g.Expect(c.Get(context.Background(), key, user)).To(Succeed())
+	g.Expect(c.Get(context.Background(), key, user)).To(gomega.Succeed())
 	return user
 }
 
 // ChangeUser applies change to the user as the API server holds it and
 // patches the difference; it returns the API server's answer.
-func ChangeUser(g Gomega, c client.Client, key client.ObjectKey, change func(u *iamv1alpha1.User)) error {
+func ChangeUser(g gomega.Gomega, c client.Client, key client.ObjectKey, change func(u *iamv1alpha1.User)) error {
 	user := GetUser(g, c, key)
 	patch := client.MergeFrom(user.DeepCopy())
 	change(user)
@@ -55,19 +55,19 @@ func ChangeUser(g Gomega, c client.Client, key client.ObjectKey, change func(u *
 // they are gone.
 func DeleteAccount(t testing.TB, c client.Client, ns string) {
 	t.Helper()
-	g := NewWithT(t)
+	g := gomega.NewWithT(t)
 	ctx := context.Background()
-	g.Expect(c.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
-	g.Expect(c.DeleteAllOf(ctx, &iamv1alpha1.BalanceTransaction{}, client.InNamespace(ns))).To(Succeed())
-	g.Expect(c.DeleteAllOf(ctx, &iamv1alpha1.User{}, client.InNamespace(ns))).To(Succeed())
-	g.Eventually(func(g Gomega) {
+	g.Expect(c.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(gomega.Succeed())
+	g.Expect(c.DeleteAllOf(ctx, &iamv1alpha1.BalanceTransaction{}, client.InNamespace(ns))).To(gomega.Succeed())
+	g.Expect(c.DeleteAllOf(ctx, &iamv1alpha1.User{}, client.InNamespace(ns))).To(gomega.Succeed())
+	g.Eventually(func(g gomega.Gomega) {
 		txs := &iamv1alpha1.BalanceTransactionList{}
-		g.Expect(c.List(ctx, txs, client.InNamespace(ns))).To(Succeed())
-		g.Expect(txs.Items).To(BeEmpty())
+		g.Expect(c.List(ctx, txs, client.InNamespace(ns))).To(gomega.Succeed())
+		g.Expect(txs.Items).To(gomega.BeEmpty())
 		users := &iamv1alpha1.UserList{}
-		g.Expect(c.List(ctx, users, client.InNamespace(ns))).To(Succeed())
-		g.Expect(users.Items).To(BeEmpty())
-	}).WithTimeout(Timeout).Should(Succeed())
+		g.Expect(c.List(ctx, users, client.InNamespace(ns))).To(gomega.Succeed())
+		g.Expect(users.Items).To(gomega.BeEmpty())
+	}).WithTimeout(Timeout).Should(gomega.Succeed())
 }
 
 // Timeout bounds every wait for the operator in the suites.

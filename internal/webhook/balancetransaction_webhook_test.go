@@ -16,7 +16,8 @@ import (
 )
 
 // The validator only reads, so a fake client serves these table tests; the
-// webhook served for real is tested against envtest in controllers/.
+// webhook served for real is tested through the API server in the
+// *_integration_test.go files beside this one and in controllers/.
 func TestValidateDeleteOfTransactions(t *testing.T) {
 	now := metav1.Now()
 	scheme := runtime.NewScheme()
@@ -54,7 +55,7 @@ func TestValidateDeleteOfTransactions(t *testing.T) {
 	v := &BalanceTransactionValidator{Reader: c}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := v.ValidateDelete(context.Background(), tt.tx)
+			_, err := v.cancelTarget(context.Background(), tt.tx)
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Fatalf("refused: %v", err)

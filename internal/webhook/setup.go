@@ -9,6 +9,11 @@ import (
 // SetupWithManager registers the User and BalanceTransaction webhooks on the
 // manager's webhook server, which serves them from then on.
 func SetupWithManager(mgr ctrl.Manager, users *UserWebhook, transactions *BalanceTransactionValidator) error {
+	if transactions.Writer == nil {
+		// Admitting a cancel without recording it would let the ledger
+		// apply a newer transaction over it.
+		transactions.Writer = mgr.GetClient()
+	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &iamv1alpha1.User{}).
 		WithDefaulter(users).
 		WithValidator(users).

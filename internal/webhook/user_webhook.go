@@ -6,6 +6,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -72,8 +73,14 @@ func (w *UserWebhook) ValidateCreate(ctx context.Context, user *iamv1alpha1.User
 	return w.roleWarnings(ctx, user.Spec.Role)
 }
 
-// ValidateUpdate refuses to demote or disable the last active owner.
+// ValidateUpdate refuses to demote or disable the last active owner, and
+// to set a currency other than the one the user's ledger is kept in.
 func (w *UserWebhook) ValidateUpdate(ctx context.Context, old, next *iamv1alpha1.User) (admission.Warnings, error) {
+	if why := currencyViolation(old, next); why != "" {
+		return nil, apierrors.NewInvalid(iamv1alpha1.GroupVersion.WithKind("User").GroupKind(), next.Name, field.ErrorList{
+			field.Invalid(field.NewPath("spec", "currency"), next.Spec.Currency, why),
+		})
+	}
 	if err := w.checkLastOwner(ctx, old, next); err != nil {
 		return nil, err
 	}

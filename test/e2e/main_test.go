@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"k8s.io/client-go/rest"
@@ -12,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/tenantry-io/tenantry/internal/controlplane"
 	"github.com/tenantry-io/tenantry/internal/mail"
 	"github.com/tenantry-io/tenantry/internal/operator"
 	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
@@ -36,8 +38,8 @@ func TestMain(m *testing.M) {
 func runTests(m *testing.M) int {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
-		fmt.Fprintln(os.Stderr, "KUBEBUILDER_ASSETS is not set. These tests need kube-apiserver, etcd and kubectl: "+
-			"run them with `make test` (TEST_FLAGS='-run ...' narrows them), which builds all three and sets it.")
+		fmt.Fprintln(os.Stderr, "KUBEBUILDER_ASSETS is not set. These tests need kube-apiserver, kube-controller-manager, etcd and kubectl: "+
+			"run them with `make test` (TEST_FLAGS='-run ...' narrows them), which builds all four and sets it.")
 		return 1
 	}
 	kubectlPath = filepath.Join(assets, "kubectl")
@@ -47,26 +49,31 @@ func runTests(m *testing.M) int {
 	logs := &testsupport.LogBuffer{}
 	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(logs)))
 
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		// The webhooks of config/webhook, served by the in-process manager
-		// with envtest's certificate.
-		WebhookInstallOptions: envtest.WebhookInstallOptions{
-			Paths: []string{filepath.Join("..", "..", "config", "webhook", "manifests.yaml")},
-		},
-	}
-	cfg, err := env.Start()
+	// The webhooks of config/webhook are served by the in-process manager
+	// with envtest's certificate.
+	env := testsupport.Environment(filepath.Join("..", ".."))
+	cfg, stopEnv, err := testsupport.StartEnvironment(env)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "start the test control plane: %v\n", err)
-		_ = env.Stop()
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer func() {
-		if err := env.Stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "stop the test control plane: %v\n", err)
-		}
-	}()
+	defer stopEnv()
+
+	// kube-controller-manager deletes what a deleted namespace held and what
+	// a deleted owner owned, as on a cluster. Its log, like the operator's,
+	// is shown only when a test fails.
+	controllerLogs := &testsupport.LogBuffer{}
+	controllers, err := controlplane.StartControllerManager(context.Background(), env, controllerLogs)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%v\n--- kube-controller-manager log ---\n%s", err, controllerLogs.String())
+		return 1
+	}
+	// Stopped once: after the tests, where a failure to stop (or an exit
+	// before it) fails the run, or by this defer on the way out of a failed
+	// start. Deferred after env.Stop, it runs first: the controllers stop
+	// before the API server they talk to.
+	stopControllers := sync.OnceValue(controllers.Stop)
+	defer func() { _ = stopControllers() }()
 
 	dir, err := os.MkdirTemp("", "tenantry-e2e-")
 	if err != nil {
@@ -95,8 +102,13 @@ func runTests(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "the manager stopped with an error: %v\n", err)
 		code = 1
 	}
+	if err := stopControllers(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
 	if code != 0 {
 		fmt.Fprintf(os.Stderr, "--- operator log ---\n%s", logs.String())
+		fmt.Fprintf(os.Stderr, "--- kube-controller-manager log ---\n%s", controllerLogs.String())
 	}
 	return code
 }
