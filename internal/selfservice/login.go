@@ -104,6 +104,9 @@ func (s *Server) authenticate(ctx context.Context, req loginRequest) (loginResul
 // Secret: it counts a failure, or clears the counts and adds a session. It
 // returns the answer for the person.
 func (s *Server) decideLogin(secret *corev1.Secret, user *iamv1alpha1.User, checkedHash []byte, passwordOK bool, req loginRequest, result *loginResult) error {
+	// Each attempt decides afresh: what an attempt on an older copy of the
+	// Secret concluded must not leak into this one.
+	*result = loginResult{target: result.target}
 	now := s.now()
 	if !bytes.Equal(secret.Data[credentials.KeyPasswordHash], checkedHash) {
 		// The password changed since it was checked: a reset just happened.

@@ -235,3 +235,19 @@ func TestEnrolmentNeedsASessionAndAPendingSecret(t *testing.T) {
 		t.Error("a wrong first code enabled two-factor")
 	}
 }
+
+// A login decided first on a copy of the Secret from before the enrolment
+// (a stale cache) is decided again on the fresh Secret after the conflict,
+// and nothing of the first decision remains.
+func TestLoginAfterEnrolmentDecidedOnAStaleCopy(t *testing.T) {
+	m := newMember(t, func(u *iamv1alpha1.User) { u.Spec.RequireTwoFactor = true })
+	clock := newFakeClock()
+	s := signInServer(clock)
+	stale := m.current(t)
+	p := expectProblem(t, login(s, m.account(), m.user.Spec.Email, strongPassword), http.StatusForbidden, ReasonTwoFactorEnrollmentRequired)
+	secret, _ := enroll(t, s, clock, p.EnrollmentToken)
+	clock.Add(totpPeriod * time.Second)
+
+	s.Client = &staleSecret{Client: cached, secret: stale}
+	loginOK(t, s, m, "code", codeAt(t, secret, clock.Now()))
+}
