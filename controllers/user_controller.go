@@ -47,6 +47,9 @@ type UserReconciler struct {
 	// SendLimiter caps how fast invitations leave, across all users.
 	SendLimiter *rate.Limiter
 	Invitations InvitationSettings
+	// PasswordResets shape the password reset emails; they share the
+	// invitation's mailer, send limit, Message-ID domain and backoff.
+	PasswordResets PasswordResetSettings
 	// Identity says how a user's RoleBinding names the person; the zero
 	// value means rbac.DefaultIdentity.
 	Identity rbac.Identity
@@ -140,6 +143,8 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 	return r.reconcileNormal(ctx, s, []subReconciler{
 		r.reconcileCredentials,
 		r.reconcileAcceptance,
+		r.reconcileSignIn,
+		r.reconcilePasswordReset,
 		r.reconcileInvitation,
 		r.reconcileRoleBinding,
 	})

@@ -13,6 +13,8 @@ import (
 //
 //   - Deleting, Disabled and Invited say what a person must do or undo, and a
 //     user in any of them has no access whatever its role.
+//   - Locked comes next: the person cannot log in until the lock ends or an
+//     administrator lifts it, which is what they and the portal need to know.
 //   - Revoked comes next: an accepted, enabled user whose role is gone has
 //     no access, and that is the news, however much else is catching up.
 //   - Updating is an Active user whose owned objects are catching up.
@@ -24,6 +26,8 @@ func userPhase(user *iamv1alpha1.User) iamv1alpha1.UserPhase {
 		return iamv1alpha1.UserPhaseDisabled
 	case !conditions.IsTrue(user, iamv1alpha1.EmailVerifiedCondition):
 		return iamv1alpha1.UserPhaseInvited
+	case conditions.IsTrue(user, iamv1alpha1.LockedCondition):
+		return iamv1alpha1.UserPhaseLocked
 	case roleRevoked(user):
 		return iamv1alpha1.UserPhaseRevoked
 	case conditions.IsTrue(user, iamv1alpha1.ReconcilingCondition):
@@ -50,6 +54,8 @@ func readyCondition(phase iamv1alpha1.UserPhase, user *iamv1alpha1.User) metav1.
 		cond.Reason, cond.Message = iamv1alpha1.ReasonDeleting, "removing what the user owns"
 	case iamv1alpha1.UserPhaseDisabled:
 		cond.Reason, cond.Message = iamv1alpha1.ReasonDisabled, "spec.state is Disabled: the user cannot log in"
+	case iamv1alpha1.UserPhaseLocked:
+		cond.Reason, cond.Message = iamv1alpha1.ReasonLocked, conditions.Message(user, iamv1alpha1.LockedCondition)
 	case iamv1alpha1.UserPhaseRevoked:
 		cond.Reason, cond.Message = iamv1alpha1.ReasonRoleNotFound, conditions.Message(user, iamv1alpha1.RoleBoundCondition)
 	case iamv1alpha1.UserPhaseUpdating:

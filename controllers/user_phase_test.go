@@ -19,6 +19,8 @@ func TestUserPhase(t *testing.T) {
 	roleNotFound := metav1.Condition{Type: iamv1alpha1.RoleBoundCondition, Status: metav1.ConditionFalse, Reason: iamv1alpha1.ReasonRoleNotFound}
 	notActive := metav1.Condition{Type: iamv1alpha1.RoleBoundCondition, Status: metav1.ConditionFalse, Reason: iamv1alpha1.ReasonNotActive}
 	bound := metav1.Condition{Type: iamv1alpha1.RoleBoundCondition, Status: metav1.ConditionTrue, Reason: iamv1alpha1.ReasonRoleBound}
+	locked := cond(iamv1alpha1.LockedCondition, metav1.ConditionTrue)
+	notLocked := cond(iamv1alpha1.LockedCondition, metav1.ConditionFalse)
 
 	tests := []struct {
 		name       string
@@ -40,6 +42,13 @@ func TestUserPhase(t *testing.T) {
 		{name: "invited wins over revoked", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{notVerified, roleNotFound}, want: iamv1alpha1.UserPhaseInvited},
 		{name: "disabled wins over revoked", state: iamv1alpha1.UserStateDisabled, conditions: []metav1.Condition{verified, roleNotFound}, want: iamv1alpha1.UserPhaseDisabled},
 		{name: "unbound while not active is not revoked", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{verified, notActive}, want: iamv1alpha1.UserPhaseActive},
+		{name: "locked is locked", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{verified, bound, locked}, want: iamv1alpha1.UserPhaseLocked},
+		{name: "not locked is active", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{verified, bound, notLocked}, want: iamv1alpha1.UserPhaseActive},
+		{name: "locked wins over revoked", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{verified, roleNotFound, locked}, want: iamv1alpha1.UserPhaseLocked},
+		{name: "locked wins over updating", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{verified, reconciling, locked}, want: iamv1alpha1.UserPhaseLocked},
+		{name: "disabled wins over locked", state: iamv1alpha1.UserStateDisabled, conditions: []metav1.Condition{verified, locked}, want: iamv1alpha1.UserPhaseDisabled},
+		{name: "invited wins over locked", state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{notVerified, locked}, want: iamv1alpha1.UserPhaseInvited},
+		{name: "deleting wins over locked", deleting: true, state: iamv1alpha1.UserStateActive, conditions: []metav1.Condition{verified, locked}, want: iamv1alpha1.UserPhaseDeleting},
 		{name: "deleting wins over everything", deleting: true, state: iamv1alpha1.UserStateDisabled, conditions: []metav1.Condition{verified}, want: iamv1alpha1.UserPhaseDeleting},
 	}
 	for _, tt := range tests {
@@ -60,6 +69,7 @@ func TestReadyCondition(t *testing.T) {
 	for _, phase := range []iamv1alpha1.UserPhase{
 		iamv1alpha1.UserPhaseInvited, iamv1alpha1.UserPhaseActive, iamv1alpha1.UserPhaseUpdating,
 		iamv1alpha1.UserPhaseDisabled, iamv1alpha1.UserPhaseDeleting, iamv1alpha1.UserPhaseRevoked,
+		iamv1alpha1.UserPhaseLocked,
 	} {
 		t.Run(string(phase), func(t *testing.T) {
 			got := readyCondition(phase, &iamv1alpha1.User{})

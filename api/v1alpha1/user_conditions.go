@@ -14,6 +14,13 @@ const (
 	// person's Kubernetes identity in the account. False says why not: the
 	// role does not exist (the user is Revoked) or the user is not Active.
 	RoleBoundCondition = "RoleBound"
+	// LockedCondition is True while too many failed logins keep the person
+	// out; its message says until when.
+	LockedCondition = "Locked"
+	// PasswordResetDeliveredCondition is True once the SMTP server accepted
+	// the current password reset email. It exists only once a reset was
+	// asked for.
+	PasswordResetDeliveredCondition = "PasswordResetDelivered"
 )
 
 // Reasons of a User's conditions, PascalCase as metav1.Condition requires.
@@ -42,6 +49,13 @@ const (
 	ReasonRoleNotFound     = "RoleNotFound"
 	ReasonNotActive        = "NotActive"
 	ReasonRoleBindingTaken = "RoleBindingTaken"
+
+	// Locked reasons; a Locked user's Ready has reason Locked. The
+	// PasswordResetDelivered condition uses the InvitationDelivered reasons.
+	ReasonPasswordFailures = "PasswordFailures"
+	ReasonCodeFailures     = "CodeFailures"
+	ReasonNotLocked        = "NotLocked"
+	ReasonLocked           = "Locked"
 )
 
 // GetConditions returns the user's conditions.

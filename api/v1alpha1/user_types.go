@@ -76,6 +76,13 @@ type UserSpec struct {
 	// profile holds the billing details customer portals keep.
 	// +optional
 	Profile *UserProfile `json:"profile,omitempty"`
+
+	// requireTwoFactor, when true, lets the person log in only with a
+	// second factor: until they enrol, a login gets no session, only the
+	// right to enrol. The manager's --require-two-factor does the same for
+	// every user.
+	// +optional
+	RequireTwoFactor bool `json:"requireTwoFactor,omitempty"`
 }
 
 // UserProfile holds the billing details of a user.
@@ -191,6 +198,63 @@ type InvitationStatus struct {
 	AcceptedTime *metav1.Time `json:"acceptedTime,omitempty"`
 }
 
+// TwoFactorState says whether a person logs in with a second factor.
+// +kubebuilder:validation:Enum=Enabled;Disabled
+type TwoFactorState string
+
+const (
+	TwoFactorEnabled  TwoFactorState = "Enabled"
+	TwoFactorDisabled TwoFactorState = "Disabled"
+)
+
+// PasswordResetStatus is the password reset email's story, kept like the
+// invitation's: what was sent, how delivery went, and which requests it
+// answered, so a restart neither repeats nor forgets one.
+type PasswordResetStatus struct {
+	// number counts password reset emails sent to this user.
+	// +optional
+	Number int32 `json:"number,omitempty"`
+
+	// messageID is the deterministic Message-ID of the reset email.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	MessageID string `json:"messageID,omitempty"`
+
+	// sentTime is when the SMTP server accepted the reset email.
+	// +optional
+	SentTime *metav1.Time `json:"sentTime,omitempty"`
+
+	// expiryTime is when the link in the reset email stops working.
+	// +optional
+	ExpiryTime *metav1.Time `json:"expiryTime,omitempty"`
+
+	// deliveryAttempts counts finished attempts to deliver this email.
+	// +optional
+	DeliveryAttempts int32 `json:"deliveryAttempts,omitempty"`
+
+	// nextAttemptTime is when a failed delivery is tried again.
+	// +optional
+	NextAttemptTime *metav1.Time `json:"nextAttemptTime,omitempty"`
+
+	// lastErrorReason says why the last attempt failed, e.g. ConnectionFailed.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	LastErrorReason string `json:"lastErrorReason,omitempty"`
+
+	// request is the value of the iam.tenantry.io/reset-password annotation
+	// last answered.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Request string `json:"request,omitempty"`
+
+	// selfServiceRequest is the identifier of the last request made through
+	// the self-service API that was answered. It is not a secret: the link's
+	// token is never in status.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	SelfServiceRequest string `json:"selfServiceRequest,omitempty"`
+}
+
 // UserStatus is what the controller observed and did.
 type UserStatus struct {
 	// phase summarises the conditions: Invited, Active, Updating, Disabled,
@@ -228,6 +292,36 @@ type UserStatus struct {
 	// BalanceTransactions.
 	// +optional
 	Balance *BalanceStatus `json:"balance,omitempty"`
+
+	// lastLoginTime is when the person last logged in. Logins within a
+	// minute of the recorded one share its write.
+	// +optional
+	LastLoginTime *metav1.Time `json:"lastLoginTime,omitempty"`
+
+	// lockedUntil is when a lockout after failed logins ends by itself;
+	// set only while the user is Locked.
+	// +optional
+	LockedUntil *metav1.Time `json:"lockedUntil,omitempty"`
+
+	// unlockRequest is the value of the iam.tenantry.io/unlock annotation
+	// last acted on.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	UnlockRequest string `json:"unlockRequest,omitempty"`
+
+	// twoFactor is Enabled once the person confirmed a TOTP authenticator.
+	// +optional
+	TwoFactor TwoFactorState `json:"twoFactor,omitempty"`
+
+	// twoFactorResetRequest is the value of the iam.tenantry.io/reset-2fa
+	// annotation last acted on.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	TwoFactorResetRequest string `json:"twoFactorResetRequest,omitempty"`
+
+	// passwordReset is the story of the password reset email.
+	// +optional
+	PasswordReset *PasswordResetStatus `json:"passwordReset,omitempty"`
 }
 
 // User is a person in a customer account (the User's namespace).
@@ -241,6 +335,9 @@ type UserStatus struct {
 // +kubebuilder:printcolumn:name="Balance",type=string,JSONPath=`.status.balance.amount`
 // +kubebuilder:printcolumn:name="Currency",type=string,JSONPath=`.status.balance.currency`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="2FA",type=string,JSONPath=`.status.twoFactor`,priority=1
+// +kubebuilder:printcolumn:name="Last Login",type=date,JSONPath=`.status.lastLoginTime`,priority=1
+// +kubebuilder:printcolumn:name="Locked Until",type=string,format=date-time,JSONPath=`.status.lockedUntil`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,priority=1
 // +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63 && self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must be a DNS label: at most 63 lower case letters, digits and '-'"

@@ -29,6 +29,15 @@ const (
 const (
 	// ResendInvitationAnnotation asks for a new invitation.
 	ResendInvitationAnnotation = "iam.tenantry.io/resend-invitation"
+	// UnlockAnnotation lifts a lockout after failed logins at once and
+	// clears both failure counters (passwords and two-factor codes).
+	UnlockAnnotation = "iam.tenantry.io/unlock"
+	// ResetPasswordAnnotation sends the person a password reset email, as
+	// a customer portal's "Reset password" action does.
+	ResetPasswordAnnotation = "iam.tenantry.io/reset-password"
+	// ResetTwoFactorAnnotation removes the person's two-factor enrolment and
+	// recovery codes, for someone who lost their authenticator.
+	ResetTwoFactorAnnotation = "iam.tenantry.io/reset-2fa"
 )
 
 // Finalizers.

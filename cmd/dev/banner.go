@@ -40,6 +40,18 @@ is printed below when the mail arrives), or:
   kubectl wait --for=condition=Ready user/alice -n acme
   kubectl auth can-i create users -n acme --as alice@acme.example
 
+Then log in as alice, in a browser at %s%s or with curl:
+
+  %s
+  curl -s %s%s/current -H 'Authorization: Bearer <token from the answer>'
+
+Five wrong passwords lock her (kubectl get users -n acme shows Locked); unlock
+her, send her a reset email or reset her two-factor with:
+
+  kubectl annotate user alice -n acme --overwrite iam.tenantry.io/unlock="$(date -u +%%FT%%TZ)"
+  kubectl annotate user alice -n acme --overwrite iam.tenantry.io/reset-password="$(date -u +%%FT%%TZ)"
+  kubectl annotate user alice -n acme --overwrite iam.tenantry.io/reset-2fa="$(date -u +%%FT%%TZ)"
+
 Deleting the account deletes its users, their access and transactions, as
 on a cluster; the namespace is gone within seconds:
 
@@ -49,7 +61,10 @@ Ctrl-C stops everything; .dev/ stays, so the mail can still be read.
 `,
 		ws.kubeconfig, mail, localURL(opts.SelfServiceAddr), metricsURL(opts.MetricsAddr), ws.controllersLog,
 		ws.kubeconfig, ws.kubectl, ws.mailDir,
-		acceptCurl(opts.SelfServiceAddr, "<token from the mail>"))
+		acceptCurl(opts.SelfServiceAddr, "<token from the mail>"),
+		localURL(opts.SelfServiceAddr), sessionsPath,
+		loginCurl(opts.SelfServiceAddr, "acme", "alice@acme.example"),
+		localURL(opts.SelfServiceAddr), sessionsPath)
 }
 
 // metricsURL is where a person on this machine reads the metrics, or says

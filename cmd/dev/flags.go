@@ -48,6 +48,9 @@ func parseFlags(args []string) (devFlags, error) {
 	if !f.explicit["accept-url"] {
 		f.operator.Invitation.AcceptURL = localURL(f.operator.SelfServiceAddr) + acceptPath
 	}
+	if !f.explicit["password-reset-url"] {
+		f.operator.SignIn.ResetURL = localURL(f.operator.SelfServiceAddr) + resetPath
+	}
 	if err := f.operator.Validate(); err != nil {
 		return f, err
 	}
@@ -67,13 +70,20 @@ func devOptions() operator.Options {
 	o.SMTP.TLS = string(mail.TLSNone)
 	o.SMTP.From = "Tenantry Dev <no-reply@tenantry.local>"
 	o.Invitation.AcceptURL = localURL(o.SelfServiceAddr) + acceptPath
+	o.SignIn.ResetURL = localURL(o.SelfServiceAddr) + resetPath
 	// The control plane installs the webhook configurations with a
 	// certificate of its own; see serveWebhooksLocally.
 	o.Webhook.Certs = operator.WebhookCertsFiles
 	return o
 }
 
-const acceptPath = "/v1/invitations/accept"
+// Paths of the self-service API the dev environment points links and
+// examples at.
+const (
+	acceptPath   = "/v1/invitations/accept"
+	resetPath    = "/v1/password-resets/confirm"
+	sessionsPath = "/v1/sessions"
+)
 
 // localURL is where a browser on this machine reaches a server bound to
 // bindAddr (the self-service API, the metrics); a wildcard bind address is

@@ -17,7 +17,8 @@ import (
 // announce; a person waiting for a link does not notice half a second.
 const mailPollInterval = 500 * time.Millisecond
 
-// acceptLink finds the invitation link in a mail's text and its token.
+// acceptLink finds the link of an invitation or a password reset in a
+// mail's text, and its token.
 var acceptLink = regexp.MustCompile(`https?://\S*[?&]token=([A-Za-z0-9_-]+)`)
 
 // mailCatcher receives the operator's mail and files it in the mail folder.
@@ -90,10 +91,29 @@ func announce(msg smtpcatcher.Message, selfServiceAddr string) {
 		say("\nNew mail for %s: %q (no invitation link in it).", to, msg.Subject())
 		return
 	}
+	if strings.Contains(match[0], resetPath) {
+		say("\nNew mail for %s: %q\n"+
+			"  Open the link to choose a new password:\n    %s\n"+
+			"  or set it with curl:\n    %s",
+			to, msg.Subject(), match[0], resetCurl(selfServiceAddr, match[1]))
+		return
+	}
 	say("\nNew mail for %s: %q\n"+
 		"  Open the link to accept the invitation:\n    %s\n"+
 		"  or accept it with curl:\n    %s",
 		to, msg.Subject(), match[0], acceptCurl(selfServiceAddr, match[1]))
+}
+
+// resetCurl is the curl that sets a new password with a reset token.
+func resetCurl(selfServiceAddr, token string) string {
+	return fmt.Sprintf(`curl -s -X POST %s%s -H 'Content-Type: application/json' -d '{"token":"%s","password":"<a new strong password>"}'`,
+		localURL(selfServiceAddr), resetPath, token)
+}
+
+// loginCurl is the curl that logs a person in.
+func loginCurl(selfServiceAddr, account, email string) string {
+	return fmt.Sprintf(`curl -s -X POST %s%s -H 'Content-Type: application/json' -d '{"account":"%s","email":"%s","password":"<the password>"}'`,
+		localURL(selfServiceAddr), sessionsPath, account, email)
 }
 
 // acceptCurl is the curl that accepts an invitation, with a placeholder for

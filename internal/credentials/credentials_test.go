@@ -106,3 +106,23 @@ func TestInvitationRoundTrip(t *testing.T) {
 		t.Error("a secret without a password hash has a password")
 	}
 }
+
+func TestScopedToken(t *testing.T) {
+	token, hash, err := NewScopedToken("account-1", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hash != HashToken(token) {
+		t.Error("the hash is not the token's")
+	}
+	ns, user, ok := ParseScopedToken(token)
+	if !ok || ns != "account-1" || user != "alice" {
+		t.Errorf("ParseScopedToken(%q) = %q, %q, %v", token, ns, user, ok)
+	}
+	random, _, _ := NewToken()
+	for _, bad := range []string{"", random, "a_b_short", "_alice_" + random, "a__" + random, "a_b_c_" + random} {
+		if _, _, ok := ParseScopedToken(bad); ok {
+			t.Errorf("ParseScopedToken(%q) accepted it", bad)
+		}
+	}
+}

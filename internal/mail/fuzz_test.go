@@ -18,8 +18,8 @@ const allFieldsSubject = "{{.FullName}} <{{.Email}}>: join {{.Account}} at {{.Ac
 // fuzzTemplates are the defaults with allFieldsSubject as the subject.
 func fuzzTemplates(t testing.TB) *Templates {
 	t.Helper()
-	tmpl, err := parseTemplates(source{name: "subject", text: allFieldsSubject},
-		defaultSource(textBodyFile), defaultSource(htmlBodyFile))
+	tmpl, err := parseTemplates("invitation", sampleInvitation, source{name: "subject", text: allFieldsSubject},
+		defaultSource(invitationTemplates, textBodyFile), defaultSource(invitationTemplates, htmlBodyFile))
 	if err != nil {
 		t.Fatalf("parse templates: %v", err)
 	}

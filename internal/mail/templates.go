@@ -26,8 +26,14 @@ const (
 // out and the zone is always UTC.
 const expiryLayout = "Monday, 2 January 2006 at 15:04 UTC"
 
-//go:embed templates/*
+//go:embed templates
 var defaultTemplateFS embed.FS
+
+// Folders of the built-in templates inside defaultTemplateFS.
+const (
+	invitationTemplates    = "templates"
+	passwordResetTemplates = "templates/password-reset"
+)
 
 // InvitationData is what invitation templates can use.
 type InvitationData struct {
@@ -45,6 +51,8 @@ type InvitationData struct {
 // templates can call formatTime, which prints a time in UTC in a readable
 // form. Templates are safe for concurrent use.
 type Templates struct {
+	// kind names the email in errors: "invitation" or "password reset".
+	kind    string
 	subject *texttemplate.Template
 	text    *texttemplate.Template
 	html    *htmltemplate.Template
@@ -71,7 +79,11 @@ type source struct{ name, text string }
 
 // DefaultTemplates returns the built-in templates.
 func DefaultTemplates() *Templates {
-	t, err := parseTemplates(defaultSource(subjectFile), defaultSource(textBodyFile), defaultSource(htmlBodyFile))
+	return defaultTemplates("invitation", invitationTemplates, sampleInvitation)
+}
+
+func defaultTemplates(kind, folder string, sample any) *Templates {
+	t, err := parseTemplates(kind, sample, defaultSource(folder, subjectFile), defaultSource(folder, textBodyFile), defaultSource(folder, htmlBodyFile))
 	if err != nil {
 		// The defaults are compiled in and covered by tests.
 		panic(fmt.Sprintf("built-in mail templates are broken: %v", err))
@@ -83,8 +95,12 @@ func DefaultTemplates() *Templates {
 // dir/body.txt and dir/body.html replacing their counterpart, which is the
 // shape of a mounted ConfigMap. An empty dir means no overrides.
 func LoadTemplates(dir string) (*Templates, error) {
+	return loadTemplates(dir, "invitation", invitationTemplates, sampleInvitation)
+}
+
+func loadTemplates(dir, kind, folder string, sample any) (*Templates, error) {
 	if dir == "" {
-		return DefaultTemplates(), nil
+		return defaultTemplates(kind, folder, sample), nil
 	}
 	var sources [3]source
 	for i, name := range []string{subjectFile, textBodyFile, htmlBodyFile} {
@@ -92,18 +108,18 @@ func LoadTemplates(dir string) (*Templates, error) {
 		content, err := os.ReadFile(path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			sources[i] = defaultSource(name)
+			sources[i] = defaultSource(folder, name)
 		case err != nil:
 			return nil, fmt.Errorf("read mail template %s: %w", path, err)
 		default:
 			sources[i] = source{name: path, text: string(content)}
 		}
 	}
-	return parseTemplates(sources[0], sources[1], sources[2])
+	return parseTemplates(kind, sample, sources[0], sources[1], sources[2])
 }
 
-func defaultSource(name string) source {
-	content, err := defaultTemplateFS.ReadFile("templates/" + name)
+func defaultSource(folder, name string) source {
+	content, err := defaultTemplateFS.ReadFile(folder + "/" + name)
 	if err != nil {
 		panic(fmt.Sprintf("built-in mail template %s is missing: %v", name, err))
 	}
@@ -113,25 +129,25 @@ func defaultSource(name string) source {
 // parseTemplates parses the three templates and executes each against
 // sample data, so that a broken override fails at start-up rather than at
 // the first invitation.
-func parseTemplates(subject, text, html source) (*Templates, error) {
-	t := &Templates{}
+func parseTemplates(kind string, sample any, subject, text, html source) (*Templates, error) {
+	t := &Templates{kind: kind}
 	var err error
 	if t.subject, err = texttemplate.New(subjectFile).Funcs(funcs).Parse(subject.text); err != nil {
 		return nil, fmt.Errorf("parse mail template %s: %w", subject.name, err)
 	}
-	if err := t.subject.Execute(io.Discard, sampleInvitation); err != nil {
+	if err := t.subject.Execute(io.Discard, sample); err != nil {
 		return nil, fmt.Errorf("mail template %s fails on sample data: %w", subject.name, err)
 	}
 	if t.text, err = texttemplate.New(textBodyFile).Funcs(funcs).Parse(text.text); err != nil {
 		return nil, fmt.Errorf("parse mail template %s: %w", text.name, err)
 	}
-	if err := t.text.Execute(io.Discard, sampleInvitation); err != nil {
+	if err := t.text.Execute(io.Discard, sample); err != nil {
 		return nil, fmt.Errorf("mail template %s fails on sample data: %w", text.name, err)
 	}
 	if t.html, err = htmltemplate.New(htmlBodyFile).Funcs(funcs).Parse(html.text); err != nil {
 		return nil, fmt.Errorf("parse mail template %s: %w", html.name, err)
 	}
-	if err := t.html.Execute(io.Discard, sampleInvitation); err != nil {
+	if err := t.html.Execute(io.Discard, sample); err != nil {
 		return nil, fmt.Errorf("mail template %s fails on sample data: %w", html.name, err)
 	}
 	return t, nil
@@ -140,21 +156,25 @@ func parseTemplates(subject, text, html source) (*Templates, error) {
 // RenderInvitation renders the subject and both bodies for d. The subject
 // is folded onto one line, since a line break would end the header.
 func (t *Templates) RenderInvitation(d InvitationData) (subject, text, html string, err error) {
+	return t.render(d)
+}
+
+func (t *Templates) render(d any) (subject, text, html string, err error) {
 	var b strings.Builder
 	if err := t.subject.Execute(&b, d); err != nil {
-		return "", "", "", fmt.Errorf("render invitation subject: %w", err)
+		return "", "", "", fmt.Errorf("render %s subject: %w", t.kind, err)
 	}
 	subject = strings.Join(strings.Fields(b.String()), " ")
 
 	b.Reset()
 	if err := t.text.Execute(&b, d); err != nil {
-		return "", "", "", fmt.Errorf("render invitation text body: %w", err)
+		return "", "", "", fmt.Errorf("render %s text body: %w", t.kind, err)
 	}
 	text = b.String()
 
 	b.Reset()
 	if err := t.html.Execute(&b, d); err != nil {
-		return "", "", "", fmt.Errorf("render invitation HTML body: %w", err)
+		return "", "", "", fmt.Errorf("render %s HTML body: %w", t.kind, err)
 	}
 	return subject, text, b.String(), nil
 }

@@ -86,7 +86,12 @@ func newUserReconciler(mgr ctrl.Manager, o Options) (*controllers.UserReconciler
 			return nil, fmt.Errorf("--invitation-template-dir: %w", err)
 		}
 	}
+	resetTemplates, err := tmail.LoadPasswordResetTemplates(o.SignIn.ResetTemplateDir)
+	if err != nil {
+		return nil, fmt.Errorf("--password-reset-template-dir: %w", err)
+	}
 	return &controllers.UserReconciler{
+		Now:         o.Now,
 		Client:      mgr.GetClient(),
 		APIReader:   mgr.GetAPIReader(),
 		Recorder:    mgr.GetEventRecorder("tenantry-user-controller"),
@@ -99,6 +104,9 @@ func newUserReconciler(mgr ctrl.Manager, o Options) (*controllers.UserReconciler
 			MessageIDDomain:  messageIDDomain(o.SMTP.From),
 			Backoff:          controllers.Backoff{Base: o.Invitation.RetryBase, Max: o.Invitation.RetryMax},
 			UnconfirmedGrace: o.Invitation.UnconfirmedGrace,
+		},
+		PasswordResets: controllers.PasswordResetSettings{
+			TTL: o.SignIn.ResetTTL, URL: o.SignIn.ResetURL, Templates: resetTemplates,
 		},
 		Identity: rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix},
 	}, nil

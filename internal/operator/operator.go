@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -59,7 +60,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 
-	selfService := &selfservice.Server{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader()}
+	selfService := newSelfService(mgr, o)
 	if err := mgr.Add(httpServer(o.SelfServiceAddr, selfService.Handler())); err != nil {
 		return nil, fmt.Errorf("add self-service API: %w", err)
 	}
@@ -126,7 +127,14 @@ func hasLabel(key string) labels.Selector {
 // a Secret that the leader then notices.
 func httpServer(addr string, handler http.Handler) manager.Runnable {
 	return manager.RunnableFunc(func(ctx context.Context) error {
-		srv := &http.Server{Addr: addr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+		// Slow clients cannot hold connections: a request has a bounded
+		// time to arrive, its answer to leave, and an idle connection closes.
+		srv := &http.Server{
+			Addr: addr, Handler: handler,
+			ReadHeaderTimeout: 10 * time.Second, ReadTimeout: selfServiceReadTimeout,
+			WriteTimeout: selfServiceWriteTimeout, IdleTimeout: selfServiceIdleTimeout,
+			MaxHeaderBytes: 16 << 10,
+		}
 		listener, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", addr, err)
@@ -142,4 +150,31 @@ func httpServer(addr string, handler http.Handler) manager.Runnable {
 			return err
 		}
 	})
+}
+
+// Timeouts of the self-service HTTP server. A request body is at most 16
+// KiB; the write timeout leaves room for a login queued behind others for
+// a password hash.
+const (
+	selfServiceReadTimeout  = 15 * time.Second
+	selfServiceWriteTimeout = 30 * time.Second
+	selfServiceIdleTimeout  = 60 * time.Second
+)
+
+// newSelfService builds the self-service API with the sign-in options.
+func newSelfService(mgr ctrl.Manager, o Options) *selfservice.Server {
+	si := o.SignIn
+	return &selfservice.Server{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Now:       o.Now,
+		Lockout: selfservice.LockoutPolicy{
+			Threshold: int32(min(si.LockoutThreshold, 1<<20)), Window: si.LockoutWindow, Duration: si.LockoutDuration,
+		},
+		SessionTTL:       si.SessionTTL,
+		RequireTwoFactor: si.RequireTwoFactor,
+		TOTPIssuer:       si.TOTPIssuer,
+		Hashes:           selfservice.NewHashGate(si.MaxConcurrentHashes, si.HashQueue),
+		Limits:           selfservice.NewRateLimits(rate.Limit(si.LoginRate), si.LoginBurst, rate.Limit(si.ClientRate), si.ClientBurst),
+	}
 }

@@ -34,6 +34,33 @@ type Options struct {
 	Identity             IdentityOptions
 	Roles                RoleOptions
 	Webhook              WebhookOptions
+	SignIn               SignInOptions
+	// Now is the clock of the controllers and the self-service API; nil
+	// means time.Now. Tests move it to see lockouts end.
+	Now func() time.Time
+}
+
+// SignInOptions shape logins, lockouts, password resets and two-factor.
+type SignInOptions struct {
+	LockoutThreshold int
+	LockoutWindow    time.Duration
+	LockoutDuration  time.Duration
+	SessionTTL       time.Duration
+	RequireTwoFactor bool
+	TOTPIssuer       string
+	// LoginRate and LoginBurst limit password and code checks per second
+	// across all clients; ClientRate and ClientBurst per client address.
+	LoginRate   float64
+	LoginBurst  int
+	ClientRate  float64
+	ClientBurst int
+	// MaxConcurrentHashes caps the password hashes computed at once;
+	// HashQueue more may wait for one, the rest get 429.
+	MaxConcurrentHashes int
+	HashQueue           int
+	ResetURL            string
+	ResetTTL            time.Duration
+	ResetTemplateDir    string
 }
 
 // ConcurrencyOptions say how many objects each controller reconciles at
@@ -149,6 +176,14 @@ func DefaultOptions() Options {
 		},
 		Identity: IdentityOptions{Kind: rbac.DefaultIdentity.Kind, Prefix: rbac.DefaultIdentity.Prefix},
 		Roles:    RoleOptions{FirstUser: "owner", Default: "manager"},
+		SignIn: SignInOptions{
+			LockoutThreshold: 5, LockoutWindow: 15 * time.Minute, LockoutDuration: 30 * time.Minute,
+			SessionTTL: 12 * time.Hour, TOTPIssuer: "Tenantry",
+			LoginRate: 20, LoginBurst: 40, ClientRate: 1, ClientBurst: 10,
+			MaxConcurrentHashes: 2, HashQueue: 32,
+			ResetURL: "http://localhost:8082/v1/password-resets/confirm",
+			ResetTTL: time.Hour,
+		},
 		// These names are what config/default deploys.
 		Webhook: WebhookOptions{
 			Port:             9443,
@@ -216,6 +251,23 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Webhook.ValidatingConfig, "webhook-validating-config", o.Webhook.ValidatingConfig, "ValidatingWebhookConfiguration whose caBundle the manager keeps current (--webhook-certs=self).")
 
 	fs.StringVar(&o.Identity.Prefix, "identity-prefix", o.Identity.Prefix, "Prefix before the email in RoleBinding subjects; match the API server's --oidc-username-prefix.")
+
+	si := &o.SignIn
+	fs.IntVar(&si.LockoutThreshold, "lockout-threshold", si.LockoutThreshold, "Failed passwords (or, separately, failed two-factor codes) within --lockout-window that lock a user.")
+	fs.DurationVar(&si.LockoutWindow, "lockout-window", si.LockoutWindow, "Window in which failed logins are counted.")
+	fs.DurationVar(&si.LockoutDuration, "lockout-duration", si.LockoutDuration, "How long a lockout lasts unless an administrator unlocks sooner.")
+	fs.DurationVar(&si.SessionTTL, "session-ttl", si.SessionTTL, "How long a login session lasts.")
+	fs.BoolVar(&si.RequireTwoFactor, "require-two-factor", si.RequireTwoFactor, "Require two-factor authentication of every user, as spec.requireTwoFactor does for one.")
+	fs.StringVar(&si.TOTPIssuer, "totp-issuer", si.TOTPIssuer, "Name authenticator apps show for Tenantry's codes.")
+	fs.Float64Var(&si.LoginRate, "login-rate-limit", si.LoginRate, "Logins, resets and code checks per second across all clients.")
+	fs.IntVar(&si.LoginBurst, "login-rate-burst", si.LoginBurst, "Logins that may arrive at once before --login-rate-limit applies.")
+	fs.Float64Var(&si.ClientRate, "login-client-rate-limit", si.ClientRate, "Logins, resets and code checks per second from one client address.")
+	fs.IntVar(&si.ClientBurst, "login-client-rate-burst", si.ClientBurst, "Logins one client address may send at once before --login-client-rate-limit applies.")
+	fs.IntVar(&si.MaxConcurrentHashes, "max-concurrent-password-hashes", si.MaxConcurrentHashes, "Password hashes computed at once; keeps a login storm from taking the controllers' CPU.")
+	fs.IntVar(&si.HashQueue, "password-hash-queue", si.HashQueue, "Requests that may wait for a password hash; more are refused with 429.")
+	fs.StringVar(&si.ResetURL, "password-reset-url", si.ResetURL, "Base URL of the link in password reset emails; the token is added as ?token=.")
+	fs.DurationVar(&si.ResetTTL, "password-reset-ttl", si.ResetTTL, "How long a password reset link works.")
+	fs.StringVar(&si.ResetTemplateDir, "password-reset-template-dir", si.ResetTemplateDir, "Directory with subject.txt, body.txt and body.html overriding the password reset email.")
 }
 
 var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
@@ -256,6 +308,7 @@ func (o Options) Validate() error {
 	if o.Roles.FirstUser == "" || o.Roles.Default == "" {
 		errs = append(errs, errors.New("--first-user-role and --default-role must name roles"))
 	}
+	errs = append(errs, o.SignIn.validate()...)
 	if !o.Webhook.Disabled {
 		if o.Webhook.Port < 1 || o.Webhook.Port > 65535 {
 			errs = append(errs, fmt.Errorf("--webhook-port: %d is not a port", o.Webhook.Port))
@@ -276,4 +329,25 @@ func (o Options) Validate() error {
 		errs = append(errs, fmt.Errorf("--identity-kind: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// validate reports the invalid sign-in options, in flag terms.
+func (si SignInOptions) validate() []error {
+	var errs []error
+	if si.LockoutThreshold < 1 || si.LockoutWindow <= 0 || si.LockoutDuration <= 0 {
+		errs = append(errs, errors.New("--lockout-threshold, --lockout-window and --lockout-duration must be positive"))
+	}
+	if si.SessionTTL <= 0 || si.ResetTTL <= 0 {
+		errs = append(errs, errors.New("--session-ttl and --password-reset-ttl must be positive"))
+	}
+	if si.MaxConcurrentHashes < 1 || si.HashQueue < 0 {
+		errs = append(errs, errors.New("--max-concurrent-password-hashes must be at least 1 and --password-hash-queue not negative"))
+	}
+	if si.LoginRate < 0 || si.ClientRate < 0 {
+		errs = append(errs, errors.New("--login-rate-limit and --login-client-rate-limit must not be negative (0 turns one off)"))
+	}
+	if u := si.ResetURL; !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		errs = append(errs, fmt.Errorf("--password-reset-url: %q is not an http(s) URL", u))
+	}
+	return errs
 }

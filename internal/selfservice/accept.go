@@ -38,10 +38,9 @@ func showAcceptForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := writePage(w, http.StatusOK, page{
-		Title:    "Set your password",
-		Message:  "Choose a password to finish joining your account.",
-		ShowForm: true,
-		Token:    token,
+		Title:   "Set your password",
+		Message: "Choose a password to finish joining your account.",
+		Form:    tokenForm("accept", token),
 	})
 	logWriteError(log, err)
 }

@@ -57,3 +57,18 @@ func (c *conflictingPatches) Patch(_ context.Context, obj client.Object, _ clien
 	c.patches++
 	return apierrors.NewConflict(schema.GroupResource{Resource: "secrets"}, obj.GetName(), errors.New("the object has been modified"))
 }
+
+// staleSecret answers Gets of one Secret with an old copy, as a cache that
+// has not seen the latest writes would.
+type staleSecret struct {
+	client.Client
+	secret *corev1.Secret
+}
+
+func (c *staleSecret) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	if s, ok := obj.(*corev1.Secret); ok && key == client.ObjectKeyFromObject(c.secret) {
+		c.secret.DeepCopyInto(s)
+		return nil
+	}
+	return c.Client.Get(ctx, key, obj, opts...)
+}

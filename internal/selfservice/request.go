@@ -55,8 +55,7 @@ func parseAcceptRequest(w http.ResponseWriter, r *http.Request) (acceptRequest, 
 			return req, p
 		}
 	default:
-		return req, &problem{http.StatusUnsupportedMediaType, ReasonUnsupportedMediaType,
-			"Send the request as " + contentTypeJSON + " or " + contentTypeForm + "."}
+		return req, &problem{status: http.StatusUnsupportedMediaType, reason: ReasonUnsupportedMediaType, message: "Send the request as " + contentTypeJSON + " or " + contentTypeForm + "."}
 	}
 
 	switch {
@@ -106,7 +105,7 @@ func decodeForm(body io.Reader, req *acceptRequest) *problem {
 func bodyProblem(err error, message string) *problem {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return &problem{http.StatusRequestEntityTooLarge, ReasonRequestTooLarge, "The request body is too large."}
+		return &problem{status: http.StatusRequestEntityTooLarge, reason: ReasonRequestTooLarge, message: "The request body is too large."}
 	}
 	return badRequest(message)
 }

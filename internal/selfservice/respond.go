@@ -3,12 +3,17 @@ package selfservice
 import (
 	"encoding/json"
 	"net/http"
+	"time"
 )
 
 // problemBody is the JSON of every error answer.
 type problemBody struct {
-	Reason  string `json:"reason"`
-	Message string `json:"message"`
+	Reason      string     `json:"reason"`
+	Message     string     `json:"message"`
+	LockedUntil *time.Time `json:"lockedUntil,omitempty"`
+	// EnrollmentToken and ExpiryTime answer TwoFactorEnrollmentRequired.
+	EnrollmentToken string     `json:"enrollmentToken,omitempty"`
+	ExpiryTime      *time.Time `json:"expiryTime,omitempty"`
 }
 
 // acceptedBody is the JSON of an accepted invitation.
@@ -31,7 +36,8 @@ func writeJSON(w http.ResponseWriter, status int, body any) error {
 }
 
 func writeProblemJSON(w http.ResponseWriter, p *problem) error {
-	return writeJSON(w, p.status, problemBody{Reason: p.reason, Message: p.message})
+	return writeJSON(w, p.status, problemBody{Reason: p.reason, Message: p.message, LockedUntil: p.lockedUntil,
+		EnrollmentToken: p.enrollmentToken, ExpiryTime: p.expiryTime})
 }
 
 // securityHeaders sets the headers every answer carries. Pages hold a token

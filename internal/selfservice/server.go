@@ -19,6 +19,22 @@ type Server struct {
 	APIReader client.Reader
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// Lockout locks a user after failed passwords or codes; the zero value
+	// means DefaultLockoutPolicy.
+	Lockout LockoutPolicy
+	// SessionTTL is how long a session lasts; zero means DefaultSessionTTL.
+	SessionTTL time.Duration
+	// RequireTwoFactor makes every user enrol two-factor before a login
+	// gets a session, as spec.requireTwoFactor does for one user.
+	RequireTwoFactor bool
+	// TOTPIssuer is the name authenticator apps show; empty means
+	// DefaultTOTPIssuer.
+	TOTPIssuer string
+	// Hashes caps the password hashes computed at once; nil means no cap.
+	Hashes *HashGate
+	// Limits slow down guessing; nil means no limits.
+	Limits *RateLimits
 }
 
 func (s *Server) now() time.Time {
@@ -33,10 +49,30 @@ func (s *Server) now() time.Time {
 //	GET  /healthz                          "ok"
 //	GET  /v1/invitations/accept?token=...  the page to set a password
 //	POST /v1/invitations/accept            accept the invitation (JSON or form)
+//	GET  /v1/sessions                      the login page
+//	POST /v1/sessions                      log in (JSON or form)
+//	GET  /v1/sessions/current              the session's user
+//	DELETE /v1/sessions/current            log out (POST from the pages)
+//	GET  /v1/password-resets               the page to ask for a reset email
+//	POST /v1/password-resets               ask for a reset email; always 202
+//	GET  /v1/password-resets/confirm?token the page to set a new password
+//	POST /v1/password-resets/confirm       set a new password with the token
+//	GET  /v1/totp/enroll                   the page to enrol an authenticator
+//	POST /v1/totp/enroll                   start an enrolment: key and QR code
+//	POST /v1/totp/confirm                  confirm it with a first code
 func (s *Server) Handler() http.Handler {
+	// The dummy hash takes as long as a login; make it before the first
+	// login for an unknown user, which would otherwise take twice as long.
+	go dummyPasswordHash()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", serveHealthz)
 	mux.HandleFunc("/v1/invitations/accept", s.serveAccept)
+	mux.HandleFunc("/v1/sessions", s.serveSessions)
+	mux.HandleFunc("/v1/sessions/current", s.serveCurrentSession)
+	mux.HandleFunc("/v1/password-resets", s.servePasswordResets)
+	mux.HandleFunc("/v1/password-resets/confirm", s.serveResetConfirm)
+	mux.HandleFunc("/v1/totp/enroll", s.serveEnroll)
+	mux.HandleFunc("/v1/totp/confirm", s.serveEnrollConfirm)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		_ = writeProblemJSON(w, errNotFound)
 	})
@@ -55,6 +91,5 @@ func serveHealthz(w http.ResponseWriter, r *http.Request) {
 func methodNotAllowed(w http.ResponseWriter, allowed ...string) {
 	allow := strings.Join(allowed, ", ")
 	w.Header().Set("Allow", allow)
-	_ = writeProblemJSON(w, &problem{http.StatusMethodNotAllowed, ReasonMethodNotAllowed,
-		"Use " + allow + " at this address."})
+	_ = writeProblemJSON(w, &problem{status: http.StatusMethodNotAllowed, reason: ReasonMethodNotAllowed, message: "Use " + allow + " at this address."})
 }

@@ -2,9 +2,11 @@ package testsupport
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 
 	"github.com/tenantry-io/tenantry/internal/operator"
@@ -42,6 +44,11 @@ func ManagerOptions(t testing.TB, smtp *smtpcatcher.Server) operator.Options {
 	opts.Invitation.AcceptURL = "http://" + opts.SelfServiceAddr + "/v1/invitations/accept"
 	opts.Invitation.RetryBase = 200 * time.Millisecond
 	opts.Invitation.RetryMax = time.Second
+	opts.SignIn.ResetURL = "http://" + opts.SelfServiceAddr + "/v1/password-resets/confirm"
+	// Tests log in from one address many times in a row.
+	opts.SignIn.LoginRate, opts.SignIn.LoginBurst = 1000, 1000
+	opts.SignIn.ClientRate, opts.SignIn.ClientBurst = 1000, 1000
+	opts.SignIn.MaxConcurrentHashes = 4
 	opts.Webhook.Disabled = true
 	return opts
 }
@@ -67,6 +74,20 @@ func StartManager(t testing.TB, cfg *rest.Config, opts operator.Options) *Manage
 	defer cancelSync()
 	if !mgr.GetCache().WaitForCacheSync(syncCtx) {
 		t.Fatal("manager cache did not sync")
+	}
+	// The self-service API starts beside the controllers; tests call it
+	// right away.
+	healthz := "http://" + opts.SelfServiceAddr + "/healthz"
+	err = wait.PollUntilContextTimeout(syncCtx, 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		resp, err := http.Get(healthz)
+		if err != nil {
+			return false, nil
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	})
+	if err != nil {
+		t.Fatalf("the self-service API did not answer on %s: %v", opts.SelfServiceAddr, err)
 	}
 	t.Cleanup(func() { m.Stop(t) })
 	return m

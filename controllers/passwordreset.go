@@ -1,0 +1,198 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/conditions"
+	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/mail"
+)
+
+// PasswordResetSettings shape the password reset emails.
+type PasswordResetSettings struct {
+	// TTL is how long a reset link works.
+	TTL time.Duration
+	// URL is the base of the link; the token is added as ?token=.
+	URL string
+	// Templates render the email; nil means the built-in ones.
+	Templates *mail.Templates
+}
+
+// reconcilePasswordReset sends the password reset email when
+// decidePasswordReset says so, with the invitation's three steps: the
+// intent in the credential Secret (guarded by its resourceVersion), the
+// send, the outcome in status.
+func (r *UserReconciler) reconcilePasswordReset(ctx context.Context, s *userScope) (ctrl.Result, error) {
+	if s.secret == nil {
+		return ctrl.Result{}, nil
+	}
+	user := s.user
+	in := resetInputs{
+		now:           s.now,
+		state:         user.Spec.State,
+		emailVerified: user.Status.EmailVerified,
+		annotation:    user.Annotations[iamv1alpha1.ResetPasswordAnnotation],
+		status:        ptr.Deref(user.Status.PasswordReset, iamv1alpha1.PasswordResetStatus{}),
+		intent:        credentials.ReadPasswordReset(s.secret),
+		rejected:      conditions.HasReason(user, iamv1alpha1.PasswordResetDeliveredCondition, iamv1alpha1.ReasonDeliveryRejected),
+	}
+	switch d := decidePasswordReset(in); d.action {
+	case resetWait:
+		return ctrl.Result{RequeueAfter: d.at.Sub(s.now)}, nil
+	case resetNew, resetRetry:
+		return r.sendPasswordReset(ctx, s, in, d.action == resetNew)
+	case resetUnconfirmed:
+		return r.settleUnconfirmedReset(ctx, s, in)
+	case resetIgnored:
+		st := in.status
+		st.Request, st.SelfServiceRequest = in.annotation, in.intent.Request
+		user.Status.PasswordReset = &st
+		r.event(user, corev1.EventTypeNormal, "PasswordResetIgnored", "ResetPassword",
+			"no password reset email: the user is disabled or has not accepted the invitation")
+	}
+	return ctrl.Result{}, nil
+}
+
+// sendPasswordReset makes one delivery attempt of a new or the current
+// reset email.
+func (r *UserReconciler) sendPasswordReset(ctx context.Context, s *userScope, in resetInputs, isNew bool) (ctrl.Result, error) {
+	user := s.user
+	if delay := r.reserveSend(s.now); delay > 0 {
+		conditions.MarkFalse(user, iamv1alpha1.PasswordResetDeliveredCondition, iamv1alpha1.ReasonSending,
+			"waiting for the send rate limit")
+		return ctrl.Result{RequeueAfter: delay}, nil
+	}
+	next := in.status
+	if isNew {
+		number := max(in.status.Number, in.intent.Number) + 1
+		next = iamv1alpha1.PasswordResetStatus{
+			Number:             number,
+			MessageID:          resetMessageID(user, number, r.Invitations.MessageIDDomain),
+			Request:            in.annotation,
+			SelfServiceRequest: in.intent.Request,
+		}
+	}
+	attempt := next.DeliveryAttempts + 1
+	token, tokenHash, err := credentials.NewScopedToken(user.Namespace, user.Name)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	expiry := s.now.Add(r.PasswordResets.TTL).Truncate(time.Second)
+	// 1. The intent; a conflict means someone else got there first.
+	secret := s.secret.DeepCopy()
+	intent := in.intent
+	intent.Number, intent.Attempt, intent.TokenHash, intent.Expiry, intent.UsedTime = next.Number, attempt, tokenHash, expiry, time.Time{}
+	credentials.WritePasswordReset(secret, intent)
+	if err := r.Update(ctx, secret); err != nil {
+		return ctrl.Result{}, fmt.Errorf("record intent of password reset %d for user %s: %w", next.Number, user.Name, err)
+	}
+	s.secret = secret
+	s.attemptedSend = true
+	// 2. The send.
+	sendErr := r.deliverPasswordReset(ctx, user, next.MessageID, token, expiry)
+	// 3. The outcome, written by the deferred status patch.
+	next.DeliveryAttempts = attempt
+	next.NextAttemptTime = nil
+	next.LastErrorReason = ""
+	user.Status.PasswordReset = &next
+	log := ctrl.LoggerFrom(ctx).WithValues("passwordReset", next.Number, "attempt", attempt)
+	switch {
+	case sendErr == nil:
+		next.SentTime = &metav1.Time{Time: s.now}
+		next.ExpiryTime = &metav1.Time{Time: expiry}
+		msg := fmt.Sprintf("password reset email %d sent to %s; the link works once, until %s",
+			next.Number, user.Spec.Email, expiry.UTC().Format(time.RFC3339))
+		conditions.MarkTrue(user, iamv1alpha1.PasswordResetDeliveredCondition, iamv1alpha1.ReasonDelivered, msg)
+		r.event(user, corev1.EventTypeNormal, "PasswordResetSent", "ResetPassword", msg)
+		log.Info("password reset email sent")
+		return ctrl.Result{}, nil
+	case mail.IsPermanent(sendErr):
+		next.LastErrorReason = mail.Reason(sendErr)
+		msg := fmt.Sprintf("the mail server refused password reset email %d for good (%s); fix spec.email or the mail server, then set the %s annotation",
+			next.Number, next.LastErrorReason, iamv1alpha1.ResetPasswordAnnotation)
+		conditions.MarkFalse(user, iamv1alpha1.PasswordResetDeliveredCondition, iamv1alpha1.ReasonDeliveryRejected, msg)
+		r.event(user, corev1.EventTypeWarning, "PasswordResetRejected", "ResetPassword", msg)
+		log.Info("password reset email rejected permanently", "reason", next.LastErrorReason, "error", sendErr.Error())
+		return ctrl.Result{}, nil
+	default:
+		next.LastErrorReason = mail.Reason(sendErr)
+		delay := r.Invitations.Backoff.Delay(attempt)
+		next.NextAttemptTime = &metav1.Time{Time: s.now.Add(delay).Truncate(time.Second)}
+		msg := fmt.Sprintf("attempt %d to send password reset email %d failed (%s); next attempt at %s",
+			attempt, next.Number, next.LastErrorReason, next.NextAttemptTime.UTC().Format(time.RFC3339))
+		conditions.MarkFalse(user, iamv1alpha1.PasswordResetDeliveredCondition, iamv1alpha1.ReasonDeliveryFailed, msg)
+		r.event(user, corev1.EventTypeWarning, "PasswordResetDeliveryFailed", "ResetPassword", msg)
+		log.Info("password reset delivery failed, will retry", "reason", next.LastErrorReason, "retryIn", delay, "error", sendErr.Error())
+		return ctrl.Result{RequeueAfter: next.NextAttemptTime.Sub(s.now)}, nil
+	}
+}
+
+// settleUnconfirmedReset takes an attempt whose outcome was never recorded
+// as sent, so that it is never sent twice; the person can ask again.
+func (r *UserReconciler) settleUnconfirmedReset(ctx context.Context, s *userScope, in resetInputs) (ctrl.Result, error) {
+	user := s.user
+	// Most often the cache has only not seen this controller's last status
+	// write yet; the API server knows.
+	live := &iamv1alpha1.User{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(user), live); err != nil {
+		return ctrl.Result{}, fmt.Errorf("read user %s: %w", user.Name, err)
+	}
+	liveReset := ptr.Deref(live.Status.PasswordReset, iamv1alpha1.PasswordResetStatus{})
+	if liveReset.Number > in.intent.Number || (liveReset.Number == in.intent.Number && liveReset.DeliveryAttempts >= in.intent.Attempt) {
+		s.cacheBehind = true
+		return ctrl.Result{RequeueAfter: requeueCacheBehind}, nil
+	}
+	next := in.status
+	if in.intent.Number != next.Number {
+		next = iamv1alpha1.PasswordResetStatus{
+			Number:    in.intent.Number,
+			MessageID: resetMessageID(user, in.intent.Number, r.Invitations.MessageIDDomain),
+		}
+	}
+	next.Request, next.SelfServiceRequest = in.annotation, in.intent.Request
+	next.DeliveryAttempts = in.intent.Attempt
+	next.SentTime = &metav1.Time{Time: s.now}
+	next.ExpiryTime = &metav1.Time{Time: in.intent.Expiry}
+	next.NextAttemptTime, next.LastErrorReason = nil, ""
+	user.Status.PasswordReset = &next
+	msg := fmt.Sprintf("the manager stopped while sending password reset email %d; it is taken as sent so that it is never sent twice",
+		next.Number)
+	conditions.MarkTrue(user, iamv1alpha1.PasswordResetDeliveredCondition, iamv1alpha1.ReasonDeliveryUnconfirmed, msg)
+	r.event(user, corev1.EventTypeWarning, "PasswordResetUnconfirmed", "ResetPassword", msg)
+	return ctrl.Result{}, nil
+}
+
+// deliverPasswordReset renders and sends one password reset email.
+func (r *UserReconciler) deliverPasswordReset(ctx context.Context, user *iamv1alpha1.User, messageID, token string, expiry time.Time) error {
+	templates := r.PasswordResets.Templates
+	if templates == nil {
+		templates = mail.DefaultPasswordResetTemplates()
+	}
+	subject, text, html, err := templates.RenderPasswordReset(mail.PasswordResetData{
+		FullName:   user.Spec.FullName,
+		Email:      user.Spec.Email,
+		Account:    user.Namespace,
+		ResetURL:   acceptURL(r.PasswordResets.URL, token),
+		ExpiryTime: expiry,
+	})
+	if err != nil {
+		return fmt.Errorf("render password reset for user %s: %w", user.Name, err)
+	}
+	return r.Mailer.Send(ctx, mail.Message{
+		To: user.Spec.Email, ToName: user.Spec.FullName,
+		Subject: subject, Text: text, HTML: html, MessageID: messageID,
+	})
+}
+
+func resetMessageID(user *iamv1alpha1.User, number int32, domain string) string {
+	return fmt.Sprintf("password-reset-%d.%s@%s", number, user.UID, domain)
+}

@@ -1,0 +1,121 @@
+package selfservice
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/credentials"
+)
+
+// sessionCookie carries the session of the HTML pages. API clients send
+// the token as "Authorization: Bearer <token>" instead.
+const sessionCookie = "tenantry_session"
+
+// authenticated is a request's valid session with its user and Secret.
+type authenticated struct {
+	user      *iamv1alpha1.User
+	secret    *corev1.Secret
+	tokenHash string
+	session   credentials.Session
+}
+
+// stillValid reports whether the session is still in a fresh copy of the
+// Secret: a logout or a password reset in between ends it.
+func (a *authenticated) stillValid(secret *corev1.Secret, now time.Time) bool {
+	_, ok := findSession(secret, a.tokenHash, now)
+	return ok
+}
+
+// sessionToken is the token of the request: the bearer token, else the
+// cookie of the HTML pages.
+func sessionToken(r *http.Request) string {
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		scheme, token, _ := strings.Cut(auth, " ")
+		if strings.EqualFold(scheme, "Bearer") {
+			return strings.TrimSpace(token)
+		}
+		return ""
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// authenticateSession finds the request's session. enrollOnly says whether
+// a session that may only enrol two-factor is enough.
+func (s *Server) authenticateSession(ctx context.Context, r *http.Request, enrollOK bool) (*authenticated, error) {
+	token := sessionToken(r)
+	namespace, userName, ok := credentials.ParseScopedToken(token)
+	if !ok {
+		return nil, errSessionInvalid
+	}
+	hash := credentials.HashToken(token)
+	now := s.now()
+	key := client.ObjectKey{Namespace: namespace, Name: credentials.SecretName(userName)}
+	// Read past the cache: a session ended by a logout or a password reset
+	// a moment ago must not work for as long as the cache lags.
+	secret := &corev1.Secret{}
+	if err := s.APIReader.Get(ctx, key, secret); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, errSessionInvalid
+		}
+		return nil, fmt.Errorf("get credential Secret %s: %w", key, err)
+	}
+	session, found := findSession(secret, hash, now)
+	if !found {
+		return nil, errSessionInvalid
+	}
+	if session.EnrollOnly && !enrollOK {
+		return nil, errSessionInvalid
+	}
+	user, err := s.getUser(ctx, client.ObjectKey{Namespace: namespace, Name: userName})
+	if err != nil {
+		return nil, err
+	}
+	if user == nil || checkUser(user, secret) != nil {
+		return nil, errSessionInvalid
+	}
+	return &authenticated{user: user, secret: secret, tokenHash: hash, session: session}, nil
+}
+
+// findSession finds a live session by the hash of its token.
+func findSession(secret *corev1.Secret, hash string, now time.Time) (credentials.Session, bool) {
+	if secret.Labels[iamv1alpha1.UserLabel] == "" {
+		return credentials.Session{}, false
+	}
+	for _, session := range credentials.ReadSessions(secret) {
+		if subtle.ConstantTimeCompare([]byte(session.TokenHash), []byte(hash)) == 1 && now.Before(session.Expiry) {
+			return session, true
+		}
+	}
+	return credentials.Session{}, false
+}
+
+// endSession removes one session from the Secret: a logout.
+func (s *Server) endSession(ctx context.Context, a *authenticated) error {
+	err := s.updateSecret(ctx, a.secret, func(secret *corev1.Secret) error {
+		sessions := credentials.ReadSessions(secret)
+		kept := sessions[:0]
+		for _, session := range sessions {
+			if session.TokenHash != a.tokenHash {
+				kept = append(kept, session)
+			}
+		}
+		credentials.WriteSessions(secret, kept, s.now())
+		return nil
+	})
+	if err == errGone {
+		return nil
+	}
+	return err
+}
