@@ -165,39 +165,20 @@ func (r *UserReconciler) sendInvitation(ctx context.Context, s *userScope, in in
 	sendErr := r.deliver(context.WithoutCancel(ctx), user, next.MessageID, token, expiry)
 
 	// 3. The outcome, written by the deferred status patch.
+	out := r.recordDelivery(ctx, user, invitationEmail, next.Number, attempt, next.Email, s.now, expiry, sendErr)
 	next.DeliveryAttempts = attempt
-	next.NextAttemptTime = nil
-	next.LastErrorReason = ""
+	next.NextAttemptTime, next.LastErrorReason = out.nextAttemptTime, out.lastErrorReason
+	if out.sentTime != nil {
+		next.SentTime, next.ExpiryTime = out.sentTime, out.expiryTime
+	}
 	user.Status.Invitation = &next
-	log := ctrl.LoggerFrom(ctx).WithValues("invitation", next.Number, "attempt", attempt)
 	switch {
-	case sendErr == nil:
-		next.SentTime = &metav1.Time{Time: s.now}
-		next.ExpiryTime = &metav1.Time{Time: expiry}
-		msg := fmt.Sprintf("invitation %d sent to %s; the link works once, until %s",
-			next.Number, next.Email, expiry.UTC().Format(time.RFC3339))
-		conditions.MarkTrue(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDelivered, msg)
-		r.event(user, corev1.EventTypeNormal, "InvitationSent", "SendInvitation", msg)
-		log.Info("invitation sent")
+	case out.sentTime != nil: // look again when the link expires
 		return ctrl.Result{RequeueAfter: expiry.Sub(s.now)}, nil
-	case mail.IsPermanent(sendErr):
-		next.LastErrorReason = mail.Reason(sendErr)
-		msg := fmt.Sprintf("the mail server refused invitation %d for good (%s); fix spec.email or the mail server, then set the %s annotation",
-			next.Number, next.LastErrorReason, iamv1alpha1.ResendInvitationAnnotation)
-		conditions.MarkFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryRejected, msg)
-		r.event(user, corev1.EventTypeWarning, "InvitationRejected", "SendInvitation", msg)
-		log.Info("invitation rejected permanently", "reason", next.LastErrorReason, "error", sendErr.Error())
-		return ctrl.Result{}, nil
+	case out.nextAttemptTime != nil:
+		return ctrl.Result{RequeueAfter: out.nextAttemptTime.Sub(s.now)}, nil
 	default:
-		next.LastErrorReason = mail.Reason(sendErr)
-		delay := r.Invitations.Backoff.Delay(attempt)
-		next.NextAttemptTime = &metav1.Time{Time: s.now.Add(delay).Truncate(time.Second)}
-		msg := fmt.Sprintf("attempt %d to send invitation %d failed (%s); next attempt at %s",
-			attempt, next.Number, next.LastErrorReason, next.NextAttemptTime.UTC().Format(time.RFC3339))
-		conditions.MarkFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryFailed, msg)
-		r.event(user, corev1.EventTypeWarning, "InvitationDeliveryFailed", "SendInvitation", msg)
-		log.Info("invitation delivery failed, will retry", "reason", next.LastErrorReason, "retryIn", delay, "error", sendErr.Error())
-		return ctrl.Result{RequeueAfter: next.NextAttemptTime.Sub(s.now)}, nil
+		return ctrl.Result{}, nil
 	}
 }
 

@@ -97,47 +97,26 @@ func (r *UserReconciler) sendPasswordReset(ctx context.Context, s *userScope, in
 	}
 	s.secret = secret
 	s.attemptedSend = true
-	// 2. The send.
-	sendErr := r.deliverPasswordReset(ctx, user, next.MessageID, token, expiry)
+	// 2. The send, run to its end even when the manager is asked to stop,
+	// as for invitations (see sendInvitation).
+	sendErr := r.deliverPasswordReset(context.WithoutCancel(ctx), user, next.MessageID, token, expiry)
 	// 3. The outcome, written by the deferred status patch.
+	out := r.recordDelivery(ctx, user, passwordResetEmail, next.Number, attempt, user.Spec.Email, s.now, expiry, sendErr)
 	next.DeliveryAttempts = attempt
-	next.NextAttemptTime = nil
-	next.LastErrorReason = ""
-	user.Status.PasswordReset = &next
-	log := ctrl.LoggerFrom(ctx).WithValues("passwordReset", next.Number, "attempt", attempt)
-	switch {
-	case sendErr == nil:
-		next.SentTime = &metav1.Time{Time: s.now}
-		next.ExpiryTime = &metav1.Time{Time: expiry}
-		msg := fmt.Sprintf("password reset email %d sent to %s; the link works once, until %s",
-			next.Number, user.Spec.Email, expiry.UTC().Format(time.RFC3339))
-		conditions.MarkTrue(user, iamv1alpha1.PasswordResetDeliveredCondition, iamv1alpha1.ReasonDelivered, msg)
-		r.event(user, corev1.EventTypeNormal, "PasswordResetSent", "ResetPassword", msg)
-		log.Info("password reset email sent")
-		return ctrl.Result{}, nil
-	case mail.IsPermanent(sendErr):
-		next.LastErrorReason = mail.Reason(sendErr)
-		msg := fmt.Sprintf("the mail server refused password reset email %d for good (%s); fix spec.email or the mail server, then set the %s annotation",
-			next.Number, next.LastErrorReason, iamv1alpha1.ResetPasswordAnnotation)
-		conditions.MarkFalse(user, iamv1alpha1.PasswordResetDeliveredCondition, iamv1alpha1.ReasonDeliveryRejected, msg)
-		r.event(user, corev1.EventTypeWarning, "PasswordResetRejected", "ResetPassword", msg)
-		log.Info("password reset email rejected permanently", "reason", next.LastErrorReason, "error", sendErr.Error())
-		return ctrl.Result{}, nil
-	default:
-		next.LastErrorReason = mail.Reason(sendErr)
-		delay := r.Invitations.Backoff.Delay(attempt)
-		next.NextAttemptTime = &metav1.Time{Time: s.now.Add(delay).Truncate(time.Second)}
-		msg := fmt.Sprintf("attempt %d to send password reset email %d failed (%s); next attempt at %s",
-			attempt, next.Number, next.LastErrorReason, next.NextAttemptTime.UTC().Format(time.RFC3339))
-		conditions.MarkFalse(user, iamv1alpha1.PasswordResetDeliveredCondition, iamv1alpha1.ReasonDeliveryFailed, msg)
-		r.event(user, corev1.EventTypeWarning, "PasswordResetDeliveryFailed", "ResetPassword", msg)
-		log.Info("password reset delivery failed, will retry", "reason", next.LastErrorReason, "retryIn", delay, "error", sendErr.Error())
-		return ctrl.Result{RequeueAfter: next.NextAttemptTime.Sub(s.now)}, nil
+	next.NextAttemptTime, next.LastErrorReason = out.nextAttemptTime, out.lastErrorReason
+	if out.sentTime != nil {
+		next.SentTime, next.ExpiryTime = out.sentTime, out.expiryTime
 	}
+	user.Status.PasswordReset = &next
+	if out.nextAttemptTime != nil {
+		return ctrl.Result{RequeueAfter: out.nextAttemptTime.Sub(s.now)}, nil
+	}
+	return ctrl.Result{}, nil
 }
 
-// settleUnconfirmedReset takes an attempt whose outcome was never recorded
-// as sent, so that it is never sent twice; the person can ask again.
+// settleUnconfirmedReset reports an attempt whose outcome was never
+// recorded (the manager was killed mid-send) as unknown, and does not send
+// it again; the person can ask again.
 func (r *UserReconciler) settleUnconfirmedReset(ctx context.Context, s *userScope, in resetInputs) (ctrl.Result, error) {
 	user := s.user
 	// Most often the cache has only not seen this controller's last status
@@ -164,9 +143,12 @@ func (r *UserReconciler) settleUnconfirmedReset(ctx context.Context, s *userScop
 	next.ExpiryTime = &metav1.Time{Time: in.intent.Expiry}
 	next.NextAttemptTime, next.LastErrorReason = nil, ""
 	user.Status.PasswordReset = &next
-	msg := fmt.Sprintf("the manager stopped while sending password reset email %d; it is taken as sent so that it is never sent twice",
-		next.Number)
-	conditions.MarkTrue(user, iamv1alpha1.PasswordResetDeliveredCondition, iamv1alpha1.ReasonDeliveryUnconfirmed, msg)
+	// Unlike an invitation, an unconfirmed reset email is not sent again by
+	// itself: the person is waiting for it and can simply ask again, which
+	// sends a new one. The condition says honestly that nobody knows.
+	msg := fmt.Sprintf("the manager stopped before it learned whether password reset email %d reached the mail server; it is not sent again by itself: ask for a new one (POST /v1/password-resets, or set the %s annotation)",
+		next.Number, iamv1alpha1.ResetPasswordAnnotation)
+	conditions.MarkUnknown(user, iamv1alpha1.PasswordResetDeliveredCondition, iamv1alpha1.ReasonDeliveryUnconfirmed, msg)
 	r.event(user, corev1.EventTypeWarning, "PasswordResetUnconfirmed", "ResetPassword", msg)
 	return ctrl.Result{}, nil
 }
