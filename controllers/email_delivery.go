@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
@@ -77,4 +78,20 @@ func (r *UserReconciler) recordDelivery(ctx context.Context, user *iamv1alpha1.U
 		log.Info(kind.noun+" delivery failed, will retry", "reason", reason, "retryIn", delay, "error", sendErr.Error())
 		return deliveryOutcome{lastErrorReason: reason, nextAttemptTime: next}
 	}
+}
+
+// outcomeOnServer tells a stale cache from an interrupted send. An intent
+// (number, attempt) without an outcome in the cached status most often
+// means only that the cache has not seen this controller's last status
+// write yet, so the API server is asked before concluding that a send was
+// interrupted. recorded reads the email's number and attempts from a
+// status.
+func (r *UserReconciler) outcomeOnServer(ctx context.Context, user *iamv1alpha1.User, number, attempt int32,
+	recorded func(*iamv1alpha1.User) (number, attempts int32)) (bool, error) {
+	live := &iamv1alpha1.User{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(user), live); err != nil {
+		return false, fmt.Errorf("read user %s: %w", user.Name, err)
+	}
+	liveNumber, liveAttempts := recorded(live)
+	return liveNumber > number || (liveNumber == number && liveAttempts >= attempt), nil
 }

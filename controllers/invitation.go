@@ -10,7 +10,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
@@ -189,15 +188,12 @@ func (r *UserReconciler) sendInvitation(ctx context.Context, s *userScope, in in
 // then; until the link expires otherwise.
 func (r *UserReconciler) settleUnconfirmed(ctx context.Context, s *userScope, in invitationInputs, retryAt time.Time) (ctrl.Result, error) {
 	user := s.user
-	// The likeliest cause is only a cache that has not seen this
-	// controller's last status write yet; ask the API server before
-	// concluding that a send was interrupted.
-	live := &iamv1alpha1.User{}
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(user), live); err != nil {
-		return ctrl.Result{}, fmt.Errorf("read user %s: %w", user.Name, err)
-	}
-	liveInv := ptr.Deref(live.Status.Invitation, iamv1alpha1.InvitationStatus{})
-	if liveInv.Number > in.intent.Number || (liveInv.Number == in.intent.Number && liveInv.DeliveryAttempts >= in.intent.Attempt) {
+	if behind, err := r.outcomeOnServer(ctx, user, in.intent.Number, in.intent.Attempt, func(live *iamv1alpha1.User) (int32, int32) {
+		inv := ptr.Deref(live.Status.Invitation, iamv1alpha1.InvitationStatus{})
+		return inv.Number, inv.DeliveryAttempts
+	}); err != nil {
+		return ctrl.Result{}, err
+	} else if behind {
 		s.cacheBehind = true
 		return ctrl.Result{RequeueAfter: requeueCacheBehind}, nil
 	}

@@ -9,7 +9,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
@@ -119,14 +118,12 @@ func (r *UserReconciler) sendPasswordReset(ctx context.Context, s *userScope, in
 // it again; the person can ask again.
 func (r *UserReconciler) settleUnconfirmedReset(ctx context.Context, s *userScope, in resetInputs) (ctrl.Result, error) {
 	user := s.user
-	// Most often the cache has only not seen this controller's last status
-	// write yet; the API server knows.
-	live := &iamv1alpha1.User{}
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(user), live); err != nil {
-		return ctrl.Result{}, fmt.Errorf("read user %s: %w", user.Name, err)
-	}
-	liveReset := ptr.Deref(live.Status.PasswordReset, iamv1alpha1.PasswordResetStatus{})
-	if liveReset.Number > in.intent.Number || (liveReset.Number == in.intent.Number && liveReset.DeliveryAttempts >= in.intent.Attempt) {
+	if behind, err := r.outcomeOnServer(ctx, user, in.intent.Number, in.intent.Attempt, func(live *iamv1alpha1.User) (int32, int32) {
+		reset := ptr.Deref(live.Status.PasswordReset, iamv1alpha1.PasswordResetStatus{})
+		return reset.Number, reset.DeliveryAttempts
+	}); err != nil {
+		return ctrl.Result{}, err
+	} else if behind {
 		s.cacheBehind = true
 		return ctrl.Result{RequeueAfter: requeueCacheBehind}, nil
 	}
