@@ -124,6 +124,13 @@ func TestDeleteAccountWithKubectl(t *testing.T) {
 
 // invitationToken is the token of the one invitation mailed to email.
 func invitationToken(g Gomega, email string) string {
+	_, token := invitationMail(g, email)
+	return token
+}
+
+// invitationMail is the text of the one invitation mailed to email, and
+// the token of its link.
+func invitationMail(g Gomega, email string) (text, token string) {
 	var texts []string
 	for _, msg := range catcher.Messages() {
 		if slices.Contains(msg.To, email) {
@@ -135,7 +142,7 @@ func invitationToken(g Gomega, email string) string {
 	g.Expect(texts).To(HaveLen(1), "exactly one invitation to %s", email)
 	match := tokenPattern.FindStringSubmatch(texts[0])
 	g.Expect(match).NotTo(BeNil(), "the mail has an invitation link:\n%s", texts[0])
-	return match[1]
+	return texts[0], match[1]
 }
 
 // canI asks the API server whether the person with that email may do verb

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -140,23 +139,13 @@ func acceptMailedInvitation(t *testing.T) {
 	g := NewWithT(t)
 	// Once the status records the delivery, the mail is in the catcher.
 	mustKubectl(t, "wait", "--for=condition=InvitationDelivered", "user/alice", "-n", "acme", "--timeout=60s")
-	var toAlice []string
-	for _, msg := range catcher.Messages() {
-		if slices.Contains(msg.To, aliceEmail) {
-			text, err := msg.TextBody()
-			g.Expect(err).NotTo(HaveOccurred())
-			toAlice = append(toAlice, text)
-		}
-	}
-	g.Expect(toAlice).To(HaveLen(1), "exactly one invitation to %s", aliceEmail)
-	match := tokenPattern.FindStringSubmatch(toAlice[0])
-	g.Expect(match).NotTo(BeNil(), "the mail has an invitation link:\n%s", toAlice[0])
-	g.Expect(toAlice[0]).To(ContainSubstring(selfServiceURL+acceptPath+"?token="+match[1]),
+	text, token := invitationMail(g, aliceEmail)
+	g.Expect(text).To(ContainSubstring(selfServiceURL+acceptPath+"?token="+token),
 		"the link points at the self-service API")
 
 	waitForSelfService(g)
 
-	status, answer := postAccept(t, match[1], strongPassword)
+	status, answer := postAccept(t, token, strongPassword)
 	g.Expect(status).To(Equal(http.StatusOK), "answer: %v", answer)
 	g.Expect(answer).To(HaveKeyWithValue("status", "Accepted"))
 
