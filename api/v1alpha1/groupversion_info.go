@@ -27,6 +27,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&User{}, &UserList{},
 		&Role{}, &RoleList{},
 		&BalanceTransaction{}, &BalanceTransactionList{},
+		&ServiceClass{}, &ServiceClassList{},
+		&Subscription{}, &SubscriptionList{},
 	)
 	metav1.AddToGroupVersion(scheme, GroupVersion)
 	return nil

@@ -63,3 +63,31 @@ func (u *User) GetConditions() []metav1.Condition { return u.Status.Conditions }
 
 // SetConditions replaces the user's conditions.
 func (u *User) SetConditions(c []metav1.Condition) { u.Status.Conditions = c }
+
+// ServicesReadyCondition is True when every assigned service is ready. False
+// names the first service that is not and why; it exists only once the user
+// has or had services.
+const ServicesReadyCondition = "ServicesReady"
+
+// Reasons of ServicesReady, and of each service in status.services.
+const (
+	ReasonServicesReady        = "ServicesReady"
+	ReasonServicesProvisioning = "Provisioning"
+	ReasonServicesRemoving     = "Removing"
+	ReasonServicesPending      = "Pending"
+	ReasonServiceFailed        = "ServiceFailed"
+	ReasonRemovalTimedOut      = "RemovalTimedOut"
+
+	ReasonAwaitingSeat          = "AwaitingSeat"
+	ReasonQuotaExceeded         = "QuotaExceeded"
+	ReasonClassNotFound         = "ClassNotFound"
+	ReasonKindNotFound          = "KindNotFound"
+	ReasonSubscriptionNotFound  = "SubscriptionNotFound"
+	ReasonSubscriptionAmbiguous = "SubscriptionAmbiguous"
+	ReasonNotSubscribed         = "NotSubscribed"
+	ReasonRenderFailed          = "RenderFailed"
+	ReasonApplyFailed           = "ApplyFailed"
+	ReasonNotReady              = "NotReady"
+	ReasonObjectReady           = "Ready"
+	ReasonObjectDeleting        = "Deleting"
+)

@@ -83,6 +83,15 @@ type UserSpec struct {
 	// every user.
 	// +optional
 	RequireTwoFactor bool `json:"requireTwoFactor,omitempty"`
+
+	// services are the services assigned to the person, each drawn from
+	// one of the account's Subscriptions and provisioned from its
+	// ServiceClass. Removing an entry removes the service.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:XValidation:rule="self.all(a, self.exists_one(b, (has(b.name) ? b.name : b.serviceClass) == (has(a.name) ? a.name : a.serviceClass)))",message="each service needs its own name: give a second service of the same class a name"
+	Services []ServiceAssignment `json:"services,omitempty"`
 }
 
 // UserProfile holds the billing details of a user.
@@ -322,6 +331,20 @@ type UserStatus struct {
 	// passwordReset is the story of the password reset email.
 	// +optional
 	PasswordReset *PasswordResetStatus `json:"passwordReset,omitempty"`
+
+	// services is the state of each assigned service, and of each removed
+	// one until its object is gone.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=64
+	Services []ServiceStatus `json:"services,omitempty"`
+
+	// servicesSummary is ready/assigned per service column, e.g.
+	// "mailbox:1 vps:1/2" (the count alone when all are ready).
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	ServicesSummary string `json:"servicesSummary,omitempty"`
 }
 
 // User is a person in a customer account (the User's namespace).
@@ -334,6 +357,7 @@ type UserStatus struct {
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Balance",type=string,JSONPath=`.status.balance.amount`
 // +kubebuilder:printcolumn:name="Currency",type=string,JSONPath=`.status.balance.currency`
+// +kubebuilder:printcolumn:name="Services",type=string,JSONPath=`.status.servicesSummary`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="2FA",type=string,JSONPath=`.status.twoFactor`,priority=1
 // +kubebuilder:printcolumn:name="Last Login",type=date,JSONPath=`.status.lastLoginTime`,priority=1

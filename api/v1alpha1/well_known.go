@@ -20,7 +20,26 @@ const (
 	// RoleLabel names the Role a ClusterRole (or a user's RoleBinding) was
 	// rendered from; the manager caches only ClusterRoles carrying it.
 	RoleLabel = "iam.tenantry.io/role"
+
+	// ServiceClassLabel marks every object provisioned for a user's service
+	// with its ServiceClass. The manager watches only objects carrying it,
+	// whatever their kind.
+	ServiceClassLabel = "iam.tenantry.io/service-class"
+	// ServiceLabel names the assignment (in the user's spec.services) an
+	// object was provisioned for; UserLabel names the user.
+	ServiceLabel = "iam.tenantry.io/service"
+	// AccountLabel names the account (namespace) of the user a
+	// cluster-scoped service object belongs to.
+	AccountLabel = "iam.tenantry.io/account"
 )
+
+// ServiceTemplateHashAnnotation on a provisioned object is a hash of what
+// the operator last applied, so a restart re-applies nothing unchanged.
+const ServiceTemplateHashAnnotation = "iam.tenantry.io/template-hash"
+
+// ServiceFieldManager is the server-side apply field manager of provisioned
+// objects: the fields it sets are the operator's, the rest are not.
+const ServiceFieldManager = "tenantry"
 
 // Annotations people set on a User. Each is an action, not a state: the
 // operator acts once per new value (a timestamp is a good value) and says in

@@ -1,0 +1,186 @@
+package services
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+)
+
+// SeatKey names one assignment's claim on a seat: <user>/<assignment>.
+func SeatKey(user, assignment string) string { return user + "/" + assignment }
+
+// Resolution is which Subscription an assignment draws from, or why none.
+type Resolution struct {
+	// Subscription is the chosen subscription's name; empty when Reason is set.
+	Subscription string
+	// Reason (ReasonSubscriptionNotFound, ReasonSubscriptionAmbiguous,
+	// ReasonNotSubscribed) and Message explain a failure.
+	Reason, Message string
+}
+
+// Resolve picks the Subscription of an assignment among the account's.
+// An assignment that names one gets it, if it offers the class. One that
+// names none gets the subscription recorded for it earlier (so a second
+// subscription appearing later does not move a seat), or else the only one
+// offering the class.
+func Resolve(a iamv1alpha1.ServiceAssignment, recorded string, subs []iamv1alpha1.Subscription) Resolution {
+	name := a.Subscription
+	if name == "" {
+		name = recorded
+	}
+	if name != "" {
+		for i := range subs {
+			if subs[i].Name != name {
+				continue
+			}
+			if Offered(&subs[i], a.ServiceClass) == nil {
+				return Resolution{Reason: iamv1alpha1.ReasonNotSubscribed,
+					Message: fmt.Sprintf("subscription %s does not offer %s", name, a.ServiceClass)}
+			}
+			return Resolution{Subscription: name}
+		}
+		return Resolution{Reason: iamv1alpha1.ReasonSubscriptionNotFound,
+			Message: fmt.Sprintf("subscription %s does not exist in this account", name)}
+	}
+	var offering []string
+	for i := range subs {
+		if Offered(&subs[i], a.ServiceClass) != nil && subs[i].DeletionTimestamp.IsZero() {
+			offering = append(offering, subs[i].Name)
+		}
+	}
+	switch len(offering) {
+	case 0:
+		return Resolution{Reason: iamv1alpha1.ReasonNotSubscribed,
+			Message: fmt.Sprintf("no subscription of this account offers %s", a.ServiceClass)}
+	case 1:
+		return Resolution{Subscription: offering[0]}
+	default:
+		slices.Sort(offering)
+		return Resolution{Reason: iamv1alpha1.ReasonSubscriptionAmbiguous,
+			Message: fmt.Sprintf("subscriptions %s all offer %s: name one in the assignment's subscription", strings.Join(offering, ", "), a.ServiceClass)}
+	}
+}
+
+// Offered returns the subscription's entry for a class, or nil.
+func Offered(sub *iamv1alpha1.Subscription, class string) *iamv1alpha1.SubscribedService {
+	for i := range sub.Spec.Services {
+		if sub.Spec.Services[i].ServiceClass == class {
+			return &sub.Spec.Services[i]
+		}
+	}
+	return nil
+}
+
+// Usage returns the subscription's recorded usage of a class, or nil.
+func Usage(sub *iamv1alpha1.Subscription, class string) *iamv1alpha1.ServiceUsage {
+	for i := range sub.Status.Services {
+		if sub.Status.Services[i].ServiceClass == class {
+			return &sub.Status.Services[i]
+		}
+	}
+	return nil
+}
+
+// Validity says whether a subscription gives out seats at now: "" when it
+// does, else ReasonNotYetValid or ReasonExpired with a message.
+func Validity(sub *iamv1alpha1.Subscription, now time.Time) (reason, message string) {
+	switch {
+	case sub.Spec.ValidFrom != nil && now.Before(sub.Spec.ValidFrom.Time):
+		return iamv1alpha1.ReasonNotYetValid, fmt.Sprintf("subscription %s is valid from %s", sub.Name, sub.Spec.ValidFrom.UTC().Format(time.RFC3339))
+	case sub.Spec.ValidUntil != nil && !now.Before(sub.Spec.ValidUntil.Time):
+		return iamv1alpha1.ReasonExpired, fmt.Sprintf("subscription %s expired at %s", sub.Name, sub.Spec.ValidUntil.UTC().Format(time.RFC3339))
+	}
+	return "", ""
+}
+
+// Claim is one assignment asking a subscription for a seat of a class.
+type Claim struct {
+	Key   string // SeatKey(user, assignment)
+	Class string
+	// UserCreated orders claims: when seats are short, the oldest user's
+	// assignments get them first.
+	UserCreated time.Time
+}
+
+// ClaimsOn lists the seats users claim on one subscription: every
+// assignment in a user's spec that resolves to it, and every service still
+// in a user's status (being removed: its seat is freed only once the object
+// is gone).
+func ClaimsOn(sub string, users []iamv1alpha1.User, subs []iamv1alpha1.Subscription) []Claim {
+	var claims []Claim
+	for i := range users {
+		u := &users[i]
+		seen := map[string]bool{}
+		recorded := map[string]string{}
+		for _, st := range u.Status.Services {
+			recorded[st.Name] = st.Subscription
+		}
+		for _, a := range u.Spec.Services {
+			name := a.AssignmentName()
+			if Resolve(a, recorded[name], subs).Subscription != sub {
+				continue
+			}
+			seen[name] = true
+			claims = append(claims, Claim{Key: SeatKey(u.Name, name), Class: a.ServiceClass, UserCreated: u.CreationTimestamp.Time})
+		}
+		for _, st := range u.Status.Services {
+			if seen[st.Name] || st.Subscription != sub || st.Object == nil {
+				continue
+			}
+			claims = append(claims, Claim{Key: SeatKey(u.Name, st.Name), Class: st.ServiceClass, UserCreated: u.CreationTimestamp.Time})
+		}
+	}
+	return claims
+}
+
+// Allocate decides who holds the seats of one class. Holders that still
+// claim keep their seat, even when the quantity has been lowered below
+// them (taking a running service away is an administrator's call); free
+// seats go to the other claims, oldest user first, while giving out is
+// open. The rest are refused.
+func Allocate(quantity int32, open bool, previous []string, claims []Claim) (holders, refused []string) {
+	claimed := map[string]bool{}
+	for _, c := range claims {
+		claimed[c.Key] = true
+	}
+	held := map[string]bool{}
+	for _, key := range previous {
+		if claimed[key] && !held[key] {
+			held[key] = true
+			holders = append(holders, key)
+		}
+	}
+	waiting := slices.Clone(claims)
+	slices.SortStableFunc(waiting, func(a, b Claim) int {
+		if c := a.UserCreated.Compare(b.UserCreated); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	for _, c := range waiting {
+		if held[c.Key] {
+			continue
+		}
+		if open && int32(len(holders)) < quantity {
+			held[c.Key] = true
+			holders = append(holders, c.Key)
+			continue
+		}
+		refused = append(refused, c.Key)
+	}
+	slices.Sort(holders)
+	slices.Sort(refused)
+	return holders, slices.Compact(refused)
+}
+
+// Summary renders used/quantity per class, e.g. "mailbox:3/10 vps:1/2".
+func Summary(usage []iamv1alpha1.ServiceUsage) string {
+	parts := make([]string, 0, len(usage))
+	for _, u := range usage {
+		parts = append(parts, fmt.Sprintf("%s:%d/%d", u.ServiceClass, u.Used, u.Quantity))
+	}
+	return strings.Join(parts, " ")
+}
