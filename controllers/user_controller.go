@@ -54,6 +54,11 @@ type UserReconciler struct {
 	// value means rbac.DefaultIdentity.
 	Identity rbac.Identity
 
+	// Services provision and remove the user's assigned services.
+	Services ServiceSettings
+	// watches starts a watch on each kind of service object on first use.
+	watches *serviceWatches
+
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -147,6 +152,7 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 		r.reconcilePasswordReset,
 		r.reconcileInvitation,
 		r.reconcileRoleBinding,
+		r.reconcileServices,
 	})
 }
 
@@ -180,8 +186,12 @@ func (r *UserReconciler) addFinalizer(ctx context.Context, user *iamv1alpha1.Use
 // goes and bound the moment it comes. Status writes do not change a User's
 // generation, so the controller does not wake itself up with its own status
 // patches; nor do a Role's, since only its coming and going matter here.
+// For services it watches ServiceClasses (a class that changes or becomes
+// servable reaches the users of its class), Subscriptions (a seat given or
+// refused reaches its user), and, from their first use, the kinds of the
+// service objects themselves.
 func (r *UserReconciler) SetupWithManager(mgr ctrl.Manager, options controller.Options) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	c, err := ctrl.NewControllerManagedBy(mgr).
 		WithOptions(options).
 		For(&iamv1alpha1.User{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{},
@@ -192,8 +202,16 @@ func (r *UserReconciler) SetupWithManager(mgr ctrl.Manager, options controller.O
 		Owns(&rbacv1.RoleBinding{}).
 		Watches(&iamv1alpha1.Role{}, handler.EnqueueRequestsFromMapFunc(r.holdersOf),
 			builder.WithPredicates(roleComesOrGoes)).
+		Watches(&iamv1alpha1.ServiceClass{}, handler.EnqueueRequestsFromMapFunc(r.usersOfClass),
+			builder.WithPredicates(classChanged)).
+		Watches(&iamv1alpha1.Subscription{}, seatChanges).
 		Named("user").
-		Complete(r)
+		Build(r)
+	if err != nil {
+		return err
+	}
+	r.watches = newServiceWatches(r.Services.Cache, c)
+	return nil
 }
 
 // roleComesOrGoes lets through the Role events that change whether it

@@ -30,6 +30,12 @@ func (r *UserReconciler) reconcileDelete(ctx context.Context, s *userScope) (ctr
 	if err := r.deleteCredentials(ctx, user); err != nil {
 		return ctrl.Result{}, err
 	}
+	// Services go last and may take time: their own finalizers run (a
+	// mailbox operator archiving mail). The user waits for all of them.
+	gone, result, err := r.removeAllServices(ctx, s)
+	if err != nil || !gone {
+		return result, err
+	}
 	// Removed last, by the deferred patch, after the status says Deleting.
 	controllerutil.RemoveFinalizer(user, iamv1alpha1.UserFinalizer)
 	return ctrl.Result{}, nil

@@ -52,6 +52,9 @@ func readyCondition(phase iamv1alpha1.UserPhase, user *iamv1alpha1.User) metav1.
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionTrue, iamv1alpha1.ReasonActive, "the user is active"
 	case iamv1alpha1.UserPhaseDeleting:
 		cond.Reason, cond.Message = iamv1alpha1.ReasonDeleting, "removing what the user owns"
+		if services := conditions.Get(user, iamv1alpha1.ServicesReadyCondition); services != nil && services.Status == metav1.ConditionFalse {
+			cond.Message += ": " + services.Message
+		}
 	case iamv1alpha1.UserPhaseDisabled:
 		cond.Reason, cond.Message = iamv1alpha1.ReasonDisabled, "spec.state is Disabled: the user cannot log in"
 	case iamv1alpha1.UserPhaseLocked:

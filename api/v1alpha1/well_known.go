@@ -31,6 +31,11 @@ const (
 	// AccountLabel names the account (namespace) of the user a
 	// cluster-scoped service object belongs to.
 	AccountLabel = "iam.tenantry.io/account"
+
+	// AggregateToManagerLabel, set to "true" on a ClusterRole, adds its
+	// rules to the manager's own: a platform grants the operator the right
+	// to provision its service kinds this way (config/rbac/services_role.yaml).
+	AggregateToManagerLabel = "iam.tenantry.io/aggregate-to-manager"
 )
 
 // ServiceTemplateHashAnnotation on a provisioned object is a hash of what

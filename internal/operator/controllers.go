@@ -9,6 +9,7 @@ import (
 	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
@@ -34,6 +35,9 @@ func setupIndexes(mgr ctrl.Manager) error {
 	if err := indexer.IndexField(ctx, &iamv1alpha1.BalanceTransaction{}, controllers.TransactionUserField, controllers.IndexTransactionUser); err != nil {
 		return fmt.Errorf("index balance transactions: %w", err)
 	}
+	if err := indexer.IndexField(ctx, &iamv1alpha1.User{}, controllers.UserServiceClassField, controllers.IndexUserServiceClasses); err != nil {
+		return fmt.Errorf("index users by service class: %w", err)
+	}
 	return nil
 }
 
@@ -44,6 +48,10 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	if err != nil {
 		return err
 	}
+	if users.Services, err = serviceSettings(mgr, o); err != nil {
+		return err
+	}
+	classes := &controllers.ServiceClassReconciler{Client: mgr.GetClient(), Mapper: mgr.GetRESTMapper()}
 	roles := &controllers.RoleReconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
@@ -66,7 +74,33 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	if err := ledger.SetupWithManager(mgr, workers(o.Concurrency.Ledgers)); err != nil {
 		return fmt.Errorf("set up ledger controller: %w", err)
 	}
+	// Classes are few and cheap to check: one worker.
+	if err := classes.SetupWithManager(mgr, workers(1)); err != nil {
+		return fmt.Errorf("set up service class controller: %w", err)
+	}
 	return nil
+}
+
+// serviceSettings gives the User controller a cache of its own for service
+// objects. Their kinds are only known at run time, and the manager's cache
+// would watch every object of such a kind (every ConfigMap of the cluster);
+// this one watches only objects labelled with a service class, whatever
+// their kind.
+func serviceSettings(mgr ctrl.Manager, o Options) (controllers.ServiceSettings, error) {
+	servicesCache, err := cache.New(mgr.GetConfig(), cache.Options{
+		HTTPClient:           mgr.GetHTTPClient(),
+		Scheme:               mgr.GetScheme(),
+		Mapper:               mgr.GetRESTMapper(),
+		DefaultLabelSelector: hasLabel(iamv1alpha1.ServiceClassLabel),
+		DefaultTransform:     cache.TransformStripManagedFields(),
+	})
+	if err != nil {
+		return controllers.ServiceSettings{}, fmt.Errorf("create the service objects cache: %w", err)
+	}
+	if err := mgr.Add(servicesCache); err != nil {
+		return controllers.ServiceSettings{}, fmt.Errorf("add the service objects cache: %w", err)
+	}
+	return controllers.ServiceSettings{Cache: servicesCache, Mapper: mgr.GetRESTMapper(), RemovalTimeout: o.ServiceRemovalTimeout}, nil
 }
 
 // newUserReconciler builds the User controller with its SMTP sender and

@@ -29,12 +29,15 @@ type Options struct {
 	SkipNameValidation   bool // tests start several managers in one process
 	DefaultCurrency      string
 	TransactionUserGrace time.Duration
-	SMTP                 SMTPOptions
-	Invitation           InvitationOptions
-	Identity             IdentityOptions
-	Roles                RoleOptions
-	Webhook              WebhookOptions
-	SignIn               SignInOptions
+	// ServiceRemovalTimeout is how long a service's object may take to be
+	// deleted before the user reports it stuck.
+	ServiceRemovalTimeout time.Duration
+	SMTP                  SMTPOptions
+	Invitation            InvitationOptions
+	Identity              IdentityOptions
+	Roles                 RoleOptions
+	Webhook               WebhookOptions
+	SignIn                SignInOptions
 	// Now is the clock of the controllers and the self-service API; nil
 	// means time.Now. Tests move it to see lockouts end.
 	Now func() time.Time
@@ -155,12 +158,13 @@ type InvitationOptions struct {
 // DefaultOptions are the flags' defaults.
 func DefaultOptions() Options {
 	return Options{
-		MetricsAddr:          ":8080",
-		ProbeAddr:            ":8081",
-		SelfServiceAddr:      ":8082",
-		Concurrency:          ConcurrencyOptions{Users: 4, Roles: 2, Ledgers: 4},
-		DefaultCurrency:      "USD",
-		TransactionUserGrace: controllers.DefaultUserGrace,
+		MetricsAddr:           ":8080",
+		ProbeAddr:             ":8081",
+		SelfServiceAddr:       ":8082",
+		Concurrency:           ConcurrencyOptions{Users: 4, Roles: 2, Ledgers: 4},
+		DefaultCurrency:       "USD",
+		TransactionUserGrace:  controllers.DefaultUserGrace,
+		ServiceRemovalTimeout: controllers.DefaultServiceRemovalTimeout,
 		SMTP: SMTPOptions{
 			Host: "localhost", Port: 587, TLS: string(mail.TLSStartTLS),
 			From: "Tenantry <no-reply@tenantry.local>", Timeout: 30 * time.Second,
@@ -210,6 +214,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 
 	fs.StringVar(&o.DefaultCurrency, "default-currency", o.DefaultCurrency, "ISO 4217 currency of a user's balance when its spec.currency is empty.")
 	fs.DurationVar(&o.TransactionUserGrace, "transaction-user-grace", o.TransactionUserGrace, "How long a balance transaction waits for its user to be created before it is rejected.")
+	fs.DurationVar(&o.ServiceRemovalTimeout, "service-removal-timeout", o.ServiceRemovalTimeout, "How long a user's service object may take to be deleted (its own finalizers run) before the user reports it stuck; the user keeps waiting.")
 
 	fs.StringVar(&o.SMTP.Host, "smtp-host", o.SMTP.Host, "SMTP server host.")
 	fs.IntVar(&o.SMTP.Port, "smtp-port", o.SMTP.Port, "SMTP server port.")
@@ -304,6 +309,9 @@ func (o Options) Validate() error {
 	}
 	if o.Concurrency.Users < 1 || o.Concurrency.Roles < 1 || o.Concurrency.Ledgers < 1 {
 		errs = append(errs, errors.New("--max-concurrent-users, --max-concurrent-roles and --max-concurrent-ledgers must be at least 1"))
+	}
+	if o.ServiceRemovalTimeout <= 0 {
+		errs = append(errs, errors.New("--service-removal-timeout must be positive"))
 	}
 	if o.Roles.FirstUser == "" || o.Roles.Default == "" {
 		errs = append(errs, errors.New("--first-user-role and --default-role must name roles"))

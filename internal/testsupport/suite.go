@@ -3,6 +3,8 @@ package testsupport
 import (
 	"context"
 	"fmt"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"os"
 	"strings"
 
@@ -46,7 +48,7 @@ func RunSuite(root string, run func(*Suite) int) int {
 	}
 	defer stopEnv()
 	s.Cfg = cfg
-	if s.Client, err = client.NewWithWatch(s.Cfg, client.Options{Scheme: operator.Scheme()}); err != nil {
+	if s.Client, err = client.NewWithWatch(s.Cfg, client.Options{Scheme: testScheme()}); err != nil {
 		fmt.Fprintf(os.Stderr, "create client: %v\n", err)
 		return 1
 	}
@@ -66,4 +68,15 @@ func RunSuite(root string, run func(*Suite) int) int {
 		fmt.Fprintf(os.Stderr, "--- manager log (last 150 lines) ---\n%s\n", strings.Join(lines[max(0, len(lines)-150):], "\n"))
 	}
 	return code
+}
+
+// testScheme is the manager's scheme plus what tests install themselves:
+// CustomResourceDefinitions, for service kinds that appear while the
+// manager runs.
+func testScheme() *runtime.Scheme {
+	scheme := operator.Scheme()
+	if err := apiextensionsv1.AddToScheme(scheme); err != nil {
+		panic(err)
+	}
+	return scheme
 }
