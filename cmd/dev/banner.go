@@ -40,6 +40,12 @@ is printed below when the mail arrives), or:
   kubectl wait --for=condition=Ready user/alice -n acme
   kubectl auth can-i create users -n acme --as alice@acme.example
 
+Her mailbox is provisioned once she is Active (bob's storage already is):
+
+  kubectl get users -n acme           # the SERVICES column: mailbox:1, storage:1
+  kubectl get subscriptions -n acme   # seats used: mailbox:1/5 storage:1/2
+  kubectl get configmap alice-mailbox -n acme -o yaml
+
 Then log in as alice, in a browser at %s%s or with curl:
 
   %s

@@ -44,6 +44,7 @@ func TestUserLifecycleWithKubectl(t *testing.T) {
 		{"samples apply and alice is invited", applySamplesUntilInvited},
 		{"kubectl get answers the daily questions", getShowsColumns},
 		{"accepting the mailed invitation makes alice Ready", acceptMailedInvitation},
+		{"alice's mailbox and bob's storage are provisioned from the subscription", servicesProvisioned},
 		{"the sample refills make a balance, and the latest can be cancelled", refillAndCancel},
 		{"roles show who holds what and grant real access", rolesGrantAccess},
 		{"the last owner cannot be deleted", lastOwnerStays},
@@ -54,6 +55,25 @@ func TestUserLifecycleWithKubectl(t *testing.T) {
 			return
 		}
 	}
+}
+
+// servicesProvisioned reads the services as an administrator would: the
+// users' Services column, the subscription's usage, and the objects.
+func servicesProvisioned(t *testing.T) {
+	g := NewWithT(t)
+	mustKubectl(t, "wait", "--for=jsonpath={.status.servicesSummary}=mailbox:1", "user/alice", "-n", "acme", "--timeout=60s")
+	mustKubectl(t, "wait", "--for=jsonpath={.status.servicesSummary}=storage:1", "user/bob", "-n", "acme", "--timeout=60s")
+	g.Expect(mustKubectl(t, "get", "configmap", "alice-mailbox", "-n", "acme", "-o", "jsonpath={.data.address}")).To(Equal(aliceEmail))
+
+	out := mustKubectl(t, "get", "users", "-n", "acme")
+	g.Expect(out).To(ContainSubstring("SERVICES"))
+	g.Expect(out).To(MatchRegexp(`(?m)^alice\s.*\smailbox:1\s`))
+	g.Expect(out).To(MatchRegexp(`(?m)^bob\s.*\sstorage:1\s`))
+
+	g.Eventually(func() string { return mustKubectl(t, "get", "subscriptions", "-n", "acme") }).
+		WithTimeout(30 * time.Second).Should(MatchRegexp(`(?m)^basic\s+mailbox:1/5 storage:1/2\s`))
+	out = mustKubectl(t, "get", "serviceclasses")
+	g.Expect(out).To(MatchRegexp(`(?m)^mailbox\s+Mailbox\s+mailbox\s+ConfigMap\s+True\s`))
 }
 
 func rejectInvalidUser(t *testing.T) {
@@ -232,6 +252,8 @@ func deleteUser(t *testing.T) {
 	g.Expect(out).To(ContainSubstring("NotFound"))
 	out = kubectlFails(t, "", "get", "secret", "alice-credentials", "-n", "acme")
 	g.Expect(out).To(ContainSubstring("NotFound"))
+	out = kubectlFails(t, "", "get", "configmap", "alice-mailbox", "-n", "acme")
+	g.Expect(out).To(ContainSubstring("NotFound"), "her mailbox went before she did")
 	g.Eventually(func() string {
 		out, _ = kubectl(t, "", "auth", "can-i", "list", "users.iam.tenantry.io", "-n", "acme", "--as", aliceEmail)
 		return strings.TrimSpace(out)
