@@ -173,6 +173,13 @@ func inviteAndAccept(t *testing.T, tm *testManager, user *iamv1alpha1.User) clie
 func createAndAccept(t *testing.T, tm *testManager, user *iamv1alpha1.User) client.ObjectKey {
 	t.Helper()
 	key := createUser(t, user)
+	acceptInvitation(t, tm, key, user)
+	return key
+}
+
+// acceptInvitation accepts the invitation mailed to a user created earlier.
+func acceptInvitation(t *testing.T, tm *testManager, key client.ObjectKey, user *iamv1alpha1.User) {
+	t.Helper()
 	eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
 		g.Expect(condition(u, iamv1alpha1.InvitationDeliveredCondition).Status).To(Equal(metav1.ConditionTrue))
 	})
@@ -186,7 +193,6 @@ func createAndAccept(t *testing.T, tm *testManager, user *iamv1alpha1.User) clie
 	eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
 		g.Expect(u.Status.EmailVerified).To(BeTrue())
 	})
-	return key
 }
 
 // reconcileCount is how many reconciles of users the suite's managers have

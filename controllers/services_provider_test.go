@@ -203,12 +203,15 @@ func newServiceClass(t *testing.T, column string, template map[string]any, tweak
 }
 
 // newMailboxClass provisions Mailboxes, ready by their Ready condition.
-func newMailboxClass(t *testing.T, gvk schema.GroupVersionKind) *iamv1alpha1.ServiceClass {
+func newMailboxClass(t *testing.T, gvk schema.GroupVersionKind, tweak func(*iamv1alpha1.ServiceClassSpec)) *iamv1alpha1.ServiceClass {
 	return newServiceClass(t, "mailbox", map[string]any{
 		"apiVersion": gvk.GroupVersion().String(), "kind": gvk.Kind,
 		"spec": map[string]any{"address": "${user.email}", "quotaMB": "${params.quotaMB}", "owner": "${user.fullName}"},
 	}, func(s *iamv1alpha1.ServiceClassSpec) {
 		s.Readiness = &iamv1alpha1.ServiceReadiness{ConditionType: "Ready"}
+		if tweak != nil {
+			tweak(s)
+		}
 	})
 }
 

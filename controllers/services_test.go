@@ -28,7 +28,7 @@ func TestServiceOfAPluggedInKindFollowsTheUser(t *testing.T) {
 
 	gvk, _ := installMailboxKind(t) // after the manager started
 	provider := startMailboxProvider(t, gvk)
-	class := newMailboxClass(t, gvk)
+	class := newMailboxClass(t, gvk, nil)
 	newSubscription(t, ns, "basic", map[string]int32{class.Name: 2})
 
 	alice := newUser(ns, "alice", "alice@example.com")
@@ -39,7 +39,7 @@ func TestServiceOfAPluggedInKindFollowsTheUser(t *testing.T) {
 		g.Expect(st.Phase).To(Equal(iamv1alpha1.ServicePhasePending))
 		g.Expect(st.Reason).To(Equal(iamv1alpha1.ReasonAwaitingAcceptance), "nothing is spent on someone who has not come")
 	})
-	inviteAndAccept(t, tm, alice)
+	acceptInvitation(t, tm, key, alice)
 
 	name := "alice-" + class.Name
 	g := NewWithT(t)
@@ -235,11 +235,23 @@ func TestUserDeletionCompletesWhenServicePartsAreGone(t *testing.T) {
 
 	// The class goes, then the Mailbox kind: the user keeps its record of
 	// both objects and reports what is missing.
+	// A failed service is reported without stopping the others.
 	g.Expect(k8s.Delete(context.Background(), cmClass)).To(Succeed())
-	g.Expect(k8s.Delete(context.Background(), crd)).To(Succeed())
 	eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
-		g.Expect(serviceStatus(u, cmClass.Name).Reason).To(Equal(iamv1alpha1.ReasonClassNotFound))
+		st := serviceStatus(u, cmClass.Name)
+		g.Expect(st.Phase).To(Equal(iamv1alpha1.ServicePhaseFailed))
+		g.Expect(st.Reason).To(Equal(iamv1alpha1.ReasonClassNotFound))
+		g.Expect(st.Message).To(Equal("service class " + cmClass.Name + " does not exist; ConfigMap alice-" + cmClass.Name + " is left as it is"))
+		g.Expect(serviceStatus(u, mbClass.Name).Phase).To(Equal(iamv1alpha1.ServicePhaseReady))
+		g.Expect(condition(u, iamv1alpha1.ServicesReadyCondition).Reason).To(Equal(iamv1alpha1.ReasonClassNotFound))
+		g.Expect(u.Status.ServicesSummary).To(Equal("files:0/1 inbox:1"))
 	})
+	g.Expect(k8s.Delete(context.Background(), crd)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		err := k8s.Get(context.Background(), client.ObjectKeyFromObject(crd), crd)
+		g.Expect(client.IgnoreNotFound(err)).To(Succeed())
+		g.Expect(err).To(HaveOccurred(), "the Mailbox kind is uninstalled")
+	}).WithTimeout(timeout).Should(Succeed())
 
 	g.Expect(k8s.Delete(context.Background(), getUser(g, key))).To(Succeed())
 	g.Eventually(func(g Gomega) {
@@ -260,11 +272,9 @@ func TestRestartedManagerFinishesAServiceRemoval(t *testing.T) {
 	ns := newNamespace(t)
 	gvk, _ := installMailboxKind(t)
 	provider := startMailboxProvider(t, gvk)
-	class := newMailboxClass(t, gvk)
+	class := newMailboxClass(t, gvk, func(s *iamv1alpha1.ServiceClassSpec) { s.ProvisionWhileInvited = true })
 	newSubscription(t, ns, "basic", map[string]int32{class.Name: 1})
-	class.Spec.ProvisionWhileInvited = true
 	g := NewWithT(t)
-	g.Expect(k8s.Update(context.Background(), class)).To(Succeed())
 
 	alice := newUser(ns, "alice", "alice@example.com")
 	alice.Spec.Services = []iamv1alpha1.ServiceAssignment{assign(class.Name, map[string]string{"quotaMB": "1"})}
@@ -304,7 +314,7 @@ func TestServiceClassReportsItsKind(t *testing.T) {
 	}).WithTimeout(timeout).Should(Succeed())
 
 	gvk, _ := installMailboxKind(t)
-	mailboxes := newMailboxClass(t, gvk)
+	mailboxes := newMailboxClass(t, gvk, nil)
 	g.Eventually(func(g Gomega) {
 		got := &iamv1alpha1.ServiceClass{}
 		g.Expect(k8s.Get(context.Background(), client.ObjectKeyFromObject(mailboxes), got)).To(Succeed())

@@ -204,7 +204,7 @@ func (r *UserReconciler) SetupWithManager(mgr ctrl.Manager, options controller.O
 			builder.WithPredicates(roleComesOrGoes)).
 		Watches(&iamv1alpha1.ServiceClass{}, handler.EnqueueRequestsFromMapFunc(r.usersOfClass),
 			builder.WithPredicates(classChanged)).
-		Watches(&iamv1alpha1.Subscription{}, seatChanges).
+		Watches(&iamv1alpha1.Subscription{}, seatVerdictsChanged).
 		Named("user").
 		Build(r)
 	if err != nil {

@@ -13,9 +13,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrl "sigs.k8s.io/controller-runtime"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
@@ -114,7 +114,7 @@ func (r *UserReconciler) provisionService(ctx context.Context, s *userScope, a i
 	}
 	st.Column = class.Spec.ColumnName
 
-	resolved := services.Resolve(a, st.Subscription, subs)
+	resolved := services.Resolve(a, services.Recorded(user, a), subs)
 	if resolved.Reason != "" {
 		return set(iamv1alpha1.ServicePhaseFailed, resolved.Reason, resolved.Message+kept), ctrl.Result{}, nil
 	}
@@ -197,12 +197,25 @@ func seatOf(user, assignment, class, subscription string, subs []iamv1alpha1.Sub
 		case usage != nil && slices.Contains(usage.Holders, key):
 			return "", "", ""
 		case usage != nil && slices.Contains(usage.Refused, key):
+			// A subscription that gives out nothing (expired, not valid
+			// yet, being deleted) refuses everyone: say that, not "full".
+			if ready := conditions.Get(&subs[i], iamv1alpha1.ReadyCondition); ready != nil && closedReasons[ready.Reason] {
+				return iamv1alpha1.ServicePhaseFailed, ready.Reason, ready.Message
+			}
 			return iamv1alpha1.ServicePhaseFailed, iamv1alpha1.ReasonQuotaExceeded,
 				fmt.Sprintf("subscription %s has no %s left: %d of %d are assigned", subscription, class, usage.Used, usage.Quantity)
 		}
 	}
 	return iamv1alpha1.ServicePhasePending, iamv1alpha1.ReasonAwaitingSeat,
 		fmt.Sprintf("waiting for subscription %s to give a seat", subscription)
+}
+
+// closedReasons are the Ready reasons of a subscription that gives out no
+// seats at all.
+var closedReasons = map[string]bool{
+	iamv1alpha1.ReasonNotYetValid: true,
+	iamv1alpha1.ReasonExpired:     true,
+	iamv1alpha1.ReasonDeleting:    true,
 }
 
 // servable says why a kind cannot be provisioned: not served, or served

@@ -66,10 +66,10 @@ var classChanged = predicate.Funcs{
 	},
 }
 
-// seatChanges enqueues the users whose seats a Subscription's status gave
+// seatVerdictsChanged enqueues the users whose seats a Subscription's status gave
 // or refused since the last version, rather than every user of the
 // account: one seat given in a subscription of 10,000 wakes one user.
-var seatChanges = handler.Funcs{
+var seatVerdictsChanged = handler.Funcs{
 	CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 		enqueueSeats(q, e.Object, seatSet(e.Object))
 	},

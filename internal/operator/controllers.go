@@ -64,6 +64,11 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 		DefaultCurrency: o.DefaultCurrency,
 		UserGrace:       o.TransactionUserGrace,
 	}
+	subscriptions := &controllers.SubscriptionReconciler{
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("tenantry-subscription-controller"),
+		Now:      o.Now,
+	}
 	workers := func(n int) controller.Options { return controller.Options{MaxConcurrentReconciles: n} }
 	if err := users.SetupWithManager(mgr, workers(o.Concurrency.Users)); err != nil {
 		return fmt.Errorf("set up user controller: %w", err)
@@ -73,6 +78,9 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	}
 	if err := ledger.SetupWithManager(mgr, workers(o.Concurrency.Ledgers)); err != nil {
 		return fmt.Errorf("set up ledger controller: %w", err)
+	}
+	if err := subscriptions.SetupWithManager(mgr, workers(o.Concurrency.Subscriptions)); err != nil {
+		return fmt.Errorf("set up subscription controller: %w", err)
 	}
 	// Classes are few and cheap to check: one worker.
 	if err := classes.SetupWithManager(mgr, workers(1)); err != nil {

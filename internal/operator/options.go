@@ -68,11 +68,13 @@ type SignInOptions struct {
 
 // ConcurrencyOptions say how many objects each controller reconciles at
 // once. A ledger worker handles one user's transactions at a time, so
-// Ledgers bounds how many users' ledgers move in parallel.
+// Ledgers bounds how many users' ledgers move in parallel. A subscription
+// worker gives out one subscription's seats at a time.
 type ConcurrencyOptions struct {
-	Users   int
-	Roles   int
-	Ledgers int
+	Users         int
+	Roles         int
+	Ledgers       int
+	Subscriptions int
 }
 
 // RoleOptions name the roles admission gives users that name none.
@@ -161,7 +163,7 @@ func DefaultOptions() Options {
 		MetricsAddr:           ":8080",
 		ProbeAddr:             ":8081",
 		SelfServiceAddr:       ":8082",
-		Concurrency:           ConcurrencyOptions{Users: 4, Roles: 2, Ledgers: 4},
+		Concurrency:           ConcurrencyOptions{Users: 4, Roles: 2, Ledgers: 4, Subscriptions: 2},
 		DefaultCurrency:       "USD",
 		TransactionUserGrace:  controllers.DefaultUserGrace,
 		ServiceRemovalTimeout: controllers.DefaultServiceRemovalTimeout,
@@ -211,6 +213,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Concurrency.Users, "max-concurrent-users", o.Concurrency.Users, "Users the User controller reconciles in parallel.")
 	fs.IntVar(&o.Concurrency.Roles, "max-concurrent-roles", o.Concurrency.Roles, "Roles the Role controller reconciles in parallel.")
 	fs.IntVar(&o.Concurrency.Ledgers, "max-concurrent-ledgers", o.Concurrency.Ledgers, "Users whose balance transactions the ledger applies in parallel.")
+	fs.IntVar(&o.Concurrency.Subscriptions, "max-concurrent-subscriptions", o.Concurrency.Subscriptions, "Subscriptions the Subscription controller gives out seats of in parallel.")
 
 	fs.StringVar(&o.DefaultCurrency, "default-currency", o.DefaultCurrency, "ISO 4217 currency of a user's balance when its spec.currency is empty.")
 	fs.DurationVar(&o.TransactionUserGrace, "transaction-user-grace", o.TransactionUserGrace, "How long a balance transaction waits for its user to be created before it is rejected.")
@@ -307,8 +310,8 @@ func (o Options) Validate() error {
 	if !strings.HasPrefix(o.Invitation.AcceptURL, "http://") && !strings.HasPrefix(o.Invitation.AcceptURL, "https://") {
 		errs = append(errs, fmt.Errorf("--accept-url: %q is not an http(s) URL", o.Invitation.AcceptURL))
 	}
-	if o.Concurrency.Users < 1 || o.Concurrency.Roles < 1 || o.Concurrency.Ledgers < 1 {
-		errs = append(errs, errors.New("--max-concurrent-users, --max-concurrent-roles and --max-concurrent-ledgers must be at least 1"))
+	if o.Concurrency.Users < 1 || o.Concurrency.Roles < 1 || o.Concurrency.Ledgers < 1 || o.Concurrency.Subscriptions < 1 {
+		errs = append(errs, errors.New("--max-concurrent-users, --max-concurrent-roles, --max-concurrent-ledgers and --max-concurrent-subscriptions must be at least 1"))
 	}
 	if o.ServiceRemovalTimeout <= 0 {
 		errs = append(errs, errors.New("--service-removal-timeout must be positive"))

@@ -96,6 +96,20 @@ func Validity(sub *iamv1alpha1.Subscription, now time.Time) (reason, message str
 	return "", ""
 }
 
+// Recorded is the subscription the user's status recorded for the
+// assignment, or "". A record made for another class does not count: an
+// assignment whose class changed is a new claim, and the subscription the
+// old class came from may not offer the new one.
+func Recorded(u *iamv1alpha1.User, a iamv1alpha1.ServiceAssignment) string {
+	name := a.AssignmentName()
+	for _, st := range u.Status.Services {
+		if st.Name == name && st.ServiceClass == a.ServiceClass {
+			return st.Subscription
+		}
+	}
+	return ""
+}
+
 // Claim is one assignment asking a subscription for a seat of a class.
 type Claim struct {
 	Key   string // SeatKey(user, assignment)
@@ -114,13 +128,9 @@ func ClaimsOn(sub string, users []iamv1alpha1.User, subs []iamv1alpha1.Subscript
 	for i := range users {
 		u := &users[i]
 		seen := map[string]bool{}
-		recorded := map[string]string{}
-		for _, st := range u.Status.Services {
-			recorded[st.Name] = st.Subscription
-		}
 		for _, a := range u.Spec.Services {
 			name := a.AssignmentName()
-			if Resolve(a, recorded[name], subs).Subscription != sub {
+			if Resolve(a, Recorded(u, a), subs).Subscription != sub {
 				continue
 			}
 			seen[name] = true

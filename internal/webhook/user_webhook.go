@@ -66,15 +66,22 @@ func (w *UserWebhook) Default(ctx context.Context, user *iamv1alpha1.User) error
 	return nil
 }
 
-// ValidateCreate admits every new user. A role that does not exist (yet) is
+// ValidateCreate refuses services the account's subscriptions cannot give
+// (see services.go). A role or subscription that does not exist (yet) is
 // admitted, since GitOps applies in any order, with a warning; the status
-// reports it until the role appears.
+// reports it until it appears.
 func (w *UserWebhook) ValidateCreate(ctx context.Context, user *iamv1alpha1.User) (admission.Warnings, error) {
-	return w.roleWarnings(ctx, user.Spec.Role)
+	warnings, err := w.serviceWarnings(ctx, nil, user)
+	if err != nil {
+		return nil, err
+	}
+	roleWarnings, err := w.roleWarnings(ctx, user.Spec.Role)
+	return append(roleWarnings, warnings...), err
 }
 
-// ValidateUpdate refuses to demote or disable the last active owner, and
-// to set a currency other than the one the user's ledger is kept in.
+// ValidateUpdate refuses to demote or disable the last active owner, to
+// set a currency other than the one the user's ledger is kept in, and to
+// assign services the account's subscriptions cannot give.
 func (w *UserWebhook) ValidateUpdate(ctx context.Context, old, next *iamv1alpha1.User) (admission.Warnings, error) {
 	if why := currencyViolation(old, next); why != "" {
 		return nil, apierrors.NewInvalid(iamv1alpha1.GroupVersion.WithKind("User").GroupKind(), next.Name, field.ErrorList{
@@ -84,10 +91,12 @@ func (w *UserWebhook) ValidateUpdate(ctx context.Context, old, next *iamv1alpha1
 	if err := w.checkLastOwner(ctx, old, next); err != nil {
 		return nil, err
 	}
-	if old.Spec.Role == next.Spec.Role {
-		return nil, nil
+	warnings, err := w.serviceWarnings(ctx, old, next)
+	if err != nil || old.Spec.Role == next.Spec.Role {
+		return warnings, err
 	}
-	return w.roleWarnings(ctx, next.Spec.Role)
+	roleWarnings, err := w.roleWarnings(ctx, next.Spec.Role)
+	return append(roleWarnings, warnings...), err
 }
 
 // ValidateDelete refuses to delete the last active owner.
