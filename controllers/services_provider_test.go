@@ -224,7 +224,7 @@ func newConfigMapClass(t *testing.T, column string, tweak func(*iamv1alpha1.Serv
 }
 
 // newSubscription gives the account quantity seats of each class.
-func newSubscription(t *testing.T, ns, name string, seats map[string]int32) *iamv1alpha1.Subscription {
+func newSubscription(t *testing.T, ns, name string, seats map[string]int32) {
 	t.Helper()
 	sub := &iamv1alpha1.Subscription{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
 	for class, quantity := range seats {
@@ -233,7 +233,6 @@ func newSubscription(t *testing.T, ns, name string, seats map[string]int32) *iam
 	if err := k8s.Create(context.Background(), sub); err != nil {
 		t.Fatalf("create subscription: %v", err)
 	}
-	return sub
 }
 
 // serviceObject reads a service's object as the API server holds it; nil

@@ -170,7 +170,7 @@ func TestLastSeatRaceHasOneWinner(t *testing.T) {
 	g := NewWithT(t)
 	// Both name a subscription that does not exist yet, so admission lets
 	// both through (with a warning); the controller alone decides.
-	var keys []client.ObjectKey
+	keys := make([]client.ObjectKey, 0, 2)
 	for _, name := range []string{"alice", "bob"} {
 		u := newUser(ns, name, name+"@example.com")
 		u.Spec.Services = []iamv1alpha1.ServiceAssignment{{ServiceClass: class.Name, Subscription: "team", Parameters: map[string]string{"size": "1"}}}

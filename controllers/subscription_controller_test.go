@@ -44,16 +44,14 @@ func withMailbox(u *iamv1alpha1.User) *iamv1alpha1.User {
 }
 
 // eventuallySubscription waits until the subscription passes check.
-func eventuallySubscription(t *testing.T, key client.ObjectKey, check func(g Gomega, sub *iamv1alpha1.Subscription)) *iamv1alpha1.Subscription {
+func eventuallySubscription(t *testing.T, key client.ObjectKey, check func(g Gomega, sub *iamv1alpha1.Subscription)) {
 	t.Helper()
-	var sub *iamv1alpha1.Subscription
 	NewWithT(t).Eventually(func(g Gomega) {
-		sub = &iamv1alpha1.Subscription{}
+		sub := &iamv1alpha1.Subscription{}
 		g.Expect(k8s.Get(context.Background(), key, sub)).To(Succeed())
 		g.Expect(sub.Status.ObservedGeneration).To(Equal(sub.Generation))
 		check(g, sub)
 	}).WithTimeout(timeout).Should(Succeed())
-	return sub
 }
 
 // mailboxes is the subscription's recorded usage of mailboxes.

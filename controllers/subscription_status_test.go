@@ -60,7 +60,7 @@ func TestSummarizeSubscriptionStatus(t *testing.T) {
 }
 
 func TestSubscriptionSummaryFitsTheSchema(t *testing.T) {
-	var usage []iamv1alpha1.ServiceUsage
+	usage := make([]iamv1alpha1.ServiceUsage, 0, 32)
 	for range 32 {
 		usage = append(usage, iamv1alpha1.ServiceUsage{ServiceClass: strings.Repeat("x", 63), Quantity: 1000000, Used: 1000000})
 	}
@@ -76,8 +76,9 @@ func TestSubscriptionSeatChanges(t *testing.T) {
 		Holders: []string{"alice/mailbox"}, Refused: []string{"bob/mailbox", "carol/mailbox"}}}
 	after := []iamv1alpha1.ServiceUsage{{ServiceClass: "mailbox", Quantity: 1, Used: 1,
 		Holders: []string{"bob/mailbox"}, Refused: []string{"carol/mailbox", "dave/mailbox"}}}
-	var got []string
-	for _, e := range seatChanges(before, after) {
+	events := seatChanges(before, after)
+	got := make([]string, 0, len(events))
+	for _, e := range events {
 		got = append(got, e.eventType+" "+e.reason+": "+e.message)
 	}
 	want := []string{

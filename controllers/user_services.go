@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -259,15 +258,6 @@ func namespacedName(ref iamv1alpha1.ServiceObjectReference) string {
 		return ref.Name
 	}
 	return ref.Namespace + "/" + ref.Name
-}
-
-// serviceNames lists services for a message, e.g. "mailbox, vps".
-func serviceNames(list []iamv1alpha1.ServiceStatus) string {
-	names := make([]string, 0, len(list))
-	for _, st := range list {
-		names = append(names, st.Name)
-	}
-	return strings.Join(names, ", ")
 }
 
 // sinceDeletion is how long an object has been deleting.

@@ -151,7 +151,7 @@ func TestClaimsOn(t *testing.T) {
 	users := []iamv1alpha1.User{alice, bob, carol, dave, erin}
 
 	keys := func(claims []Claim) []string {
-		var out []string
+		out := make([]string, 0, len(claims))
 		for _, c := range claims {
 			out = append(out, c.Key+":"+c.Class)
 		}

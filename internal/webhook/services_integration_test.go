@@ -19,7 +19,7 @@ import (
 
 // mailboxSubscription creates a subscription of quantity mailboxes whose
 // status says holders hold them.
-func mailboxSubscription(t *testing.T, ns, name string, quantity int32, holders ...string) *iamv1alpha1.Subscription {
+func mailboxSubscription(t *testing.T, ns, name string, quantity int32, holders ...string) {
 	t.Helper()
 	ctx := context.Background()
 	sub := &iamv1alpha1.Subscription{
@@ -35,7 +35,6 @@ func mailboxSubscription(t *testing.T, ns, name string, quantity int32, holders 
 	if err := k8s.Status().Update(ctx, sub); err != nil {
 		t.Fatalf("write the seats of subscription %s: %v", name, err)
 	}
-	return sub
 }
 
 // withServices assigns the user the services.

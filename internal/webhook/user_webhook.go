@@ -75,8 +75,7 @@ func (w *UserWebhook) ValidateCreate(ctx context.Context, user *iamv1alpha1.User
 	if err != nil {
 		return nil, err
 	}
-	roleWarnings, err := w.roleWarnings(ctx, user.Spec.Role)
-	return append(roleWarnings, warnings...), err
+	return append(w.roleWarnings(ctx, user.Spec.Role), warnings...), nil
 }
 
 // ValidateUpdate refuses to demote or disable the last active owner, to
@@ -95,8 +94,7 @@ func (w *UserWebhook) ValidateUpdate(ctx context.Context, old, next *iamv1alpha1
 	if err != nil || old.Spec.Role == next.Spec.Role {
 		return warnings, err
 	}
-	roleWarnings, err := w.roleWarnings(ctx, next.Spec.Role)
-	return append(roleWarnings, warnings...), err
+	return append(w.roleWarnings(ctx, next.Spec.Role), warnings...), nil
 }
 
 // ValidateDelete refuses to delete the last active owner.
@@ -166,15 +164,16 @@ func (w *UserWebhook) accountUsers(ctx context.Context, namespace string, opts .
 	return users.Items, nil
 }
 
-func (w *UserWebhook) roleWarnings(ctx context.Context, role string) (admission.Warnings, error) {
+// roleWarnings warns of a role that does not exist. Any other failure to
+// read it only costs the warning; the status reports the role.
+func (w *UserWebhook) roleWarnings(ctx context.Context, role string) admission.Warnings {
 	if role == "" {
-		return nil, nil
+		return nil
 	}
 	err := w.Reader.Get(ctx, client.ObjectKey{Name: role}, &iamv1alpha1.Role{})
 	if apierrors.IsNotFound(err) {
 		return admission.Warnings{fmt.Sprintf(
-			"role %q does not exist: the user has no access until it does", role)}, nil
+			"role %q does not exist: the user has no access until it does", role)}
 	}
-	// Any other failure only costs the warning; the status reports the role.
-	return nil, nil
+	return nil
 }
