@@ -322,3 +322,30 @@ func TestServiceClassReportsItsKind(t *testing.T) {
 		g.Expect(got.Status.Resource).To(Equal("mailboxes." + gvk.Group))
 	}).WithTimeout(timeout).Should(Succeed())
 }
+
+// An Active user is Updating from an assignment until its object is ready,
+// and says which service it waits for.
+func TestUserIsUpdatingUntilItsServiceIsReady(t *testing.T) {
+	tm, ns := startAccount(t)
+	gvk, _ := installMailboxKind(t)
+	class := newMailboxClass(t, gvk, nil)
+	newSubscription(t, ns, "basic", map[string]int32{class.Name: 1})
+	key := inviteAndAccept(t, tm, newUser(ns, "alice", "alice@example.com"))
+
+	g := NewWithT(t)
+	g.Expect(changeUser(g, key, func(u *iamv1alpha1.User) {
+		u.Spec.Services = []iamv1alpha1.ServiceAssignment{assign(class.Name, map[string]string{"quotaMB": "1"})}
+	})).To(Succeed())
+	// No provider runs yet: the mailbox exists but never becomes ready.
+	eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
+		g.Expect(u.Status.Phase).To(Equal(iamv1alpha1.UserPhaseUpdating))
+		g.Expect(serviceStatus(u, class.Name).Phase).To(Equal(iamv1alpha1.ServicePhaseProvisioning))
+		g.Expect(condition(u, iamv1alpha1.ReadyCondition).Message).To(ContainSubstring(class.Name + ": Mailbox alice-" + class.Name + " is not ready yet"))
+		g.Expect(u.Status.ServicesSummary).To(Equal("mailbox:0/1"))
+	})
+	startMailboxProvider(t, gvk)
+	eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
+		g.Expect(u.Status.Phase).To(Equal(iamv1alpha1.UserPhaseActive))
+		g.Expect(u.Status.ServicesSummary).To(Equal("mailbox:1"))
+	})
+}
