@@ -25,8 +25,14 @@ func IndexUserRole(obj client.Object) []string {
 
 // holdersOf maps a Role to the users that name it.
 func (r *UserReconciler) holdersOf(ctx context.Context, obj client.Object) []reconcile.Request {
+	return r.usersIndexedBy(ctx, UserRoleField, obj.GetName())
+}
+
+// usersIndexedBy lists, from the cache, the users whose index field holds
+// value, as requests to reconcile them.
+func (r *UserReconciler) usersIndexedBy(ctx context.Context, field, value string) []reconcile.Request {
 	users := &iamv1alpha1.UserList{}
-	if err := r.List(ctx, users, client.MatchingFields{UserRoleField: obj.GetName()}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := r.List(ctx, users, client.MatchingFields{field: value}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil
 	}
 	requests := make([]reconcile.Request, 0, len(users.Items))

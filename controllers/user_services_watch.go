@@ -42,15 +42,7 @@ func IndexUserServiceClasses(obj client.Object) []string {
 
 // usersOfClass maps a ServiceClass to the users of its class.
 func (r *UserReconciler) usersOfClass(ctx context.Context, obj client.Object) []reconcile.Request {
-	users := &iamv1alpha1.UserList{}
-	if err := r.List(ctx, users, client.MatchingFields{UserServiceClassField: obj.GetName()}, client.UnsafeDisableDeepCopy); err != nil {
-		return nil
-	}
-	requests := make([]reconcile.Request, 0, len(users.Items))
-	for i := range users.Items {
-		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&users.Items[i])})
-	}
-	return requests
+	return r.usersIndexedBy(ctx, UserServiceClassField, obj.GetName())
 }
 
 // classChanged lets through a class's creation and deletion, a change of
