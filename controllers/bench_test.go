@@ -21,8 +21,10 @@ import (
 // runs them; BENCHTIME=1000x sets the size.
 
 // BenchmarkUsersInvited: a burst of new users in one account, each to
-// InvitationDelivered with its email on the wire and its ledger open.
+// InvitationDelivered with its email on the wire and its ledger open,
+// against a bare client inviting as many first (x-bare).
 func BenchmarkUsersInvited(b *testing.B) {
+	bare, bareWrites := bareInvitations(b, startSMTP(b), b.N)
 	smtp := startSMTP(b)
 	startManager(b, testOptions(b, smtp))
 	ns := newNamespace(b)
@@ -36,6 +38,7 @@ func BenchmarkUsersInvited(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "users/s")
 	reportWrites(b, writes)
+	reportAgainstBare(b, b.Elapsed(), bare, bareWrites)
 	NewWithT(b).Expect(smtp.Messages()).To(HaveLen(b.N), "one email per user")
 }
 
