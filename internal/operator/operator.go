@@ -114,7 +114,7 @@ func managerOptions(o Options) ctrl.Options {
 		GracefulShutdownTimeout: ptr.To(o.SMTP.Timeout + shutdownMargin),
 		Cache: cache.Options{
 			ByObject: map[client.Object]cache.ByObject{
-				&corev1.Secret{}:      {Label: credentialSecrets},
+				&corev1.Secret{}: {Label: credentialSecrets},
 				// Rendered from Roles, and each account's impersonation RBAC.
 				&rbacv1.ClusterRole{}:        {Label: managedByTenantry},
 				&rbacv1.ClusterRoleBinding{}: {Label: managedByTenantry},
