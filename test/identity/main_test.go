@@ -1,16 +1,15 @@
 package identity
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/tenantry-io/tenantry/internal/controlplane"
 	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
@@ -20,7 +19,7 @@ const identityPrefix = "tenantry:"
 
 // actExtraKey is where the API server puts the actor of a "log in as"
 // token, so that it reaches the audit log.
-const actExtraKey = "iam.tenantry.io/act"
+const actExtraKey = controlplane.ActExtraKey
 
 // issuerSite is one issuer the API server trusts: an address reserved for a
 // manager to serve https on, and the URL it is trusted under.
@@ -33,7 +32,7 @@ var (
 	cfg *rest.Config
 	k8s client.WithWatch
 	// tlsFiles is the serving certificate of every issuer, signed by caPEM.
-	tlsFiles testsupport.ServingCert
+	tlsFiles controlplane.ServingCert
 	// primary serves most tests; rotating is for the key rotation test,
 	// whose managers rotate keys every few seconds.
 	primary, rotating issuerSite
@@ -55,7 +54,7 @@ func trustIssuers(env *envtest.Environment) error {
 	if err != nil {
 		return err
 	}
-	if tlsFiles, err = testsupport.WriteServingCert(dir); err != nil {
+	if tlsFiles, err = controlplane.WriteServingCert(dir); err != nil {
 		return err
 	}
 	for _, site := range []*issuerSite{&primary, &rotating} {
@@ -65,38 +64,14 @@ func trustIssuers(env *envtest.Environment) error {
 		site.url = "https://" + site.addr
 	}
 	path := filepath.Join(dir, "authentication-config.yaml")
-	config := authenticationConfig(tlsFiles.CAPEM, primary.url, rotating.url)
+	var issuers []controlplane.JWTIssuer
+	for _, site := range []issuerSite{primary, rotating} {
+		issuers = append(issuers, controlplane.JWTIssuer{URL: site.url, Audience: "kubernetes", Prefix: identityPrefix, CAPEM: tlsFiles.CAPEM})
+	}
+	config := controlplane.AuthenticationConfig(issuers...)
 	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
 		return err
 	}
 	env.ControlPlane.GetAPIServer().Configure().Set("authentication-config", path)
 	return nil
-}
-
-// authenticationConfig is the configuration the README tells a cluster
-// admin to write, once per issuer.
-func authenticationConfig(caPEM []byte, issuers ...string) string {
-	var b strings.Builder
-	b.WriteString("apiVersion: apiserver.config.k8s.io/v1\nkind: AuthenticationConfiguration\njwt:\n")
-	ca := "      " + strings.ReplaceAll(strings.TrimSpace(string(caPEM)), "\n", "\n      ")
-	for _, url := range issuers {
-		fmt.Fprintf(&b, `- issuer:
-    url: %s
-    audiences: [kubernetes]
-    certificateAuthority: |
-%s
-  claimValidationRules:
-  - expression: claims.email_verified == true
-    message: the email must be verified
-  claimMappings:
-    username:
-      expression: "'%s' + claims.email"
-    uid:
-      expression: claims.sub
-    extra:
-    - key: %s
-      valueExpression: "has(claims.act) ? claims.act.email : ''"
-`, url, ca, identityPrefix, actExtraKey)
-	}
-	return b.String()
 }

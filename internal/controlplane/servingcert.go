@@ -1,4 +1,4 @@
-package testsupport
+package controlplane
 
 import (
 	"crypto/ecdsa"
@@ -16,15 +16,18 @@ import (
 )
 
 // ServingCert is a certificate for 127.0.0.1 and localhost signed by a CA
-// made for one test run, as a private CA signs an issuer's certificate.
+// made for one run of the dev environment or the tests, as a private CA
+// signs an issuer's certificate on a cluster.
 type ServingCert struct {
 	CAPEM    []byte
+	CAFile   string
 	CertFile string
 	KeyFile  string
 }
 
 // WriteServingCert makes a CA and a serving certificate signed by it, and
-// writes the certificate and key into dir.
+// writes the CA (ca.crt), the certificate (tls.crt) and its key (tls.key)
+// into dir.
 func WriteServingCert(dir string) (ServingCert, error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -59,8 +62,11 @@ func WriteServingCert(dir string) (ServingCert, error) {
 		return ServingCert{}, err
 	}
 	sc := ServingCert{
-		CAPEM:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key"),
+		CAPEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		CAFile: filepath.Join(dir, "ca.crt"), CertFile: filepath.Join(dir, "tls.crt"), KeyFile: filepath.Join(dir, "tls.key"),
+	}
+	if err := os.WriteFile(sc.CAFile, sc.CAPEM, 0o644); err != nil { //nolint:gosec // a CA certificate is public
+		return ServingCert{}, err
 	}
 	if err := os.WriteFile(sc.CertFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		return ServingCert{}, err
