@@ -129,11 +129,13 @@ func (r *ImpersonationReconciler) deleteIfOurs(ctx context.Context, obj client.O
 	return client.IgnoreNotFound(r.Delete(ctx, obj))
 }
 
-// ignoreExists turns AlreadyExists into a retry: the cache has not seen
-// the object yet, and the next pass will compare it.
+// ignoreExists explains an AlreadyExists: the cache holds only objects
+// with Tenantry's label, so the object is either too new for the cache (the
+// retry will compare it) or someone else's, which is never overwritten.
 func ignoreExists(err error) error {
 	if apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("the object exists but the cache has not seen it yet: %w", err)
+		return fmt.Errorf("an object of that name exists that the cache does not hold: not seen yet, or not labelled %s=%s and so left alone: %w",
+			iamv1alpha1.ManagedByLabel, iamv1alpha1.ManagedBy, err)
 	}
 	return err
 }

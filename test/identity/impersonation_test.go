@@ -84,6 +84,19 @@ func TestLogInAs(t *testing.T) {
 	}
 	_, err := whoami(actingAs(bobToken, identityOf(alice)))
 	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "bob acts as alice: %v", err)
+
+	// Once alice may not act any more, her running "log in as" buys no
+	// further tokens.
+	again := impersonate(aliceSession, "bob")
+	g.Expect(again.code).To(Equal(http.StatusCreated), again.raw)
+	g.Expect(testsupport.ChangeUser(g, k8s, keyOf(alice), func(u *iamv1alpha1.User) {
+		u.Spec.State = iamv1alpha1.UserStateDisabled
+	})).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		a := m.call(t, http.MethodPost, "/v1/tokens", again.str("token"), nil)
+		g.Expect(a.code).To(Equal(http.StatusForbidden), a.raw)
+		g.Expect(a.str("reason")).To(Equal("ImpersonationForbidden"))
+	}).WithTimeout(timeout).Should(Succeed())
 }
 
 // TestImpersonationRBACFollowsTheAccount: users joining, being disabled and
