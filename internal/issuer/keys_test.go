@@ -10,7 +10,7 @@ func TestPlanKeys(t *testing.T) {
 	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	key := func(id string, active time.Time) Key { return Key{ID: id, Active: active} }
 	ids := func(keys []Key) []string {
-		out := []string{}
+		out := make([]string, 0, len(keys))
 		for _, k := range keys {
 			out = append(out, k.ID)
 		}

@@ -50,7 +50,7 @@ func TestSignedTokensVerifyAgainstTheJWKS(t *testing.T) {
 	if kid != current.ID {
 		t.Errorf("signed with %q, want the active key %q", kid, current.ID)
 	}
-	err = claims.Claims.ValidateWithLeeway(jwt.Expected{Issuer: i.URL, AnyAudience: jwt.Audience{"kubernetes"}, Subject: "uid-1", Time: now}, 0)
+	err = claims.ValidateWithLeeway(jwt.Expected{Issuer: i.URL, AnyAudience: jwt.Audience{"kubernetes"}, Subject: "uid-1", Time: now}, 0)
 	if err != nil {
 		t.Errorf("claims: %v", err)
 	}

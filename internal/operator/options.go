@@ -368,9 +368,7 @@ func (o Options) Validate() error {
 	}
 	errs = append(errs, o.SignIn.validate()...)
 	errs = append(errs, o.Tokens.validate()...)
-	if (o.SelfServiceTLS.CertFile == "") != (o.SelfServiceTLS.KeyFile == "") {
-		errs = append(errs, errors.New("--selfservice-tls-cert-file and --selfservice-tls-key-file go together"))
-	}
+	errs = append(errs, o.SelfServiceTLS.validate()...)
 	if !o.Webhook.Disabled {
 		if o.Webhook.Port < 1 || o.Webhook.Port > 65535 {
 			errs = append(errs, fmt.Errorf("--webhook-port: %d is not a port", o.Webhook.Port))
@@ -437,4 +435,11 @@ func (t TokenOptions) validate() []error {
 		errs = append(errs, fmt.Errorf("--signing-key-secret: %q is not namespace/name", t.SigningKeySecret))
 	}
 	return errs
+}
+
+func (f TLSFiles) validate() []error {
+	if (f.CertFile == "") != (f.KeyFile == "") {
+		return []error{errors.New("--selfservice-tls-cert-file and --selfservice-tls-key-file go together")}
+	}
+	return nil
 }

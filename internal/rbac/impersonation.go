@@ -95,7 +95,7 @@ func ImpersonationRBAC(account string, members []Member, id Identity) (*rbacv1.C
 		return metav1.ObjectMeta{Name: ImpersonationName(account), Labels: ImpersonationLabels(account)}
 	}
 	role := &rbacv1.ClusterRole{
-		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRole"},
+		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: clusterRoleKind},
 		ObjectMeta: meta(),
 		Rules: []rbacv1.PolicyRule{{
 			APIGroups: []string{""}, Resources: []string{resource}, Verbs: []string{"impersonate"}, ResourceNames: targets,
@@ -104,7 +104,7 @@ func ImpersonationRBAC(account string, members []Member, id Identity) (*rbacv1.C
 	binding := &rbacv1.ClusterRoleBinding{
 		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRoleBinding"},
 		ObjectMeta: meta(),
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role.Name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: clusterRoleKind, Name: role.Name},
 		Subjects:   actors,
 	}
 	return role, binding

@@ -111,7 +111,7 @@ func TestClusterSignInWithKubectl(t *testing.T) {
 
 	// Log in as dan through the self-service API: the token says dan, with
 	// carol as the actor, and the start is on dan's record.
-	started := selfServiceJSON(t, http.MethodPost, "/v1/sessions/impersonate", carolSession, map[string]string{"user": "dan"})
+	started := selfServicePost(t, "/v1/sessions/impersonate", carolSession, map[string]string{"user": "dan"})
 	g.Expect(started.code).To(Equal(http.StatusCreated), started.raw)
 	out, err = kubectlWithToken(t, started.str("idToken"), "", "auth", "whoami")
 	g.Expect(err).NotTo(HaveOccurred(), out)
@@ -130,7 +130,7 @@ func TestClusterSignInWithKubectl(t *testing.T) {
 	out, err = kubectlWithToken(t, carol, "", "auth", "whoami")
 	g.Expect(err).NotTo(HaveOccurred(), out)
 	g.Expect(out).To(ContainSubstring("carol@signin.example"))
-	g.Eventually(func() int { return selfServiceJSON(t, http.MethodPost, "/v1/tokens", carolSession, nil).code }).
+	g.Eventually(func() int { return selfServicePost(t, "/v1/tokens", carolSession, nil).code }).
 		WithTimeout(30 * time.Second).Should(Equal(http.StatusForbidden))
 
 	mustKubectl(t, "delete", "namespace", "signin", "signin-other", "--timeout=80s")
@@ -158,14 +158,14 @@ func (a apiAnswer) str(field string) string {
 	return s
 }
 
-// selfServiceJSON sends one JSON request to the self-service API.
-func selfServiceJSON(t *testing.T, method, path, session string, body any) apiAnswer {
+// selfServicePost posts one JSON request to the self-service API.
+func selfServicePost(t *testing.T, path, session string, body any) apiAnswer {
 	t.Helper()
 	raw, _ := json.Marshal(body)
 	if body == nil {
 		raw = nil
 	}
-	req, err := http.NewRequestWithContext(t.Context(), method, selfServiceURL+path, bytes.NewReader(raw))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, selfServiceURL+path, bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func selfServiceJSON(t *testing.T, method, path, session string, body any) apiAn
 	}
 	resp, err := selfServiceClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("POST %s: %v", path, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	var buf bytes.Buffer
@@ -188,7 +188,7 @@ func selfServiceJSON(t *testing.T, method, path, session string, body any) apiAn
 // logInAs logs a person in and returns the session.
 func logInAs(t *testing.T, account, email string) string {
 	t.Helper()
-	a := selfServiceJSON(t, http.MethodPost, "/v1/sessions", "", map[string]string{"account": account, "email": email, "password": strongPassword})
+	a := selfServicePost(t, "/v1/sessions", "", map[string]string{"account": account, "email": email, "password": strongPassword})
 	if a.code != http.StatusCreated {
 		t.Fatalf("log in %s: HTTP %d %s", email, a.code, a.raw)
 	}
@@ -200,7 +200,7 @@ func clusterToken(t *testing.T, session string) string {
 	t.Helper()
 	var a apiAnswer
 	NewWithT(t).Eventually(func() int {
-		a = selfServiceJSON(t, http.MethodPost, "/v1/tokens", session, nil)
+		a = selfServicePost(t, "/v1/tokens", session, nil)
 		return a.code
 	}).WithTimeout(30 * time.Second).Should(Equal(http.StatusCreated))
 	return a.str("token")

@@ -55,8 +55,9 @@ func TestKeyRotation(t *testing.T) {
 		return func(g Gomega) []any {
 			a := m.call(t, http.MethodGet, "/v1/keys", "", nil)
 			g.Expect(a.code).To(Equal(http.StatusOK))
-			var out []any
-			for _, k := range a.body["keys"].([]any) {
+			keys := a.body["keys"].([]any)
+			out := make([]any, 0, len(keys))
+			for _, k := range keys {
 				out = append(out, k.(map[string]any)["kid"])
 			}
 			return out
