@@ -157,7 +157,7 @@ func (r *ImpersonationReconciler) SetupWithManager(mgr ctrl.Manager, options con
 	return ctrl.NewControllerManagedBy(mgr).
 		WithOptions(options).
 		Named("impersonation").
-		Watches(&iamv1alpha1.User{}, handler.EnqueueRequestsFromMapFunc(r.accountsOfUser),
+		Watches(&iamv1alpha1.User{}, r.userChanged(),
 			builder.WithPredicates(predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool { return grantsMayDiffer(e.ObjectOld, e.ObjectNew) }})).
 		Watches(&iamv1alpha1.Role{}, handler.EnqueueRequestsFromMapFunc(r.accountsOfRole),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
@@ -176,6 +176,27 @@ func grantsMayDiffer(oldObj, newObj client.Object) bool {
 	}
 	return o.Spec.Email != n.Spec.Email || o.Spec.Role != n.Spec.Role ||
 		rbac.UserActive(o) != rbac.UserActive(n)
+}
+
+// userChanged enqueues the accounts a user event concerns: the user's own
+// and every account that knows its email, before and after a change, since
+// a changed email may stop or start sharing one with another account.
+func (r *ImpersonationReconciler) userChanged() handler.EventHandler {
+	enqueue := func(ctx context.Context, q requestQueue, objs ...client.Object) {
+		for _, obj := range objs {
+			for _, req := range r.accountsOfUser(ctx, obj) {
+				q.Add(req)
+			}
+		}
+	}
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q requestQueue) { enqueue(ctx, q, e.Object) },
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q requestQueue) {
+			enqueue(ctx, q, e.ObjectOld, e.ObjectNew)
+		},
+		DeleteFunc:  func(ctx context.Context, e event.DeleteEvent, q requestQueue) { enqueue(ctx, q, e.Object) },
+		GenericFunc: func(ctx context.Context, e event.GenericEvent, q requestQueue) { enqueue(ctx, q, e.Object) },
+	}
 }
 
 func (r *ImpersonationReconciler) accountsOfUser(ctx context.Context, obj client.Object) []reconcile.Request {

@@ -145,6 +145,15 @@ func TestImpersonationRBACFollowsTheAccount(t *testing.T) {
 		u.Spec.State = iamv1alpha1.UserStateActive
 	})).To(Succeed())
 	g.Eventually(targets).WithTimeout(timeout).Should(ConsistOf(identityOf(gina)))
+
+	// The same person in another account: acting as gina would act there
+	// too, so nobody may until she is gone from there again.
+	elsewhere := testsupport.NewUser(testsupport.NewNamespace(t, k8s), "gina", gina.Spec.Email)
+	testsupport.CreateUser(t, k8s, elsewhere)
+	g.Eventually(targets).WithTimeout(timeout).Should(BeEmpty())
+	g.Expect(k8s.Delete(context.Background(), elsewhere)).To(Succeed())
+	g.Eventually(targets).WithTimeout(timeout).Should(ConsistOf(identityOf(gina)))
+
 	g.Expect(k8s.Delete(context.Background(), gina)).To(Succeed())
 	g.Eventually(targets).WithTimeout(timeout).Should(BeEmpty(), "a user who left is no target")
 }
