@@ -8,7 +8,7 @@ import (
 )
 
 // printBanner tells the person where things are and what to try first.
-func printBanner(w io.Writer, ws workspace, opts operator.Options, catcher *mailCatcher) {
+func printBanner(w io.Writer, ws workspace, opts operator.Options, catcher *mailCatcher, access selfServiceAccess) {
 	mail := fmt.Sprintf("none: mail goes to %s:%d", opts.SMTP.Host, opts.SMTP.Port)
 	if catcher.server != nil {
 		mail = fmt.Sprintf("%s (every email, as a .eml file; SMTP on %s)", ws.mailDir, catcher.server.Addr())
@@ -49,7 +49,7 @@ Her mailbox is provisioned once she is Active (bob's storage already is):
 Then log in as alice, in a browser at %s%s or with curl:
 
   %s
-  curl -s %s%s/current -H 'Authorization: Bearer <token from the answer>'
+  %s %s%s/current -H 'Authorization: Bearer <token from the answer>'
 
 Five wrong passwords lock her (kubectl get users -n acme shows Locked); unlock
 her, send her a reset email or reset her two-factor with:
@@ -65,12 +65,31 @@ on a cluster; the namespace is gone within seconds:
 
 Ctrl-C stops everything; .dev/ stays, so the mail can still be read.
 `,
-		ws.kubeconfig, mail, localURL(opts.SelfServiceAddr), metricsURL(opts.MetricsAddr), ws.controllersLog,
+		ws.kubeconfig, mail, access.URL, metricsURL(opts.MetricsAddr), ws.controllersLog,
 		ws.kubeconfig, ws.kubectl, ws.mailDir,
-		acceptCurl(opts.SelfServiceAddr, "<token from the mail>"),
-		localURL(opts.SelfServiceAddr), sessionsPath,
-		loginCurl(opts.SelfServiceAddr, "acme", "alice@acme.example"),
-		localURL(opts.SelfServiceAddr), sessionsPath)
+		acceptCurl(access, "<token from the mail>"),
+		access.URL, sessionsPath,
+		loginCurl(access, "acme", "alice@acme.example"),
+		access.Curl, access.URL, sessionsPath)
+	if opts.Tokens.Enabled() {
+		printTokenBanner(w, ws, access)
+	}
+}
+
+// printTokenBanner shows how to use kubectl as alice with a token from the
+// operator's issuer, which the API server trusts.
+func printTokenBanner(w io.Writer, ws workspace, access selfServiceAccess) {
+	_, _ = fmt.Fprintf(w, `
+Use the cluster as alice: the API server trusts the operator's tokens
+(%s). With her session from the login:
+  SESSION=<token from the login answer>
+  TOKEN=$(%s -X POST %s/v1/tokens -H "Authorization: Bearer $SESSION" | jq -r .token)
+  kubectl config set-credentials alice --token="$TOKEN"
+  kubectl config set-context alice --user=alice --cluster="$(kubectl config view -o jsonpath='{.clusters[0].name}')"
+  kubectl --context alice auth whoami
+  kubectl --context alice get users -n acme
+The token lasts 10 minutes (--token-ttl); ask for another with the session.
+`, ws.authenticationConfig, access.Curl, access.URL)
 }
 
 // metricsURL is where a person on this machine reads the metrics, or says

@@ -26,7 +26,9 @@ type controlPlane struct {
 	controllersLog *os.File
 }
 
-func startControlPlane(ctx context.Context, ws workspace) (*controlPlane, error) {
+// startControlPlane starts it all; with an issuer, the API server trusts
+// its tokens.
+func startControlPlane(ctx context.Context, ws workspace, issuer *controlplane.JWTIssuer) (*controlPlane, error) {
 	env := &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join(ws.root, "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
@@ -36,6 +38,9 @@ func startControlPlane(ctx context.Context, ws workspace) (*controlPlane, error)
 		WebhookInstallOptions: envtest.WebhookInstallOptions{
 			Paths: []string{filepath.Join(ws.root, "config", "webhook", "manifests.yaml")},
 		},
+	}
+	if err := trustIssuer(env, ws, issuer); err != nil {
+		return nil, err
 	}
 	cfg, err := env.Start()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
@@ -43,13 +44,20 @@ func parseFlags(args []string) (devFlags, error) {
 	}
 	fs.Visit(func(fl *flag.Flag) { f.explicit[fl.Name] = true })
 
+	// The API server trusts the self-service API as a token issuer at the
+	// address it serves on, unless the person turned tokens off
+	// (--issuer-url=) or named another; with tokens on it serves https.
+	if !f.explicit["issuer-url"] {
+		f.operator.Tokens.IssuerURL = httpsURL(f.operator.SelfServiceAddr)
+	}
 	// The link in the mail follows the self-service address unless the
 	// person named another, such as a portal in front of it.
+	base := selfServiceBase(f.operator)
 	if !f.explicit["accept-url"] {
-		f.operator.Invitation.AcceptURL = localURL(f.operator.SelfServiceAddr) + acceptPath
+		f.operator.Invitation.AcceptURL = base + acceptPath
 	}
 	if !f.explicit["password-reset-url"] {
-		f.operator.SignIn.ResetURL = localURL(f.operator.SelfServiceAddr) + resetPath
+		f.operator.SignIn.ResetURL = base + resetPath
 	}
 	if err := f.operator.Validate(); err != nil {
 		return f, err
@@ -74,7 +82,27 @@ func devOptions() operator.Options {
 	// The control plane installs the webhook configurations with a
 	// certificate of its own; see serveWebhooksLocally.
 	o.Webhook.Certs = operator.WebhookCertsFiles
+	// The signing keys live where a cluster keeps them; the dev
+	// environment creates the namespace.
+	o.Tokens.SigningKeySecret = devSystemNamespace + "/tenantry-signing-keys"
 	return o
+}
+
+// devSystemNamespace is the operator's namespace, as config/default names it.
+const devSystemNamespace = "tenantry-system"
+
+// selfServiceBase is where a person on this machine reaches the
+// self-service API: over https when it issues tokens, as an issuer must be.
+func selfServiceBase(o operator.Options) string {
+	if o.Tokens.Enabled() {
+		return httpsURL(o.SelfServiceAddr)
+	}
+	return localURL(o.SelfServiceAddr)
+}
+
+// httpsURL is localURL over https.
+func httpsURL(bindAddr string) string {
+	return "https://" + strings.TrimPrefix(localURL(bindAddr), "http://")
 }
 
 // Paths of the self-service API the dev environment points links and

@@ -62,7 +62,7 @@ func (c *mailCatcher) stop() {
 
 // announceInvitations prints the accept link of every mail as it arrives,
 // so the person need not open the .eml file to go on.
-func (c *mailCatcher) announceInvitations(ctx context.Context, selfServiceAddr string) {
+func (c *mailCatcher) announceInvitations(ctx context.Context, access selfServiceAccess) {
 	if c.server == nil {
 		return
 	}
@@ -77,13 +77,13 @@ func (c *mailCatcher) announceInvitations(ctx context.Context, selfServiceAddr s
 		}
 		messages := c.server.Messages()
 		for _, msg := range messages[seen:] {
-			announce(msg, selfServiceAddr)
+			announce(msg, access)
 		}
 		seen = len(messages)
 	}
 }
 
-func announce(msg smtpcatcher.Message, selfServiceAddr string) {
+func announce(msg smtpcatcher.Message, access selfServiceAccess) {
 	to := strings.Join(msg.To, ", ")
 	text, err := msg.TextBody()
 	match := acceptLink.FindStringSubmatch(text)
@@ -95,30 +95,30 @@ func announce(msg smtpcatcher.Message, selfServiceAddr string) {
 		say("\nNew mail for %s: %q\n"+
 			"  Open the link to choose a new password:\n    %s\n"+
 			"  or set it with curl:\n    %s",
-			to, msg.Subject(), match[0], resetCurl(selfServiceAddr, match[1]))
+			to, msg.Subject(), match[0], resetCurl(access, match[1]))
 		return
 	}
 	say("\nNew mail for %s: %q\n"+
 		"  Open the link to accept the invitation:\n    %s\n"+
 		"  or accept it with curl:\n    %s",
-		to, msg.Subject(), match[0], acceptCurl(selfServiceAddr, match[1]))
+		to, msg.Subject(), match[0], acceptCurl(access, match[1]))
 }
 
 // resetCurl is the curl that sets a new password with a reset token.
-func resetCurl(selfServiceAddr, token string) string {
-	return fmt.Sprintf(`curl -s -X POST %s%s -H 'Content-Type: application/json' -d '{"token":"%s","password":"<a new strong password>"}'`,
-		localURL(selfServiceAddr), resetPath, token)
+func resetCurl(access selfServiceAccess, token string) string {
+	return fmt.Sprintf(`%s -X POST %s%s -H 'Content-Type: application/json' -d '{"token":"%s","password":"<a new strong password>"}'`,
+		access.Curl, access.URL, resetPath, token)
 }
 
 // loginCurl is the curl that logs a person in.
-func loginCurl(selfServiceAddr, account, email string) string {
-	return fmt.Sprintf(`curl -s -X POST %s%s -H 'Content-Type: application/json' -d '{"account":"%s","email":"%s","password":"<the password>"}'`,
-		localURL(selfServiceAddr), sessionsPath, account, email)
+func loginCurl(access selfServiceAccess, account, email string) string {
+	return fmt.Sprintf(`%s -X POST %s%s -H 'Content-Type: application/json' -d '{"account":"%s","email":"%s","password":"<the password>"}'`,
+		access.Curl, access.URL, sessionsPath, account, email)
 }
 
 // acceptCurl is the curl that accepts an invitation, with a placeholder for
 // the password the person chooses.
-func acceptCurl(selfServiceAddr, token string) string {
-	return fmt.Sprintf(`curl -s -X POST %s%s -H 'Content-Type: application/json' -d '{"token":"%s","password":"<a strong password>"}'`,
-		localURL(selfServiceAddr), acceptPath, token)
+func acceptCurl(access selfServiceAccess, token string) string {
+	return fmt.Sprintf(`%s -X POST %s%s -H 'Content-Type: application/json' -d '{"token":"%s","password":"<a strong password>"}'`,
+		access.Curl, access.URL, acceptPath, token)
 }

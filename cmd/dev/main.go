@@ -43,12 +43,19 @@ func run(args []string) error {
 	}
 	defer catcher.stop()
 
+	access, issuer, err := prepareTokens(&flags.operator, flags.explicit, ws)
+	if err != nil {
+		return err
+	}
 	say("Starting the control plane (etcd, kube-apiserver and kube-controller-manager from %s)...", ws.assets)
-	cp, err := startControlPlane(ctx, ws)
+	cp, err := startControlPlane(ctx, ws, issuer)
 	if err != nil {
 		return err
 	}
 	defer cp.stop()
+	if err := createSystemNamespace(ctx, cp.cfg); err != nil {
+		return err
+	}
 	cp.serveWebhooksLocally(&flags.operator)
 
 	mgr, err := operator.New(cp.cfg, flags.operator)
@@ -57,8 +64,8 @@ func run(args []string) error {
 	}
 	return serve(ctx, mgr, func(ctx context.Context) {
 		applySamples(ctx, ws)
-		printBanner(os.Stdout, ws, flags.operator, catcher)
-		go catcher.announceInvitations(ctx, flags.operator.SelfServiceAddr)
+		printBanner(os.Stdout, ws, flags.operator, catcher, access)
+		go catcher.announceInvitations(ctx, access)
 	})
 }
 

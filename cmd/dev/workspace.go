@@ -18,6 +18,11 @@ type workspace struct {
 	controllersLog string
 	assets         string
 	kubectl        string
+	// tlsDir holds the self-service API's certificate and its CA, made
+	// afresh by every run; authenticationConfig is the API server's trust
+	// in the operator's token issuer.
+	tlsDir               string
+	authenticationConfig string
 }
 
 func newWorkspace() (workspace, error) {
@@ -47,6 +52,9 @@ func newWorkspace() (workspace, error) {
 		controllersLog: filepath.Join(dev, "kube-controller-manager.log"),
 		assets:         assets,
 		kubectl:        filepath.Join(assets, "kubectl"),
+
+		tlsDir:               filepath.Join(dev, "tls"),
+		authenticationConfig: filepath.Join(dev, "authentication-config.yaml"),
 	}
 	// Mail from an earlier run would be mistaken for this run's: its links
 	// point at a control plane that no longer exists.

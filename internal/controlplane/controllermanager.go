@@ -1,8 +1,10 @@
 // Package controlplane runs the part of a Kubernetes control plane that
 // envtest leaves out: kube-controller-manager, beside envtest's etcd and
 // kube-apiserver. Without it nothing collects garbage and a deleted
-// namespace stays Terminating forever. The dev environment and the tests
-// use it; a real cluster has its own.
+// namespace stays Terminating forever. It also makes what an API server
+// needs to trust Tenantry's token issuer: a private CA and serving
+// certificate, and the AuthenticationConfiguration. The dev environment and
+// the tests use it; a real cluster has its own.
 package controlplane
 
 import (

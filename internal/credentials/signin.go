@@ -149,6 +149,17 @@ type Session struct {
 	// EnrollOnly sessions may only enrol two-factor: they are what a person
 	// who must use two-factor and has not enrolled yet gets from a login.
 	EnrollOnly bool `json:"enrollOnly,omitempty"`
+	// Actor is set on a session that a user manager of the account started
+	// to act as this user ("log in as"); it ends sooner than a login's.
+	Actor *SessionActor `json:"actor,omitempty"`
+}
+
+// SessionActor is who acts as the user in a session: a user of the same
+// account, named as it was when the session started.
+type SessionActor struct {
+	User  string `json:"user"`
+	UID   string `json:"uid"`
+	Email string `json:"email"`
 }
 
 // ReadSessions decodes the sessions of a credential Secret. Malformed data

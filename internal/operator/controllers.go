@@ -38,6 +38,9 @@ func setupIndexes(mgr ctrl.Manager) error {
 	if err := indexer.IndexField(ctx, &iamv1alpha1.User{}, controllers.UserServiceClassField, controllers.IndexUserServiceClasses); err != nil {
 		return fmt.Errorf("index users by service class: %w", err)
 	}
+	if err := indexer.IndexField(ctx, &iamv1alpha1.User{}, rbac.UserEmailField, rbac.IndexUserEmail); err != nil {
+		return fmt.Errorf("index users by email: %w", err)
+	}
 	return nil
 }
 
@@ -81,6 +84,17 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	}
 	if err := subscriptions.SetupWithManager(mgr, workers(o.Concurrency.Subscriptions)); err != nil {
 		return fmt.Errorf("set up subscription controller: %w", err)
+	}
+	// Impersonation RBAC is rendered with the tokens: it is what makes
+	// "log in as" reach kubectl --as, and grants nothing to clusters that do
+	// not use them.
+	if o.Tokens.Enabled() {
+		impersonation := &controllers.ImpersonationReconciler{
+			Client: mgr.GetClient(), Identity: rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix},
+		}
+		if err := impersonation.SetupWithManager(mgr, workers(o.Concurrency.Roles)); err != nil {
+			return fmt.Errorf("set up impersonation controller: %w", err)
+		}
 	}
 	// Classes are few and cheap to check: one worker.
 	if err := classes.SetupWithManager(mgr, workers(1)); err != nil {

@@ -2,6 +2,7 @@ package operator
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -61,7 +62,16 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	}
 
 	selfService := newSelfService(mgr, o)
-	if err := mgr.Add(httpServer(o.SelfServiceAddr, selfService.Handler())); err != nil {
+	if o.Tokens.Enabled() {
+		if selfService.Tokens, err = newIssuer(mgr, o); err != nil {
+			return nil, err
+		}
+	}
+	tlsConfig, err := selfServiceTLS(mgr, o.SelfServiceTLS)
+	if err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(httpServer(o.SelfServiceAddr, selfService.Handler(), tlsConfig)); err != nil {
 		return nil, fmt.Errorf("add self-service API: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
@@ -87,6 +97,7 @@ func managerOptions(o Options) ctrl.Options {
 	// of the cluster's Secrets in memory. Likewise only the RBAC objects it
 	// rendered: a cluster has many ClusterRoles and RoleBindings of its own.
 	credentialSecrets := hasLabel(iamv1alpha1.UserLabel)
+	managedByTenantry := labels.SelectorFromSet(labels.Set{iamv1alpha1.ManagedByLabel: iamv1alpha1.ManagedBy})
 
 	return ctrl.Options{
 		Scheme:                  Scheme(),
@@ -103,9 +114,11 @@ func managerOptions(o Options) ctrl.Options {
 		GracefulShutdownTimeout: ptr.To(o.SMTP.Timeout + shutdownMargin),
 		Cache: cache.Options{
 			ByObject: map[client.Object]cache.ByObject{
-				&corev1.Secret{}:      {Label: credentialSecrets},
-				&rbacv1.ClusterRole{}: {Label: hasLabel(iamv1alpha1.RoleLabel)},
-				&rbacv1.RoleBinding{}: {Label: hasLabel(iamv1alpha1.UserLabel)},
+				&corev1.Secret{}: {Label: credentialSecrets},
+				// Rendered from Roles, and each account's impersonation RBAC.
+				&rbacv1.ClusterRole{}:        {Label: managedByTenantry},
+				&rbacv1.ClusterRoleBinding{}: {Label: managedByTenantry},
+				&rbacv1.RoleBinding{}:        {Label: hasLabel(iamv1alpha1.UserLabel)},
 			},
 			DefaultTransform: cache.TransformStripManagedFields(),
 		},
@@ -125,7 +138,8 @@ func hasLabel(key string) labels.Selector {
 // httpServer runs an HTTP server for as long as the manager runs. It serves
 // on every replica, not only the leader: accepting an invitation only writes
 // a Secret that the leader then notices.
-func httpServer(addr string, handler http.Handler) manager.Runnable {
+// With tlsConfig it serves https.
+func httpServer(addr string, handler http.Handler, tlsConfig *tls.Config) manager.Runnable {
 	return manager.RunnableFunc(func(ctx context.Context) error {
 		// Slow clients cannot hold connections: a request has a bounded
 		// time to arrive, its answer to leave, and an idle connection closes.
@@ -133,14 +147,21 @@ func httpServer(addr string, handler http.Handler) manager.Runnable {
 			Addr: addr, Handler: handler,
 			ReadHeaderTimeout: 10 * time.Second, ReadTimeout: selfServiceReadTimeout,
 			WriteTimeout: selfServiceWriteTimeout, IdleTimeout: selfServiceIdleTimeout,
-			MaxHeaderBytes: 16 << 10,
+			MaxHeaderBytes: 16 << 10, TLSConfig: tlsConfig,
 		}
 		listener, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", addr, err)
 		}
 		errc := make(chan error, 1)
-		go func() { errc <- srv.Serve(listener) }()
+		go func() {
+			if tlsConfig != nil {
+				// The certificate comes from tlsConfig, not from files here.
+				errc <- srv.ServeTLS(listener, "", "")
+				return
+			}
+			errc <- srv.Serve(listener)
+		}()
 		select {
 		case <-ctx.Done():
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -176,5 +197,7 @@ func newSelfService(mgr ctrl.Manager, o Options) *selfservice.Server {
 		TOTPIssuer:       si.TOTPIssuer,
 		Hashes:           selfservice.NewHashGate(si.MaxConcurrentHashes, si.HashQueue),
 		Limits:           selfservice.NewRateLimits(rate.Limit(si.LoginRate), si.LoginBurst, rate.Limit(si.ClientRate), si.ClientBurst),
+		ImpersonationTTL: o.Tokens.ImpersonationTTL,
+		Recorder:         mgr.GetEventRecorder("tenantry-selfservice"),
 	}
 }

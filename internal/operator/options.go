@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -38,6 +39,10 @@ type Options struct {
 	Roles                 RoleOptions
 	Webhook               WebhookOptions
 	SignIn                SignInOptions
+	Tokens                TokenOptions
+	// SelfServiceTLS serves the self-service API over https when both
+	// files are set; an OIDC issuer must be reached over https.
+	SelfServiceTLS TLSFiles
 	// Now is the clock of the controllers and the self-service API; nil
 	// means time.Now. Tests move it to see lockouts end.
 	Now func() time.Time
@@ -64,6 +69,35 @@ type SignInOptions struct {
 	ResetURL            string
 	ResetTTL            time.Duration
 	ResetTemplateDir    string
+}
+
+// TokenOptions make the self-service API an OpenID Connect issuer whose ID
+// tokens the API server trusts. Tokens are off unless IssuerURL is set, so
+// that nothing changes for clusters that sign people in another way.
+type TokenOptions struct {
+	// IssuerURL is the "iss" of the tokens: the https URL the API server
+	// reaches the self-service API at.
+	IssuerURL string
+	// Audience is the "aud" of the tokens; the API server's
+	// AuthenticationConfiguration lists it.
+	Audience string
+	// TTL is how long an ID token lasts.
+	TTL time.Duration
+	// ImpersonationTTL bounds a "log in as" session.
+	ImpersonationTTL time.Duration
+	// SigningKeyRotation is how long a signing key signs before the next.
+	SigningKeyRotation time.Duration
+	// SigningKeySecret (namespace/name) holds the keys every replica shares.
+	SigningKeySecret string
+}
+
+// Enabled says whether the manager issues tokens.
+func (t TokenOptions) Enabled() bool { return t.IssuerURL != "" }
+
+// TLSFiles name a PEM certificate (with its chain) and its key.
+type TLSFiles struct {
+	CertFile string
+	KeyFile  string
 }
 
 // ConcurrencyOptions say how many objects each controller reconciles at
@@ -180,6 +214,10 @@ func DefaultOptions() Options {
 
 			UnconfirmedGrace: controllers.DefaultUnconfirmedGrace,
 		},
+		Tokens: TokenOptions{
+			Audience: "kubernetes", TTL: 10 * time.Minute, ImpersonationTTL: 15 * time.Minute,
+			SigningKeyRotation: 24 * time.Hour, SigningKeySecret: "tenantry-system/tenantry-signing-keys",
+		},
 		Identity: IdentityOptions{Kind: rbac.DefaultIdentity.Kind, Prefix: rbac.DefaultIdentity.Prefix},
 		Roles:    RoleOptions{FirstUser: "owner", Default: "manager"},
 		SignIn: SignInOptions{
@@ -275,6 +313,15 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&si.HashQueue, "password-hash-queue", si.HashQueue, "Requests that may wait for a password hash; more are refused with 429.")
 	fs.StringVar(&si.ResetURL, "password-reset-url", si.ResetURL, "Base URL of the link in password reset emails; the token is added as ?token=.")
 	fs.DurationVar(&si.ResetTTL, "password-reset-ttl", si.ResetTTL, "How long a password reset link works.")
+	tk := &o.Tokens
+	fs.StringVar(&tk.IssuerURL, "issuer-url", tk.IssuerURL, "https URL the API server reaches the self-service API at; setting it makes Tenantry an OpenID Connect issuer of cluster tokens (off when empty).")
+	fs.StringVar(&tk.Audience, "token-audience", tk.Audience, "Audience (aud) of cluster tokens; list it in the API server's AuthenticationConfiguration.")
+	fs.DurationVar(&tk.TTL, "token-ttl", tk.TTL, "How long a cluster token lasts.")
+	fs.DurationVar(&tk.ImpersonationTTL, "impersonation-ttl", tk.ImpersonationTTL, "How long a \"log in as\" session lasts.")
+	fs.DurationVar(&tk.SigningKeyRotation, "signing-key-rotation", tk.SigningKeyRotation, "How long a token signing key signs before the next one takes over.")
+	fs.StringVar(&tk.SigningKeySecret, "signing-key-secret", tk.SigningKeySecret, "namespace/name of the Secret that holds the token signing keys (created on first start).")
+	fs.StringVar(&o.SelfServiceTLS.CertFile, "selfservice-tls-cert-file", o.SelfServiceTLS.CertFile, "PEM certificate (with chain) to serve the self-service API over https; reloaded when it changes.")
+	fs.StringVar(&o.SelfServiceTLS.KeyFile, "selfservice-tls-key-file", o.SelfServiceTLS.KeyFile, "PEM key of --selfservice-tls-cert-file.")
 	fs.StringVar(&si.ResetTemplateDir, "password-reset-template-dir", si.ResetTemplateDir, "Directory with subject.txt, body.txt and body.html overriding the password reset email.")
 }
 
@@ -320,6 +367,8 @@ func (o Options) Validate() error {
 		errs = append(errs, errors.New("--first-user-role and --default-role must name roles"))
 	}
 	errs = append(errs, o.SignIn.validate()...)
+	errs = append(errs, o.Tokens.validate()...)
+	errs = append(errs, o.SelfServiceTLS.validate()...)
 	if !o.Webhook.Disabled {
 		if o.Webhook.Port < 1 || o.Webhook.Port > 65535 {
 			errs = append(errs, fmt.Errorf("--webhook-port: %d is not a port", o.Webhook.Port))
@@ -361,4 +410,36 @@ func (si SignInOptions) validate() []error {
 		errs = append(errs, fmt.Errorf("--password-reset-url: %q is not an http(s) URL", u))
 	}
 	return errs
+}
+
+// validate reports the invalid token options, in flag terms; with tokens
+// off only the issuer URL matters.
+func (t TokenOptions) validate() []error {
+	if !t.Enabled() {
+		return nil
+	}
+	var errs []error
+	if u, err := url.Parse(t.IssuerURL); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		errs = append(errs, fmt.Errorf("--issuer-url: %q is not an https URL without query or fragment (the API server accepts no other issuer)", t.IssuerURL))
+	}
+	if t.Audience == "" {
+		errs = append(errs, errors.New("--token-audience must not be empty"))
+	}
+	if t.TTL <= 0 || t.ImpersonationTTL <= 0 {
+		errs = append(errs, errors.New("--token-ttl and --impersonation-ttl must be positive"))
+	}
+	if t.SigningKeyRotation < time.Second {
+		errs = append(errs, errors.New("--signing-key-rotation must be at least 1s"))
+	}
+	if len(strings.Split(t.SigningKeySecret, "/")) != 2 {
+		errs = append(errs, fmt.Errorf("--signing-key-secret: %q is not namespace/name", t.SigningKeySecret))
+	}
+	return errs
+}
+
+func (f TLSFiles) validate() []error {
+	if (f.CertFile == "") != (f.KeyFile == "") {
+		return []error{errors.New("--selfservice-tls-cert-file and --selfservice-tls-key-file go together")}
+	}
+	return nil
 }

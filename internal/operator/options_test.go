@@ -28,6 +28,16 @@ func TestValidateOptions(t *testing.T) {
 		{"no subscription workers", func(o *Options) { o.Concurrency.Subscriptions = 0 }, "--max-concurrent-subscriptions"},
 		{"webhooks off need no certificate", func(o *Options) { o.Webhook.Disabled, o.Webhook.Certs = true, "" }, ""},
 		{"accept URL without scheme", func(o *Options) { o.Invitation.AcceptURL = "portal.example.com" }, "--accept-url"},
+		{"tokens off need nothing of theirs", func(o *Options) { o.Tokens.TTL, o.Tokens.SigningKeySecret = 0, "" }, ""},
+		{"tokens on", withIssuer("https://tenantry.example.com"), ""},
+		{"issuer over http", withIssuer("http://tenantry.example.com"), "--issuer-url"},
+		{"issuer with a query", withIssuer("https://tenantry.example.com/?a=b"), "--issuer-url"},
+		{"no token audience", func(o *Options) { withIssuer("https://t.example")(o); o.Tokens.Audience = "" }, "--token-audience"},
+		{"zero token TTL", func(o *Options) { withIssuer("https://t.example")(o); o.Tokens.TTL = 0 }, "--token-ttl"},
+		{"zero impersonation TTL", func(o *Options) { withIssuer("https://t.example")(o); o.Tokens.ImpersonationTTL = 0 }, "--impersonation-ttl"},
+		{"no rotation", func(o *Options) { withIssuer("https://t.example")(o); o.Tokens.SigningKeyRotation = 0 }, "--signing-key-rotation"},
+		{"key secret without namespace", func(o *Options) { withIssuer("https://t.example")(o); o.Tokens.SigningKeySecret = "keys" }, "--signing-key-secret"},
+		{"TLS certificate without key", func(o *Options) { o.SelfServiceTLS.CertFile = "tls.crt" }, "--selfservice-tls-key-file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,5 +75,21 @@ func TestWebhookCertExtraDNSNamesFlag(t *testing.T) {
 	}
 	if want := []string{"localhost", "webhooks.example.com"}; !slices.Equal(o.Webhook.ExtraDNSNames, want) {
 		t.Fatalf("ExtraDNSNames = %q, want %q", o.Webhook.ExtraDNSNames, want)
+	}
+}
+
+func withIssuer(url string) func(o *Options) {
+	return func(o *Options) { o.Tokens.IssuerURL = url }
+}
+
+func TestKeyPolicy(t *testing.T) {
+	o := DefaultOptions().Tokens
+	p := keyPolicy(o)
+	if p.Rotation != 24*time.Hour || p.PublishDelay != 5*time.Minute || p.Retention != 11*time.Minute {
+		t.Errorf("default policy = %+v", p)
+	}
+	o.SigningKeyRotation = 8 * time.Second
+	if p := keyPolicy(o); p.PublishDelay != 2*time.Second {
+		t.Errorf("a short rotation publishes a key a quarter of it ahead, got %v", p.PublishDelay)
 	}
 }

@@ -13,6 +13,9 @@ import (
 // with "tenantry-".
 const clusterRolePrefix = "tenantry:role:"
 
+// clusterRoleKind is the kind every rendered binding refers to.
+const clusterRoleKind = "ClusterRole"
+
 // ClusterRoleName is the name of the ClusterRole rendered from a Role.
 func ClusterRoleName(roleName string) string {
 	return clusterRolePrefix + roleName
@@ -41,7 +44,7 @@ func ClusterRole(role *iamv1alpha1.Role) *rbacv1.ClusterRole {
 		rules = append(rules, *manageUsersRule.DeepCopy())
 	}
 	return &rbacv1.ClusterRole{
-		TypeMeta: metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRole"},
+		TypeMeta: metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: clusterRoleKind},
 		ObjectMeta: metav1.ObjectMeta{
 			Name: ClusterRoleName(role.Name),
 			Labels: map[string]string{

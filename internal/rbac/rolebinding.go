@@ -68,7 +68,7 @@ func RoleBinding(user *iamv1alpha1.User, id Identity) *rbacv1.RoleBinding {
 		},
 		RoleRef: rbacv1.RoleRef{
 			APIGroup: rbacv1.GroupName,
-			Kind:     "ClusterRole",
+			Kind:     clusterRoleKind,
 			Name:     ClusterRoleName(user.Spec.Role),
 		},
 		Subjects: []rbacv1.Subject{id.Subject(user.Spec.Email)},

@@ -190,6 +190,14 @@ func (s *Server) addSession(secret *corev1.Secret, user *iamv1alpha1.User, now t
 		ttl = min(ttl, enrollSessionTTL)
 	}
 	session := credentials.Session{TokenHash: hash, Expiry: now.Add(ttl), EnrollOnly: result.enroll}
+	appendSession(secret, session, now)
+	result.token, result.expiry = token, session.Expiry
+	return nil
+}
+
+// appendSession adds a session to the Secret, dropping expired ones and,
+// beyond maxSessions, the one closest to its end.
+func appendSession(secret *corev1.Secret, session credentials.Session, now time.Time) {
 	sessions := slices.DeleteFunc(credentials.ReadSessions(secret), func(old credentials.Session) bool {
 		return !now.Before(old.Expiry)
 	})
@@ -198,8 +206,6 @@ func (s *Server) addSession(secret *corev1.Secret, user *iamv1alpha1.User, now t
 		sessions = sessions[len(sessions)-maxSessions+1:]
 	}
 	credentials.WriteSessions(secret, append(sessions, session), now)
-	result.token, result.expiry = token, session.Expiry
-	return nil
 }
 
 // enrollSessionTTL bounds a session that may only enrol two-factor.

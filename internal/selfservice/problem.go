@@ -32,6 +32,12 @@ const (
 	ReasonSessionInvalid              = "SessionInvalid"
 	ReasonTooManyRequests             = "TooManyRequests"
 	ReasonServerBusy                  = "ServerBusy"
+
+	// Cluster token and "log in as" reasons.
+	ReasonKeysNotReady            = "KeysNotReady"
+	ReasonUserNotFound            = "UserNotFound"
+	ReasonImpersonationForbidden  = "ImpersonationForbidden"
+	ReasonImpersonationNotAllowed = "ImpersonationNotAllowed"
 )
 
 // problem is an answer that is not a success. Its message is shown to the
@@ -81,6 +87,14 @@ var (
 		message: "This password reset link was already used. Ask for a new one if you need to."}
 	errResetTokenExpired = &problem{status: http.StatusGone, reason: ReasonTokenExpired,
 		message: "This password reset link has expired. Ask for a new one."}
+	errKeysNotReady = &problem{status: http.StatusServiceUnavailable, reason: ReasonKeysNotReady,
+		message: "The server has not loaded its signing keys yet. Try again in a few seconds."}
+	errNotAUserManager = &problem{status: http.StatusForbidden, reason: ReasonImpersonationForbidden,
+		message: "Only a user whose role manages users may act as another user."}
+	errNestedImpersonation = &problem{status: http.StatusForbidden, reason: ReasonImpersonationForbidden,
+		message: "You are acting as another user already; end that session first."}
+	errActorGone = &problem{status: http.StatusForbidden, reason: ReasonImpersonationForbidden,
+		message: "The user who started acting as you may not any more; this session gets no token."}
 	errTwoFactorNotPending = &problem{status: http.StatusConflict, reason: ReasonTwoFactorNotPending,
 		message: "Start the enrolment first: there is no authenticator waiting for its first code."}
 )
@@ -94,6 +108,18 @@ func userLocked(until time.Time) *problem {
 	return &problem{status: http.StatusForbidden, reason: ReasonUserLocked, lockedUntil: &until,
 		message: "Too many failed attempts locked this user until " + until.Format(time.RFC3339) +
 			". Try again then, reset your password, or ask your account administrator to unlock you."}
+}
+
+// userNotFound answers a target that is not a user of the account; it says
+// nothing of other accounts.
+func userNotFound(name string) *problem {
+	return &problem{status: http.StatusNotFound, reason: ReasonUserNotFound,
+		message: "There is no user " + name + " in your account."}
+}
+
+// impersonationNotAllowed answers a target nobody may act as, with why.
+func impersonationNotAllowed(message string) *problem {
+	return &problem{status: http.StatusForbidden, reason: ReasonImpersonationNotAllowed, message: message}
 }
 
 func badRequest(message string) *problem {

@@ -5,7 +5,10 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/tenantry-io/tenantry/internal/issuer"
 )
 
 // Server answers the self-service API. Its zero value is not usable: Client
@@ -35,6 +38,15 @@ type Server struct {
 	Hashes *HashGate
 	// Limits slow down guessing; nil means no limits.
 	Limits *RateLimits
+
+	// Tokens issues ID tokens the API server trusts; nil turns cluster
+	// tokens, discovery and "log in as" off.
+	Tokens *issuer.Issuer
+	// ImpersonationTTL bounds a "log in as" session; zero means
+	// DefaultImpersonationTTL.
+	ImpersonationTTL time.Duration
+	// Recorder records "log in as" on the target User; nil records nothing.
+	Recorder events.EventRecorder
 }
 
 func (s *Server) now() time.Time {
@@ -60,6 +72,13 @@ func (s *Server) now() time.Time {
 //	GET  /v1/totp/enroll                   the page to enrol an authenticator
 //	POST /v1/totp/enroll                   start an enrolment: key and QR code
 //	POST /v1/totp/confirm                  confirm it with a first code
+//
+// and, when Tokens is set:
+//
+//	GET  /.well-known/openid-configuration OpenID Connect discovery
+//	GET  /v1/keys                          the public signing keys (JWKS)
+//	POST /v1/tokens                        an ID token for the session's user
+//	POST /v1/sessions/impersonate          a user manager acts as a user
 func (s *Server) Handler() http.Handler {
 	// The dummy hash takes as long as a login; make it before the first
 	// login for an unknown user, which would otherwise take twice as long.
@@ -73,6 +92,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/v1/password-resets/confirm", s.serveResetConfirm)
 	mux.HandleFunc("/v1/totp/enroll", s.serveEnroll)
 	mux.HandleFunc("/v1/totp/confirm", s.serveEnrollConfirm)
+	if s.Tokens != nil {
+		mux.HandleFunc(issuer.DiscoveryPath, s.serveDiscovery)
+		mux.HandleFunc(issuer.JWKSPath, s.serveJWKS)
+		mux.HandleFunc("/v1/tokens", s.serveTokens)
+		mux.HandleFunc("/v1/sessions/impersonate", s.serveImpersonate)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		_ = writeProblemJSON(w, errNotFound)
 	})

@@ -52,8 +52,19 @@ func sessionToken(r *http.Request) string {
 }
 
 // authenticateSession finds the request's session. enrollOnly says whether
-// a session that may only enrol two-factor is enough.
+// a session that may only enrol two-factor is enough. A disabled user's
+// session is as invalid as a missing one.
 func (s *Server) authenticateSession(ctx context.Context, r *http.Request, enrollOK bool) (*authenticated, error) {
+	a, err := s.lookupSession(ctx, r, enrollOK)
+	if err == errUserDisabled {
+		return nil, errSessionInvalid
+	}
+	return a, err
+}
+
+// lookupSession is authenticateSession that tells a disabled user so,
+// for the answers where that is more useful than "log in first".
+func (s *Server) lookupSession(ctx context.Context, r *http.Request, enrollOK bool) (*authenticated, error) {
 	token := sessionToken(r)
 	namespace, userName, ok := credentials.ParseScopedToken(token)
 	if !ok {
@@ -82,7 +93,10 @@ func (s *Server) authenticateSession(ctx context.Context, r *http.Request, enrol
 	if err != nil {
 		return nil, err
 	}
-	if user == nil || checkUser(user, secret) != nil {
+	switch p := checkUser(user, secret); {
+	case p == errUserDisabled:
+		return nil, p
+	case p != nil:
 		return nil, errSessionInvalid
 	}
 	return &authenticated{user: user, secret: secret, tokenHash: hash, session: session}, nil

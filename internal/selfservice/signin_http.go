@@ -29,6 +29,8 @@ type currentSessionBody struct {
 	ExpiryTime time.Time `json:"expiryTime"`
 	EnrollOnly bool      `json:"enrollOnly,omitempty"`
 	TwoFactor  bool      `json:"twoFactor"`
+	// Actor is who acts as the user in a "log in as" session.
+	Actor *actorBody `json:"actor,omitempty"`
 }
 
 // statusBody is a success without content of its own.
@@ -176,7 +178,7 @@ func (s *Server) serveCurrentSession(w http.ResponseWriter, r *http.Request) {
 		logWriteError(log, writeJSON(w, http.StatusOK, currentSessionBody{
 			Namespace: a.user.Namespace, User: a.user.Name, Email: a.user.Spec.Email, FullName: a.user.Spec.FullName,
 			ExpiryTime: a.session.Expiry.UTC(), EnrollOnly: a.session.EnrollOnly,
-			TwoFactor: credentials.ReadTwoFactor(a.secret).Enabled(),
+			TwoFactor: credentials.ReadTwoFactor(a.secret).Enabled(), Actor: sessionActor(a.session),
 		}))
 		return
 	}
@@ -185,6 +187,10 @@ func (s *Server) serveCurrentSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log.Info("Logged out")
+	if actor := a.session.Actor; actor != nil {
+		log.Info("Impersonation ended", "actor", actor.User)
+		s.recordImpersonationEnd(a)
+	}
 	if html {
 		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/v1/", MaxAge: -1, HttpOnly: true})
 		logWriteError(log, writePage(w, http.StatusOK, loginPage("You are logged out.")))
@@ -399,4 +405,11 @@ func (s *Server) serveEnrollConfirm(w http.ResponseWriter, r *http.Request) {
 		err = writeJSON(w, http.StatusOK, recoveryCodesBody{Status: "TwoFactorEnabled", RecoveryCodes: codes})
 	}
 	logWriteError(log, err)
+}
+
+func sessionActor(session credentials.Session) *actorBody {
+	if session.Actor == nil {
+		return nil
+	}
+	return &actorBody{User: session.Actor.User, Email: session.Actor.Email}
 }

@@ -35,11 +35,23 @@ type Suite struct {
 // relative to the package), runs its tests, stops it, and returns the exit
 // code for os.Exit.
 func RunSuite(root string, run func(*Suite) int) int {
+	return RunSuiteWith(root, nil, run)
+}
+
+// RunSuiteWith is RunSuite with the control plane configured by configure
+// before it starts (API server flags, say); nil configures nothing.
+func RunSuiteWith(root string, configure func(*envtest.Environment) error, run func(*Suite) int) int {
 	if err := RequireAssets(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	s := &Suite{Env: Environment(root), Log: &LogBuffer{}}
+	if configure != nil {
+		if err := configure(s.Env); err != nil {
+			fmt.Fprintf(os.Stderr, "configure the test control plane: %v\n", err)
+			return 1
+		}
+	}
 	ctrl.SetLogger(zap.New(zap.WriteTo(s.Log), zap.UseDevMode(true)))
 	cfg, stopEnv, err := StartEnvironment(s.Env)
 	if err != nil {

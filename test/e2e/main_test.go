@@ -52,6 +52,18 @@ func runTests(m *testing.M) int {
 	// The webhooks of config/webhook are served by the in-process manager
 	// with envtest's certificate.
 	env := testsupport.Environment(filepath.Join("..", ".."))
+	dir, err := os.MkdirTemp("", "tenantry-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	// The API server trusts the manager's token issuer from the start; it
+	// fetches the keys once the manager serves them.
+	if err := trustIssuer(env, dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	cfg, stopEnv, err := testsupport.StartEnvironment(env)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -75,13 +87,11 @@ func runTests(m *testing.M) int {
 	stopControllers := sync.OnceValue(controllers.Stop)
 	defer func() { _ = stopControllers() }()
 
-	dir, err := os.MkdirTemp("", "tenantry-e2e-")
-	if err != nil {
+	if kubeconfigPath, err = writeKubeconfig(env, dir); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer func() { _ = os.RemoveAll(dir) }()
-	if kubeconfigPath, err = writeKubeconfig(env, dir); err != nil {
+	if tokenKubeconfigPath, err = writeTokenKubeconfig(kubeconfigPath, dir); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -135,12 +145,9 @@ func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
 // uses, mail going to the catcher. The returned function stops it and waits
 // until it has, so the control plane never goes away under it.
 func startManager(cfg *rest.Config, webhooks envtest.WebhookInstallOptions) (func() error, error) {
-	selfServiceAddr, err := testsupport.FreeLoopbackAddr()
-	if err != nil {
+	if err := createSystemNamespace(cfg); err != nil {
 		return nil, err
 	}
-	selfServiceURL = "http://" + selfServiceAddr
-
 	opts := operator.DefaultOptions()
 	opts.SkipNameValidation = true
 	opts.MetricsAddr = "0"
@@ -150,6 +157,8 @@ func startManager(cfg *rest.Config, webhooks envtest.WebhookInstallOptions) (fun
 	opts.SMTP.Port = catcher.Port()
 	opts.SMTP.TLS = string(mail.TLSNone)
 	opts.Invitation.AcceptURL = selfServiceURL + acceptPath
+	opts.SelfServiceTLS = operator.TLSFiles{CertFile: selfServiceCert.CertFile, KeyFile: selfServiceCert.KeyFile}
+	opts.Tokens.IssuerURL = selfServiceURL
 	opts.Webhook.Host = webhooks.LocalServingHost
 	opts.Webhook.Port = webhooks.LocalServingPort
 	opts.Webhook.CertDir = webhooks.LocalServingCertDir

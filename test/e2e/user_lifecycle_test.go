@@ -177,7 +177,7 @@ func acceptMailedInvitation(t *testing.T) {
 // the manager, listens.
 func waitForSelfService(g Gomega) {
 	g.Eventually(func() (int, error) {
-		resp, err := http.Get(selfServiceURL + "/healthz")
+		resp, err := selfServiceClient.Get(selfServiceURL + "/healthz")
 		if err != nil {
 			return 0, err
 		}
@@ -199,8 +199,7 @@ func postAccept(t *testing.T, token, password string) (int, map[string]any) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	client := &http.Client{Timeout: 30 * time.Second}
-	resp, err := client.Do(req)
+	resp, err := selfServiceClient.Do(req)
 	if err != nil {
 		t.Fatalf("POST %s: %v", acceptPath, err)
 	}

@@ -1,0 +1,207 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+)
+
+// signinAccounts are two accounts: carol owns the first (erin too, so
+// that carol can be disabled), dan manages it; frank belongs to the other.
+const signinAccounts = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: signin
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: signin-other
+---
+apiVersion: iam.tenantry.io/v1alpha1
+kind: User
+metadata: {name: carol, namespace: signin}
+spec: {fullName: Carol Example, email: carol@signin.example, role: owner}
+---
+apiVersion: iam.tenantry.io/v1alpha1
+kind: User
+metadata: {name: erin, namespace: signin}
+spec: {fullName: Erin Example, email: erin@signin.example, role: owner}
+---
+apiVersion: iam.tenantry.io/v1alpha1
+kind: User
+metadata: {name: dan, namespace: signin}
+spec: {fullName: Dan Example, email: dan@signin.example, role: manager}
+---
+apiVersion: iam.tenantry.io/v1alpha1
+kind: User
+metadata: {name: frank, namespace: signin-other}
+spec: {fullName: Frank Example, email: frank@other.example, role: owner}
+`
+
+// newUserYAML is a user kubectl creates with someone's token.
+func newUserYAML(namespace, name string) string {
+	return fmt.Sprintf(`apiVersion: iam.tenantry.io/v1alpha1
+kind: User
+metadata: {name: %s, namespace: %s}
+spec: {fullName: New Example, email: %s@%s.example, role: manager}
+`, name, namespace, name, namespace)
+}
+
+// TestClusterSignInWithKubectl: a person logs in to the self-service API,
+// takes a token and uses the real kubectl with it alone; RBAC, "log in as"
+// and kubectl --as behave as the README says.
+func TestClusterSignInWithKubectl(t *testing.T) {
+	g := NewWithT(t)
+	// The built-in roles, as installing the operator applies them.
+	mustKubectl(t, "apply", "-k", "../../config/roles")
+	mustKubectlIn(t, signinAccounts, "apply", "-f", "-")
+	// The accounts must not linger for the tests after this one (kubectl
+	// get users -A): deleted at the end, or here should a step fail. The
+	// test's context has ended by then, so this kubectl runs on its own.
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), kubectlTimeout)
+		defer cancel()
+		_ = exec.CommandContext(ctx, kubectlPath, "--kubeconfig", kubeconfigPath,
+			"delete", "namespace", "signin", "signin-other", "--ignore-not-found", "--timeout=80s").Run()
+	})
+	for _, user := range []string{"carol@signin.example", "erin@signin.example", "dan@signin.example", "frank@other.example"} {
+		acceptBy(t, user)
+	}
+	for _, u := range []string{"carol", "erin", "dan"} {
+		mustKubectl(t, "wait", "--for=condition=Ready", "user/"+u, "-n", "signin", "--timeout=60s")
+	}
+	mustKubectl(t, "wait", "--for=condition=Ready", "user/frank", "-n", "signin-other", "--timeout=60s")
+
+	carolSession := logInAs(t, "signin", "carol@signin.example")
+	carol := clusterToken(t, carolSession)
+	g.Eventually(func() (string, error) { return kubectlWithToken(t, carol, "", "auth", "whoami") }).
+		WithTimeout(60 * time.Second).WithPolling(time.Second).Should(ContainSubstring("carol@signin.example"))
+
+	_, err := kubectlWithToken(t, carol, newUserYAML("signin", "gus"), "create", "-f", "-")
+	g.Expect(err).NotTo(HaveOccurred(), "an owner creates users in her account")
+	out, err := kubectlWithToken(t, carol, newUserYAML("signin-other", "hal"), "create", "-f", "-")
+	g.Expect(err).To(HaveOccurred())
+	g.Expect(out).To(ContainSubstring("forbidden"), "and none in another account")
+
+	dan := clusterToken(t, logInAs(t, "signin", "dan@signin.example"))
+	out, _ = kubectlWithToken(t, dan, "", "auth", "can-i", "create", "users.iam.tenantry.io", "-n", "signin")
+	g.Expect(strings.TrimSpace(out)).To(Equal("no"), "a manager creates no users")
+
+	// kubectl --as: carol may act as dan, not as an owner nor across accounts.
+	g.Eventually(func() (string, error) {
+		return kubectlWithToken(t, carol, "", "auth", "whoami", "--as", "dan@signin.example")
+	}).WithTimeout(30 * time.Second).Should(ContainSubstring("dan@signin.example"))
+	for _, target := range []string{"erin@signin.example", "frank@other.example"} {
+		out, err := kubectlWithToken(t, carol, "", "get", "pods", "-n", "signin", "--as", target)
+		g.Expect(err).To(HaveOccurred(), "carol acts as %s:\n%s", target, out)
+		g.Expect(out).To(ContainSubstring("cannot impersonate"))
+	}
+	out, err = kubectlWithToken(t, dan, "", "get", "pods", "-n", "signin", "--as", "carol@signin.example")
+	g.Expect(err).To(HaveOccurred(), "a manager acts as nobody:\n%s", out)
+	g.Expect(out).To(ContainSubstring("cannot impersonate"))
+
+	// Log in as dan through the self-service API: the token says dan, with
+	// carol as the actor, and the start is on dan's record.
+	started := selfServicePost(t, "/v1/sessions/impersonate", carolSession, map[string]string{"user": "dan"})
+	g.Expect(started.code).To(Equal(http.StatusCreated), started.raw)
+	out, err = kubectlWithToken(t, started.str("idToken"), "", "auth", "whoami")
+	g.Expect(err).NotTo(HaveOccurred(), out)
+	g.Expect(out).To(ContainSubstring("dan@signin.example"))
+	g.Expect(out).To(ContainSubstring("carol@signin.example"), "the actor is in the user's extra")
+	g.Eventually(func() string { return mustKubectl(t, "describe", "user", "dan", "-n", "signin") }).
+		WithTimeout(30 * time.Second).Should(ContainSubstring("ImpersonationStarted"))
+
+	// Disabled, carol's token still authenticates but RBAC refuses it, and
+	// she gets no new one.
+	mustKubectl(t, "patch", "user", "carol", "-n", "signin", "--type=merge", "-p", `{"spec":{"state":"Disabled"}}`)
+	g.Eventually(func() string {
+		out, _ := kubectlWithToken(t, carol, newUserYAML("signin", "ivy"), "create", "-f", "-")
+		return out
+	}).WithTimeout(30 * time.Second).Should(ContainSubstring("forbidden"))
+	out, err = kubectlWithToken(t, carol, "", "auth", "whoami")
+	g.Expect(err).NotTo(HaveOccurred(), out)
+	g.Expect(out).To(ContainSubstring("carol@signin.example"))
+	g.Eventually(func() int { return selfServicePost(t, "/v1/tokens", carolSession, nil).code }).
+		WithTimeout(30 * time.Second).Should(Equal(http.StatusForbidden))
+
+	mustKubectl(t, "delete", "namespace", "signin", "signin-other", "--timeout=80s")
+}
+
+// acceptBy accepts the invitation mailed to email.
+func acceptBy(t *testing.T, email string) {
+	t.Helper()
+	g := NewWithT(t)
+	var token string
+	g.Eventually(func(g Gomega) { _, token = invitationMail(g, email) }).WithTimeout(60 * time.Second).Should(Succeed())
+	status, answer := postAccept(t, token, strongPassword)
+	g.Expect(status).To(Equal(http.StatusOK), "answer: %v", answer)
+}
+
+// apiAnswer is a self-service answer.
+type apiAnswer struct {
+	code int
+	body map[string]any
+	raw  string
+}
+
+func (a apiAnswer) str(field string) string {
+	s, _ := a.body[field].(string)
+	return s
+}
+
+// selfServicePost posts one JSON request to the self-service API.
+func selfServicePost(t *testing.T, path, session string, body any) apiAnswer {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	if body == nil {
+		raw = nil
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, selfServiceURL+path, bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if session != "" {
+		req.Header.Set("Authorization", "Bearer "+session)
+	}
+	resp, err := selfServiceClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(resp.Body)
+	a := apiAnswer{code: resp.StatusCode, body: map[string]any{}, raw: buf.String()}
+	_ = json.Unmarshal(buf.Bytes(), &a.body)
+	return a
+}
+
+// logInAs logs a person in and returns the session.
+func logInAs(t *testing.T, account, email string) string {
+	t.Helper()
+	a := selfServicePost(t, "/v1/sessions", "", map[string]string{"account": account, "email": email, "password": strongPassword})
+	if a.code != http.StatusCreated {
+		t.Fatalf("log in %s: HTTP %d %s", email, a.code, a.raw)
+	}
+	return a.str("token")
+}
+
+// clusterToken asks for a cluster token with a session.
+func clusterToken(t *testing.T, session string) string {
+	t.Helper()
+	var a apiAnswer
+	NewWithT(t).Eventually(func() int {
+		a = selfServicePost(t, "/v1/tokens", session, nil)
+		return a.code
+	}).WithTimeout(30 * time.Second).Should(Equal(http.StatusCreated))
+	return a.str("token")
+}
