@@ -3,7 +3,6 @@ package controllers_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -46,30 +45,10 @@ func bareInvitations(b *testing.B, smtp *smtpcatcher.Server, n int) (time.Durati
 	createAll(b, n, func(i int) client.Object {
 		return newUser(ns, name(i), name(i)+"@bench.example")
 	})
-
-	next := make(chan int)
-	errs := make(chan error, bareWorkers)
-	var wg sync.WaitGroup
-	for range bareWorkers {
-		wg.Go(func() {
-			for i := range next {
-				if err := inviteBare(context.Background(), sender, ns, name(i)); err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	inParallel(b, "bare invitation", n, bareWorkers, func(i int) error {
+		return inviteBare(context.Background(), sender, ns, name(i))
+	})
 	elapsed := time.Since(start)
-	close(errs)
-	for err := range errs {
-		b.Fatalf("bare invitation: %v", err)
-	}
 	NewWithT(b).Expect(settledBare(b, ns)).To(Equal(n))
 	perUser := (apiWrites(b) - writes - float64(n)) / float64(n)
 	// Its users go before a manager starts, so the operator's run does not

@@ -118,14 +118,20 @@ func reportWrites(b *testing.B, before float64) {
 // connection pool would.
 func createAll(tb testing.TB, n int, object func(i int) client.Object) {
 	tb.Helper()
-	const workers = 16
+	inParallel(tb, "create", n, 16, func(i int) error { return k8s.Create(context.Background(), object(i)) })
+}
+
+// inParallel runs do(0) … do(n-1) on a number of workers and fails the
+// test with the first error.
+func inParallel(tb testing.TB, what string, n, workers int, do func(i int) error) {
+	tb.Helper()
 	next := make(chan int)
 	errs := make(chan error, workers)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
-				if err := k8s.Create(context.Background(), object(i)); err != nil {
+				if err := do(i); err != nil {
 					errs <- err
 					return
 				}
@@ -139,7 +145,7 @@ func createAll(tb testing.TB, n int, object func(i int) client.Object) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		tb.Fatalf("create: %v", err)
+		tb.Fatalf("%s: %v", what, err)
 	}
 }
 
