@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -31,6 +32,9 @@ type ServiceSettings struct {
 	// RemovalTimeout is how long a service's object may take to go before
 	// the user reports it as stuck (it keeps waiting).
 	RemovalTimeout time.Duration
+	// CacheWait bounds a read of the services cache; zero means
+	// DefaultServiceCacheWait.
+	CacheWait time.Duration
 }
 
 // DefaultServiceRemovalTimeout leaves a service's own finalizers (a mailbox
@@ -153,8 +157,10 @@ func (r *UserReconciler) provisionService(ctx context.Context, s *userScope, a i
 
 	live := &unstructured.Unstructured{}
 	live.SetGroupVersionKind(gvk)
-	err = r.Services.Cache.Get(ctx, client.ObjectKeyFromObject(obj), live)
+	err = r.cachedService(ctx, client.ObjectKeyFromObject(obj), live)
 	switch {
+	case errors.Is(err, errNotWatchable):
+		return set(iamv1alpha1.ServicePhaseFailed, iamv1alpha1.ReasonNotWatchable, notWatchableMessage(gvk, ref)+kept), ctrl.Result{RequeueAfter: notWatchableRetry}, nil
 	case err != nil && !apierrors.IsNotFound(err):
 		return st, ctrl.Result{}, fmt.Errorf("read %s %s: %w", gvk.Kind, obj.GetName(), err)
 	case err == nil && !live.GetDeletionTimestamp().IsZero():
@@ -181,6 +187,40 @@ func (r *UserReconciler) provisionService(ctx context.Context, s *userScope, a i
 	st.Object = &ref
 	ready := services.ReadinessOf(obj, class.Spec.Readiness)
 	return set(ready.Phase, ready.Reason, ready.Message), ctrl.Result{}, nil
+}
+
+// DefaultServiceCacheWait bounds a read of the services cache. The first
+// read of a kind waits for its watch to sync, which never happens when the
+// operator may not list and watch that kind: a reconcile must not hang on it.
+const DefaultServiceCacheWait = 15 * time.Second
+
+// notWatchableRetry is how soon a service whose kind could not be read is
+// looked at again; the watch keeps trying in the background, and a
+// ClusterRole granted meanwhile lets the next pass through.
+const notWatchableRetry = 30 * time.Second
+
+// errNotWatchable says the services cache could not sync a kind in time.
+var errNotWatchable = errors.New("the watch of this kind did not sync")
+
+// cachedService reads a service object from the services cache, giving up
+// with errNotWatchable when the kind's watch does not sync in time.
+func (r *UserReconciler) cachedService(ctx context.Context, key client.ObjectKey, obj *unstructured.Unstructured) error {
+	wait := r.Services.CacheWait
+	if wait <= 0 {
+		wait = DefaultServiceCacheWait
+	}
+	readCtx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	err := r.Services.Cache.Get(readCtx, key, obj)
+	if err != nil && readCtx.Err() != nil && ctx.Err() == nil {
+		return errNotWatchable
+	}
+	return err
+}
+
+func notWatchableMessage(gvk schema.GroupVersionKind, ref iamv1alpha1.ServiceObjectReference) string {
+	return fmt.Sprintf("cannot list and watch %s %s objects to read %s: grant the operator get, list and watch on them through a ClusterRole labelled %s=true",
+		gvk.GroupVersion(), gvk.Kind, namespacedName(ref), iamv1alpha1.AggregateToManagerLabel)
 }
 
 // seatOf reads the subscription's verdict on an assignment's seat: an

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -110,7 +111,10 @@ func (r *UserReconciler) liveService(ctx context.Context, gvk schema.GroupVersio
 	key := client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}
 	obj := &unstructured.Unstructured{}
 	obj.SetGroupVersionKind(gvk)
-	err := r.Services.Cache.Get(ctx, key, obj)
+	err := r.cachedService(ctx, key, obj)
+	if errors.Is(err, errNotWatchable) {
+		return nil, fmt.Errorf("%s", notWatchableMessage(gvk, ref))
+	}
 	if apierrors.IsNotFound(err) {
 		err = r.APIReader.Get(ctx, key, obj)
 	}

@@ -87,6 +87,7 @@ const (
 	ReasonNotSubscribed         = "NotSubscribed"
 	ReasonRenderFailed          = "RenderFailed"
 	ReasonApplyFailed           = "ApplyFailed"
+	ReasonNotWatchable          = "NotWatchable"
 	ReasonNotReady              = "NotReady"
 	ReasonObjectReady           = "Ready"
 	ReasonObjectDeleting        = "Deleting"
