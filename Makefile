@@ -146,8 +146,7 @@ build-image-binary: ## Build the manager as the image does (static, trimmed) int
 .PHONY: build-installer
 build-installer: manifests $(KUSTOMIZE) ## Render CRDs, RBAC, webhooks, the manager (image IMG) and the built-in roles into dist/install.yaml.
 	mkdir -p dist
-	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
-	{ $(KUSTOMIZE) build config/default; echo '---'; $(KUSTOMIZE) build config/roles; } > dist/install.yaml
+	hack/build-installer.sh $(KUSTOMIZE) $(IMG) > dist/install.yaml
 
 .PHONY: helm
 helm: ## Build helm from its pinned Go module (once per machine).

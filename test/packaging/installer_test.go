@@ -6,9 +6,9 @@ import (
 )
 
 // renderInstaller renders what `make build-installer` writes into
-// dist/install.yaml: config/default, then the built-in roles of
-// config/roles. kubectl's built-in kustomize renders it here, so the test
-// needs no kustomize binary.
+// dist/install.yaml (hack/build-installer.sh): config/default, then the
+// built-in roles of config/roles. kubectl's built-in kustomize renders it
+// here, so the test needs no kustomize binary.
 func renderInstaller(t *testing.T) []document {
 	t.Helper()
 	manager := kubectl(t, nil, "kustomize", "config/default")
