@@ -12,6 +12,8 @@ KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 
 IMG ?= ghcr.io/tenantry-io/tenantry:latest
+# docker or podman, for docker-build and docker-push.
+CONTAINER_TOOL ?= docker
 # Extra flags for go test, e.g. TEST_FLAGS='-run TestInvitation -v'.
 TEST_FLAGS ?=
 BENCH ?= .
@@ -39,6 +41,7 @@ help: ## Show this help.
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate CRDs, RBAC and webhook configurations from the markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+	hack/sync-chart.sh
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate deepcopy methods.
@@ -61,7 +64,7 @@ controlplane: ## Build kube-apiserver, kube-controller-manager, etcd and kubectl
 	@hack/build-controlplane.sh >/dev/null
 
 .PHONY: test
-test: controlplane ## Run all tests against a real control plane and SMTP server.
+test: controlplane helm build-image-binary ## Run all tests against a real control plane and SMTP server.
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./... $(TEST_FLAGS)
 
 .PHONY: test-chaos
@@ -125,6 +128,33 @@ deploy: manifests $(KUSTOMIZE) ## Deploy the operator to the current cluster.
 undeploy: $(KUSTOMIZE) ## Remove the operator from the current cluster.
 	$(KUSTOMIZE) build config/roles | kubectl delete --ignore-not-found -f -
 	$(KUSTOMIZE) build config/default | kubectl delete --ignore-not-found -f -
+
+##@ Packaging
+
+.PHONY: docker-build
+docker-build: ## Build the manager's image IMG with CONTAINER_TOOL (docker).
+	$(CONTAINER_TOOL) build -t $(IMG) .
+
+.PHONY: docker-push
+docker-push: ## Push the image IMG.
+	$(CONTAINER_TOOL) push $(IMG)
+
+.PHONY: build-image-binary
+build-image-binary: ## Build the manager as the image does (static, trimmed) into bin/manager-image, without a container engine.
+	hack/build-manager.sh $(LOCALBIN)/manager-image
+
+.PHONY: build-installer
+build-installer: manifests $(KUSTOMIZE) ## Render CRDs, RBAC, webhooks, the manager (image IMG) and the built-in roles into dist/install.yaml.
+	mkdir -p dist
+	hack/build-installer.sh $(KUSTOMIZE) $(IMG) > dist/install.yaml
+
+.PHONY: helm
+helm: ## Build helm from its pinned Go module (once per machine).
+	@hack/build-helm.sh >/dev/null
+
+.PHONY: helm-lint
+helm-lint: helm ## Lint the chart in dist/chart.
+	"$$(hack/build-helm.sh)" lint --strict dist/chart
 
 ##@ Tools
 

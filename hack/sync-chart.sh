@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Copies what controller-gen generates (CRDs, the manager's ClusterRole rules,
+# the webhook configurations) and the built-in roles into the Helm chart, which
+# cannot read files outside its own directory. `make manifests` runs it, so
+# `make verify` fails when the chart is behind config/.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+chart=dist/chart
+rm -rf "$chart/crds" "$chart/files"
+mkdir -p "$chart/crds" "$chart/files/roles"
+cp config/crd/bases/*.yaml "$chart/crds/"
+cp config/rbac/role.yaml "$chart/files/manager-role.yaml"
+cp config/webhook/manifests.yaml "$chart/files/webhooks.yaml"
+for role in config/roles/*.yaml; do
+	[[ "$(basename "$role")" == kustomization.yaml ]] && continue
+	cp "$role" "$chart/files/roles/"
+done

@@ -1,0 +1,109 @@
+package packaging
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const (
+	chartDir       = "dist/chart"
+	chartNamespace = "tenantry-system"
+)
+
+var haValues = filepath.Join("test", "packaging", "testdata", "values-ha-certmanager.yaml")
+
+func TestChartLints(t *testing.T) {
+	run(t, nil, helmPath, "lint", "--strict", chartDir)
+	run(t, nil, helmPath, "lint", "--strict", chartDir, "--values", haValues)
+}
+
+// renderChart renders the chart as `helm install tenantry dist/chart -n
+// tenantry-system` would install it, CRDs included.
+func renderChart(t *testing.T, args ...string) []document {
+	t.Helper()
+	args = append([]string{"template", "tenantry", chartDir, "--namespace", chartNamespace, "--include-crds"}, args...)
+	return split(t, run(t, nil, helmPath, args...))
+}
+
+// createNamespace does what `helm install --create-namespace` does.
+func createNamespace(t *testing.T) {
+	t.Helper()
+	kubectl(t, []byte("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+chartNamespace+"\n"), "apply", "-f", "-")
+}
+
+func TestChartWithDefaultsPassesServerDryRun(t *testing.T) {
+	docs := renderChart(t)
+
+	manager := string(find(t, docs, "Deployment", "tenantry-controller-manager").raw)
+	for _, want := range []string{
+		`image: "ghcr.io/tenantry-io/tenantry:latest"`,
+		"--webhook-certs=self",
+		"--webhook-cert-secret=tenantry-system/tenantry-webhook-server-cert",
+		"--webhook-service=tenantry-system/tenantry-webhook-service",
+	} {
+		if !strings.Contains(manager, want) {
+			t.Errorf("the Deployment lacks %q:\n%s", want, manager)
+		}
+	}
+	// A rolling update runs the new pod beside the old one.
+	if !strings.Contains(manager, "--leader-elect") {
+		t.Errorf("a single replica does not elect a leader:\n%s", manager)
+	}
+	find(t, docs, "Secret", "tenantry-webhook-server-cert")
+	find(t, docs, "MutatingWebhookConfiguration", "tenantry-mutating-webhook-configuration")
+	find(t, docs, "ValidatingWebhookConfiguration", "tenantry-validating-webhook-configuration")
+	find(t, docs, "Role", "owner")
+	find(t, docs, "Role", "manager")
+	for _, kind := range []string{"PodDisruptionBudget", "Certificate", "ServiceMonitor"} {
+		if has(docs, kind) {
+			t.Errorf("the defaults render a %s", kind)
+		}
+	}
+
+	createNamespace(t)
+	applyServerDryRun(t, docs)
+}
+
+func TestChartWithEverythingOnPassesServerDryRun(t *testing.T) {
+	docs := renderChart(t, "--values", haValues)
+
+	manager := string(find(t, docs, "Deployment", "tenantry-controller-manager").raw)
+	for _, want := range []string{
+		`image: "registry.example.com/tenantry:v0.1.0"`,
+		"replicas: 2",
+		"--leader-elect",
+		"--webhook-certs=files",
+		"--smtp-credentials-secret=tenantry-system/smtp-credentials",
+		"--issuer-url=https://id.example.com",
+		"--selfservice-tls-cert-file=",
+		"--identity-prefix=tenantry:",
+		"--default-currency=EUR",
+	} {
+		if !strings.Contains(manager, want) {
+			t.Errorf("the Deployment lacks %q:\n%s", want, manager)
+		}
+	}
+	find(t, docs, "PodDisruptionBudget", "tenantry-controller-manager")
+	find(t, docs, "Certificate", "tenantry-serving-cert")
+	find(t, docs, "Issuer", "tenantry-selfsigned-issuer")
+	find(t, docs, "ServiceMonitor", "tenantry-controller-manager-metrics")
+	webhooks := string(find(t, docs, "ValidatingWebhookConfiguration", "tenantry-validating-webhook-configuration").raw)
+	if !strings.Contains(webhooks, "cert-manager.io/inject-ca-from: tenantry-system/tenantry-serving-cert") {
+		t.Errorf("cert-manager is not asked to inject the CA:\n%s", webhooks)
+	}
+	for _, d := range docs {
+		if d.Kind == "Secret" {
+			t.Errorf("cert-manager creates the webhook Secret, yet the chart renders %s", d.Metadata.Name)
+		}
+		if d.Kind == "Role" && strings.Contains(string(d.raw), "iam.tenantry.io") {
+			t.Errorf("builtinRoles.enabled=false still renders the role %s", d.Metadata.Name)
+		}
+	}
+
+	// cert-manager's and the Prometheus operator's types, as on a cluster
+	// that runs them.
+	kubectl(t, nil, "apply", "-f", filepath.Join("test", "packaging", "testdata", "foreign-crds.yaml"))
+	createNamespace(t)
+	applyServerDryRun(t, docs)
+}
