@@ -45,8 +45,8 @@ var annotationActions = []annotationAction{
 	},
 	{
 		use: "unlock USER", short: "Lift a lockout after failed logins and clear the failure counters",
-		example:    "  kubectl tenantry unlock alice -n acme --wait",
-		annotation: iamv1alpha1.UnlockAnnotation,
+		example:      "  kubectl tenantry unlock alice -n acme --wait",
+		annotation:   iamv1alpha1.UnlockAnnotation,
 		acknowledged: func(u *iamv1alpha1.User) string { return u.Status.UnlockRequest },
 		outcome: func(u *iamv1alpha1.User) string {
 			return "unlocked; failed logins before now no longer count (phase " + orDash(string(u.Status.Phase)) + ")"
@@ -76,8 +76,8 @@ var annotationActions = []annotationAction{
 	},
 	{
 		use: "reset-2fa USER", short: "Remove the user's authenticator and recovery codes",
-		example:    "  kubectl tenantry reset-2fa alice -n acme --wait",
-		annotation: iamv1alpha1.ResetTwoFactorAnnotation,
+		example:      "  kubectl tenantry reset-2fa alice -n acme --wait",
+		annotation:   iamv1alpha1.ResetTwoFactorAnnotation,
 		acknowledged: func(u *iamv1alpha1.User) string { return u.Status.TwoFactorResetRequest },
 		outcome: func(u *iamv1alpha1.User) string {
 			return "two-factor removed; the next login needs the password only (2FA " + orDash(string(u.Status.TwoFactor)) + ")"
