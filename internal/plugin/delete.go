@@ -39,19 +39,19 @@ func (o *options) runDelete(ctx context.Context, name string, confirmed bool) er
 	}
 	user := &iamv1alpha1.User{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, user); err != nil {
-		return explain(err, access{"get", usersResource, ns})
+		return explain(err, access{verbGet, usersResource, ns})
 	}
 	if err := o.confirm(deleteQuestion(user), confirmed); err != nil {
 		return err
 	}
 	if err := c.Delete(ctx, user); err != nil {
-		return explain(err, access{"delete", usersResource, ns})
+		return explain(err, access{verbDelete, usersResource, ns})
 	}
 	_, _ = fmt.Fprintf(o.streams.Out, "user/%s deleted\n", name)
 	if !o.wait {
 		return nil
 	}
-	if err := o.waitForGone(ctx, c, user, access{"get", usersResource, ns}); err != nil {
+	if err := o.waitForGone(ctx, c, user, access{verbGet, usersResource, ns}); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(o.streams.Out, "user/%s and its services are gone\n", name)

@@ -39,3 +39,12 @@ const (
 	transactionsResource   = "balancetransactions.iam.tenantry.io"
 	serviceClassesResource = "serviceclasses.iam.tenantry.io"
 )
+
+// The verbs the commands use, as RBAC names them.
+const (
+	verbGet    = "get"
+	verbList   = "list"
+	verbCreate = "create"
+	verbPatch  = "patch"
+	verbDelete = "delete"
+)

@@ -51,7 +51,7 @@ func (o *options) runInvite(ctx context.Context, user *iamv1alpha1.User) error {
 		return err
 	}
 	if err := c.Create(ctx, user); err != nil {
-		return explain(err, access{"create", usersResource, user.Namespace})
+		return explain(err, access{verbCreate, usersResource, user.Namespace})
 	}
 	_, _ = fmt.Fprintf(o.streams.Out, "user/%s created in %s\n", user.Name, user.Namespace)
 	if !o.wait {

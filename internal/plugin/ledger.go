@@ -18,7 +18,7 @@ import (
 func userTransactions(ctx context.Context, c client.Client, ns, user string) ([]iamv1alpha1.BalanceTransaction, error) {
 	list := &iamv1alpha1.BalanceTransactionList{}
 	if err := c.List(ctx, list, client.InNamespace(ns)); err != nil {
-		return nil, explain(err, access{"list", transactionsResource, ns})
+		return nil, explain(err, access{verbList, transactionsResource, ns})
 	}
 	var txs []iamv1alpha1.BalanceTransaction
 	for _, tx := range list.Items {
@@ -134,18 +134,18 @@ func (o *options) runCancel(ctx context.Context, user string, confirmed bool) er
 		return err
 	}
 	if err := c.Delete(ctx, latest); err != nil {
-		return explain(err, access{"delete", transactionsResource, ns})
+		return explain(err, access{verbDelete, transactionsResource, ns})
 	}
 	_, _ = fmt.Fprintf(o.streams.Out, "balancetransaction/%s cancelled\n", latest.Name)
 	if !o.wait {
 		return nil
 	}
-	if err := o.waitForGone(ctx, c, latest, access{"get", transactionsResource, ns}); err != nil {
+	if err := o.waitForGone(ctx, c, latest, access{verbGet, transactionsResource, ns}); err != nil {
 		return err
 	}
 	u := &iamv1alpha1.User{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: user}, u); err != nil {
-		return explain(err, access{"get", usersResource, ns})
+		return explain(err, access{verbGet, usersResource, ns})
 	}
 	_, err = fmt.Fprintf(o.streams.Out, "user/%s: balance %s\n", user, balance(*u))
 	return err

@@ -56,7 +56,7 @@ func (o *options) runLoginAs(ctx context.Context, name, prefix, kubectl string, 
 	}
 	user := &iamv1alpha1.User{}
 	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, user); err != nil {
-		return explain(err, access{"get", usersResource, ns})
+		return explain(err, access{verbGet, usersResource, ns})
 	}
 	flags := append(o.connectionFlags(), "--as="+prefix+user.Spec.Email)
 	if kubectlArgs == nil {

@@ -55,7 +55,7 @@ func (o *options) runTransaction(ctx context.Context, kind iamv1alpha1.Transacti
 	if currency == "" {
 		user := &iamv1alpha1.User{}
 		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: userName}, user); err != nil {
-			return explain(err, access{"get", usersResource, ns})
+			return explain(err, access{verbGet, usersResource, ns})
 		}
 		if currency = ledgerCurrency(user); currency == "" {
 			return fmt.Errorf("user %s has no ledger currency yet: give one with --currency", userName)
@@ -77,7 +77,7 @@ func (o *options) runTransaction(ctx context.Context, kind iamv1alpha1.Transacti
 		},
 	}
 	if err := c.Create(ctx, tx); err != nil {
-		return explain(err, access{"create", transactionsResource, ns})
+		return explain(err, access{verbCreate, transactionsResource, ns})
 	}
 	_, _ = fmt.Fprintf(o.streams.Out, "balancetransaction/%s created (%s %s %s, idempotency key %s)\n", tx.Name, kind, amount, currency, key)
 	if !o.wait {

@@ -119,7 +119,7 @@ func (o *options) runAnnotationAction(ctx context.Context, action annotationActi
 	user := &iamv1alpha1.User{}
 	user.Namespace, user.Name = ns, name
 	if err := c.Patch(ctx, user, client.RawPatch(types.MergePatchType, patch)); err != nil {
-		return explain(err, access{"patch", usersResource, ns})
+		return explain(err, access{verbPatch, usersResource, ns})
 	}
 	_, _ = fmt.Fprintf(o.streams.Out, "user/%s annotated %s=%s\n", name, action.annotation, request)
 	if !o.wait {

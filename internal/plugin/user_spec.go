@@ -62,7 +62,7 @@ func (o *options) runSpecPatch(ctx context.Context, name string, spec map[string
 	user := &iamv1alpha1.User{}
 	user.Namespace, user.Name = ns, name
 	if err := c.Patch(ctx, user, client.RawPatch(types.MergePatchType, patch)); err != nil {
-		return explain(err, access{"patch", usersResource, ns})
+		return explain(err, access{verbPatch, usersResource, ns})
 	}
 	_, _ = fmt.Fprintf(o.streams.Out, "user/%s patched\n", name)
 	if !o.wait {

@@ -22,6 +22,12 @@ import (
 // as the portal's Users tile does.
 const tileListLimit = 3
 
+// The -o formats besides the table.
+const (
+	outputJSON = "json"
+	outputYAML = "yaml"
+)
+
 func newUsersCommand(o *options) *cobra.Command {
 	var allNamespaces bool
 	var output string
@@ -33,7 +39,7 @@ func newUsersCommand(o *options) *cobra.Command {
   kubectl tenantry users -n acme -o yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "" && output != "json" && output != "yaml" {
+			if output != "" && output != outputJSON && output != outputYAML {
 				return fmt.Errorf("unknown output format %q: use json or yaml, or nothing for the table", output)
 			}
 			return o.runUsers(cmd.Context(), allNamespaces, output)
@@ -60,29 +66,29 @@ func (o *options) runUsers(ctx context.Context, allNamespaces bool, output strin
 	users := &iamv1alpha1.UserList{}
 	if err := c.List(ctx, users, client.InNamespace(ns)); err != nil {
 		if !apierrors.IsForbidden(err) {
-			return explain(err, access{"list", usersResource, ns})
+			return explain(err, access{verbList, usersResource, ns})
 		}
-		note(o.streams.ErrOut, explain(err, access{"list", usersResource, ns}))
+		note(o.streams.ErrOut, explain(err, access{verbList, usersResource, ns}))
 		return nil
 	}
 	classes := &iamv1alpha1.ServiceClassList{}
 	if err := c.List(ctx, classes); err != nil {
 		if !apierrors.IsForbidden(err) {
-			return explain(err, access{"list", serviceClassesResource, ""})
+			return explain(err, access{verbList, serviceClassesResource, ""})
 		}
 		note(o.streams.ErrOut, fmt.Errorf("%w; service columns come from the users' status alone",
-			explain(err, access{"list", serviceClassesResource, ""})))
+			explain(err, access{verbList, serviceClassesResource, ""})))
 	}
 	sortUsers(users.Items)
 
 	switch output {
-	case "json", "yaml":
+	case outputJSON, outputYAML:
 		users.SetGroupVersionKind(iamv1alpha1.GroupVersion.WithKind("UserList"))
 		for i := range users.Items {
 			users.Items[i].SetGroupVersionKind(iamv1alpha1.GroupVersion.WithKind("User"))
 		}
 		var p printers.ResourcePrinter = &printers.JSONPrinter{}
-		if output == "yaml" {
+		if output == outputYAML {
 			p = &printers.YAMLPrinter{}
 		}
 		return p.PrintObj(users, o.streams.Out)
@@ -193,22 +199,22 @@ func serviceCell(u iamv1alpha1.User, column string) string {
 
 func printUserTable(out io.Writer, users []iamv1alpha1.User, columns []string, withAccount bool, now time.Time) error {
 	w := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
-	header := []string{"NAME"}
+	header := make([]string, 0, len(columns)+7)
 	if withAccount {
-		header = []string{"ACCOUNT", "NAME"}
+		header = append(header, "ACCOUNT")
 	}
-	header = append(header, "ROLE", "PHASE")
+	header = append(header, "NAME", "ROLE", "PHASE")
 	for _, c := range columns {
 		header = append(header, strings.ToUpper(c))
 	}
 	header = append(header, "2FA", "LAST LOGIN", "BALANCE")
 	_, _ = fmt.Fprintln(w, strings.Join(header, "\t"))
 	for _, u := range users {
-		row := []string{u.Name}
+		row := make([]string, 0, len(header))
 		if withAccount {
-			row = []string{u.Namespace, u.Name}
+			row = append(row, u.Namespace)
 		}
-		row = append(row, u.Spec.Role, orDash(string(u.Status.Phase)))
+		row = append(row, u.Name, u.Spec.Role, orDash(string(u.Status.Phase)))
 		for _, c := range columns {
 			row = append(row, serviceCell(u, c))
 		}

@@ -24,7 +24,7 @@ func (o *options) waitForUser(ctx context.Context, c client.Client, key client.O
 	user := &iamv1alpha1.User{}
 	err := wait.PollUntilContextTimeout(ctx, pollInterval, o.timeout, true, func(ctx context.Context) (bool, error) {
 		if err := c.Get(ctx, key, user); err != nil {
-			return false, explain(err, access{"get", usersResource, key.Namespace})
+			return false, explain(err, access{verbGet, usersResource, key.Namespace})
 		}
 		return done(user), nil
 	})
@@ -55,7 +55,7 @@ func (o *options) waitForTransaction(ctx context.Context, c client.Client, tx *i
 	key := client.ObjectKeyFromObject(tx)
 	err := wait.PollUntilContextTimeout(ctx, pollInterval, o.timeout, true, func(ctx context.Context) (bool, error) {
 		if err := c.Get(ctx, key, tx); err != nil {
-			return false, explain(err, access{"get", transactionsResource, key.Namespace})
+			return false, explain(err, access{verbGet, transactionsResource, key.Namespace})
 		}
 		return tx.Status.Phase == iamv1alpha1.TransactionApplied || tx.Status.Phase == iamv1alpha1.TransactionRejected, nil
 	})
