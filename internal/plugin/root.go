@@ -51,7 +51,7 @@ func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	root.AddCommand(newStateCommands(o)...)
 	root.AddCommand(newSetRoleCommand(o))
 	root.AddCommand(newTransactionCommands(o)...)
-	root.AddCommand(newCancelCommand(o), newHistoryCommand(o), newDeleteCommand(o), newLoginAsCommand(o))
+	root.AddCommand(newCancelCommand(o), newHistoryCommand(o), newDeleteCommand(o), newLoginAsCommand(o), newLoginCommand(o))
 	return root
 }
 
