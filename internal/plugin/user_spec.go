@@ -26,7 +26,7 @@ func newStateCommands(o *options) []*cobra.Command {
 		return cmd
 	}
 	return []*cobra.Command{
-		state("disable", "Disable the user: sign-in and access end, services are suspended", iamv1alpha1.UserStateDisabled),
+		state("disable", "Disable the user (spec.state Disabled): no sign-in, no access", iamv1alpha1.UserStateDisabled),
 		state("enable", "Enable a disabled user again", iamv1alpha1.UserStateActive),
 	}
 }
