@@ -107,6 +107,10 @@ build: ## Build the manager and the dev environment into bin/.
 	go build -o $(LOCALBIN)/manager ./cmd/manager
 	go build -o $(LOCALBIN)/tenantry-dev ./cmd/dev
 
+.PHONY: plugin
+plugin: ## Build the kubectl plugin into bin/kubectl-tenantry (put bin/ on PATH for `kubectl tenantry`).
+	go build -o $(LOCALBIN)/kubectl-tenantry ./cmd/kubectl-tenantry
+
 ##@ Deployment
 
 .PHONY: install

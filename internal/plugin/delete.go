@@ -1,0 +1,79 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+)
+
+func newDeleteCommand(o *options) *cobra.Command {
+	var confirmed bool
+	cmd := &cobra.Command{
+		Use:   "delete USER",
+		Short: "Delete the user, their access and every service provisioned for them",
+		Example: `  kubectl tenantry delete bob -n acme             # shows bob's services, asks y/N
+  kubectl tenantry delete bob -n acme --confirm --wait`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.runDelete(cmd.Context(), args[0], confirmed)
+		},
+	}
+	cmd.Flags().BoolVar(&confirmed, "confirm", false, "delete without asking")
+	o.addWaitFlags(cmd)
+	return cmd
+}
+
+func (o *options) runDelete(ctx context.Context, name string, confirmed bool) error {
+	c, err := o.client()
+	if err != nil {
+		return err
+	}
+	ns, err := o.namespace()
+	if err != nil {
+		return err
+	}
+	user := &iamv1alpha1.User{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, user); err != nil {
+		return explain(err, access{verbGet, usersResource, ns})
+	}
+	if err := o.confirm(deleteQuestion(user), confirmed); err != nil {
+		return err
+	}
+	if err := c.Delete(ctx, user); err != nil {
+		return explain(err, access{verbDelete, usersResource, ns})
+	}
+	_, _ = fmt.Fprintf(o.streams.Out, "user/%s deleted\n", name)
+	if !o.wait {
+		return nil
+	}
+	if err := o.waitForGone(ctx, c, user, access{verbGet, usersResource, ns}); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(o.streams.Out, "user/%s and its services are gone\n", name)
+	return err
+}
+
+// deleteQuestion names what goes with the user, as the portal's "are you
+// sure" does.
+func deleteQuestion(u *iamv1alpha1.User) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Delete user %s (%s) from %s", u.Name, u.Spec.Email, u.Namespace)
+	if len(u.Status.Services) == 0 {
+		b.WriteString("? They have no services.")
+		return b.String()
+	}
+	b.WriteString(" and remove these services?")
+	for _, s := range u.Status.Services {
+		object := ""
+		if s.Object != nil {
+			object = fmt.Sprintf(" — %s %s", s.Object.Kind, s.Object.Name)
+		}
+		fmt.Fprintf(&b, "\n  %s (%s, %s)%s", s.Name, s.ServiceClass, s.Phase, object)
+	}
+	return b.String()
+}

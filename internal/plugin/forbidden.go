@@ -1,0 +1,50 @@
+package plugin
+
+import (
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// access is one request a command makes, named the way RBAC names it, so a
+// refusal can say which rule is missing.
+type access struct {
+	verb      string
+	resource  string // with its group, e.g. users.iam.tenantry.io
+	namespace string // empty for a cluster-scoped resource or all namespaces
+}
+
+func (a access) String() string {
+	where := "cluster-wide"
+	if a.namespace != "" {
+		where = fmt.Sprintf("in namespace %q", a.namespace)
+	}
+	return fmt.Sprintf("%q on %s %s", a.verb, a.resource, where)
+}
+
+// explain turns a Forbidden answer into one that names the permission the
+// command needed; other errors pass through with what was being done.
+func explain(err error, a access) error {
+	if err == nil {
+		return nil
+	}
+	if apierrors.IsForbidden(err) {
+		return fmt.Errorf("permission denied: this needs %s, which your identity does not have (ask an admin for a Role granting it): %w", a, err)
+	}
+	return fmt.Errorf("%s %s: %w", a.verb, a.resource, err)
+}
+
+const (
+	usersResource          = "users.iam.tenantry.io"
+	transactionsResource   = "balancetransactions.iam.tenantry.io"
+	serviceClassesResource = "serviceclasses.iam.tenantry.io"
+)
+
+// The verbs the commands use, as RBAC names them.
+const (
+	verbGet    = "get"
+	verbList   = "list"
+	verbCreate = "create"
+	verbPatch  = "patch"
+	verbDelete = "delete"
+)

@@ -1,0 +1,96 @@
+// Package plugin holds the commands of `kubectl tenantry`. Each command does
+// what the API already offers (annotations, spec patches, new objects) with
+// the caller's kubeconfig and rights, so it can do nothing kubectl could
+// not; it adds reading the result back in the portal's terms.
+package plugin
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+)
+
+// options is what every command shares: kubectl's own flags (--kubeconfig,
+// --context, -n, --as, ...) and the streams it talks through.
+type options struct {
+	config  *genericclioptions.ConfigFlags
+	streams genericiooptions.IOStreams
+	// wait and timeout are read by the actions: wait until the operator has
+	// acted, for at most timeout.
+	wait    bool
+	timeout time.Duration
+}
+
+// NewRootCommand builds `kubectl tenantry` with all its commands.
+func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &options{config: genericclioptions.NewConfigFlags(true), streams: streams}
+	root := &cobra.Command{
+		Use:           "kubectl-tenantry",
+		Short:         "Manage Tenantry's users, roles and balances from kubectl",
+		SilenceUsage:  true,
+		SilenceErrors: false,
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl tenantry"},
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
+	o.config.AddFlags(root.PersistentFlags())
+	root.AddCommand(
+		newUsersCommand(o),
+		newInviteCommand(o),
+	)
+	root.AddCommand(newAnnotationCommands(o)...)
+	root.AddCommand(newStateCommands(o)...)
+	root.AddCommand(newSetRoleCommand(o))
+	root.AddCommand(newTransactionCommands(o)...)
+	root.AddCommand(newCancelCommand(o), newHistoryCommand(o), newDeleteCommand(o), newLoginAsCommand(o), newLoginCommand(o))
+	return root
+}
+
+// addWaitFlags adds --wait and --timeout to an action.
+func (o *options) addWaitFlags(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&o.wait, "wait", false, "wait until the operator has acted and print the outcome")
+	cmd.Flags().DurationVar(&o.timeout, "timeout", time.Minute, "how long --wait waits")
+}
+
+// scheme knows Tenantry's kinds and the built-in ones the commands read.
+func scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	if err := iamv1alpha1.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// client talks to the API server as the kubeconfig and flags say.
+func (o *options) client() (client.WithWatch, error) {
+	cfg, err := o.config.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme()})
+	if err != nil {
+		return nil, fmt.Errorf("connect to the API server: %w", err)
+	}
+	return c, nil
+}
+
+// namespace is the account the command works in: -n, or the context's.
+func (o *options) namespace() (string, error) {
+	ns, _, err := o.config.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return "", fmt.Errorf("read the namespace from the kubeconfig: %w", err)
+	}
+	return ns, nil
+}

@@ -1,0 +1,171 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/tenantry-io/tenantry/internal/controlplane"
+	"github.com/tenantry-io/tenantry/internal/operator"
+	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
+)
+
+// What the tests share: the plugin they run, the kubeconfig it reads, the
+// kubectl login-as runs, a client for arranging and checking, the mail
+// the operator sent, and where the self-service API (the cluster's token
+// issuer) listens with which certificate.
+var (
+	pluginPath     string
+	kubeconfigPath string
+	kubectlPath    string
+	k8s            client.Client
+	catcher        *smtpcatcher.Server
+	selfService    issuer
+)
+
+// issuer is the manager's self-service API as a token issuer the API
+// server trusts.
+type issuer struct {
+	addr, url string
+	cert      controlplane.ServingCert
+	// dir holds the certificate and the API server's authentication config.
+	dir string
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(testsupport.RunSuiteWith(filepath.Join("..", ".."), trustIssuer, func(s *testsupport.Suite) int {
+		k8s = s.Client
+		kubectlPath = filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl")
+		dir, err := os.MkdirTemp("", "tenantry-plugin-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer func() { _ = os.RemoveAll(dir) }()
+		defer func() { _ = os.RemoveAll(selfService.dir) }()
+		if pluginPath, err = buildPlugin(dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if kubeconfigPath, err = writeKubeconfig(s.Env, dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if catcher, err = smtpcatcher.Start("127.0.0.1:0", smtpcatcher.Options{}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer func() { _ = catcher.Close() }()
+		stop, err := startManager(s.Cfg)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		code := m.Run()
+		if err := stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "the manager stopped with an error: %v\n", err)
+			code = 1
+		}
+		return code
+	}))
+}
+
+// buildPlugin builds cmd/kubectl-tenantry as `go install` would.
+func buildPlugin(dir string) (string, error) {
+	path := filepath.Join(dir, "kubectl-tenantry")
+	build := exec.Command("go", "build", "-o", path, "github.com/tenantry-io/tenantry/cmd/kubectl-tenantry")
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build the plugin: %v\n%s", err, out)
+	}
+	return path, nil
+}
+
+// writeKubeconfig writes a kubeconfig for an admin of its own, who may also
+// impersonate, as a cluster admin's does.
+func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
+	user, err := env.AddUser(envtest.User{Name: "plugin-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return "", fmt.Errorf("add the plugin-admin user: %w", err)
+	}
+	data, err := user.KubeConfig()
+	if err != nil {
+		return "", fmt.Errorf("render the kubeconfig: %w", err)
+	}
+	path := filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return "", fmt.Errorf("write the kubeconfig: %w", err)
+	}
+	return path, nil
+}
+
+// startManager runs the operator in-process, mail going to the catcher and
+// admission served by the suite. The returned function stops it.
+func startManager(cfg *rest.Config) (func() error, error) {
+	// The manager keeps its signing keys in its own namespace.
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "tenantry-system"}}
+	if err := k8s.Create(context.Background(), ns); err != nil {
+		return nil, fmt.Errorf("create namespace tenantry-system: %w", err)
+	}
+	addr := selfService.addr
+	opts := operator.DefaultOptions()
+	opts.SkipNameValidation = true
+	opts.MetricsAddr, opts.ProbeAddr, opts.SelfServiceAddr = "0", "0", addr
+	opts.SMTP.Host, opts.SMTP.Port, opts.SMTP.TLS = catcher.Host(), catcher.Port(), "none"
+	opts.SMTP.Rate, opts.SMTP.Burst = 1000, 1000
+	opts.Invitation.AcceptURL = selfService.url + "/v1/invitations/accept"
+	opts.SignIn.ResetURL = selfService.url + "/v1/password-resets/confirm"
+	opts.SelfServiceTLS = operator.TLSFiles{CertFile: selfService.cert.CertFile, KeyFile: selfService.cert.KeyFile}
+	opts.Tokens.IssuerURL = selfService.url
+	opts.Webhook.Disabled = true
+	mgr, err := operator.New(cfg, opts)
+	if err != nil {
+		return nil, fmt.Errorf("set up the manager: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	syncCtx, cancelSync := context.WithTimeout(ctx, 30*time.Second)
+	defer cancelSync()
+	if !mgr.GetCache().WaitForCacheSync(syncCtx) {
+		cancel()
+		return nil, fmt.Errorf("the manager's cache did not sync: %v", <-done)
+	}
+	return func() error { cancel(); return <-done }, nil
+}
+
+// trustIssuer reserves the self-service API's address and starts the API
+// server trusting the tokens it will issue there, as `make dev` does, so
+// `kubectl-tenantry login` is tested with the real kubectl.
+func trustIssuer(env *envtest.Environment) error {
+	dir, err := os.MkdirTemp("", "tenantry-plugin-issuer-")
+	if err != nil {
+		return err
+	}
+	selfService.dir = dir
+	if selfService.cert, err = controlplane.WriteServingCert(dir); err != nil {
+		return err
+	}
+	if selfService.addr, err = testsupport.FreeLoopbackAddr(); err != nil {
+		return err
+	}
+	selfService.url = "https://" + selfService.addr
+	config := controlplane.AuthenticationConfig(controlplane.JWTIssuer{URL: selfService.url, Audience: "kubernetes", CAPEM: selfService.cert.CAPEM})
+	path := filepath.Join(dir, "authentication-config.yaml")
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		return err
+	}
+	env.ControlPlane.GetAPIServer().Configure().Set("authentication-config", path)
+	return nil
+}
