@@ -71,6 +71,8 @@ func parseFlags(args []string) (devFlags, error) {
 func devOptions() operator.Options {
 	o := operator.DefaultOptions()
 	o.MetricsAddr = "127.0.0.1:8080"
+	// Plain http on loopback: curl needs no token on a laptop.
+	o.MetricsSecure = false
 	o.ProbeAddr = "127.0.0.1:8081"
 	o.SelfServiceAddr = "127.0.0.1:8082"
 	o.SMTP.Host = "127.0.0.1"
