@@ -168,4 +168,3 @@ func collectPending(ch chan<- prometheus.Metric, txs []iamv1alpha1.BalanceTransa
 		ch <- prometheus.MustNewConstMetric(oldestPendingDesc, prometheus.GaugeValue, now.Sub(created).Seconds(), ns)
 	}
 }
-
