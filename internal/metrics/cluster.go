@@ -14,20 +14,23 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
 
+// labelNamespace is the account a gauge counts in.
+const labelNamespace = "namespace"
+
 var (
 	usersDesc = prometheus.NewDesc("tenantry_users",
-		"Users by account (namespace) and phase.", []string{"namespace", "phase"}, nil)
+		"Users by account (namespace) and phase.", []string{labelNamespace, "phase"}, nil)
 	usersStalledDesc = prometheus.NewDesc("tenantry_users_stalled",
-		"Users whose Stalled condition is True: the controller cannot make progress without a person.", []string{"namespace"}, nil)
+		"Users whose Stalled condition is True: the controller cannot make progress without a person.", []string{labelNamespace}, nil)
 	serviceAssignmentsDesc = prometheus.NewDesc("tenantry_service_assignments",
-		"Users' assigned services by account and state (status.services phase).", []string{"namespace", "state"}, nil)
+		"Users' assigned services by account and state (status.services phase).", []string{labelNamespace, "state"}, nil)
 	subscriptionSeatsDesc = prometheus.NewDesc("tenantry_subscription_seats",
 		"Seats of a subscribed service class: kind=used (given out) or kind=quantity (bought).",
-		[]string{"namespace", "subscription", "service_class", "kind"}, nil)
+		[]string{labelNamespace, "subscription", "service_class", "kind"}, nil)
 	transactionsPendingDesc = prometheus.NewDesc("tenantry_transactions_pending",
-		"Balance transactions not yet applied or rejected, by account.", []string{"namespace"}, nil)
+		"Balance transactions not yet applied or rejected, by account.", []string{labelNamespace}, nil)
 	oldestPendingDesc = prometheus.NewDesc("tenantry_transactions_oldest_pending_seconds",
-		"Age of an account's oldest balance transaction not yet applied or rejected.", []string{"namespace"}, nil)
+		"Age of an account's oldest balance transaction not yet applied or rejected.", []string{labelNamespace}, nil)
 )
 
 // scrapeTimeout bounds the cache reads of one scrape; a cache read waits

@@ -35,6 +35,9 @@ const (
 	LoginError              = "error"
 )
 
+// labelResult says how an event ended.
+const labelResult = "result"
+
 var (
 	reconcileConflicts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tenantry_reconcile_conflicts_total",
@@ -44,12 +47,12 @@ var (
 	invitationsSent = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tenantry_invitations_sent_total",
 		Help: "Invitation email attempts by result: delivered, failed (retried), rejected (for good), unconfirmed (interrupted).",
-	}, []string{"result"})
+	}, []string{labelResult})
 
 	passwordResetsSent = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tenantry_password_resets_sent_total",
 		Help: "Password reset email attempts by result: delivered, failed (retried), rejected (for good), unconfirmed (interrupted).",
-	}, []string{"result"})
+	}, []string{labelResult})
 
 	smtpSendDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "tenantry_smtp_send_duration_seconds",
@@ -61,12 +64,12 @@ var (
 	transactions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tenantry_transactions_total",
 		Help: "Balance transactions by result: applied, rejected, cancelled.",
-	}, []string{"result"})
+	}, []string{labelResult})
 
 	logins = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tenantry_logins_total",
 		Help: "Logins through the self-service API by result.",
-	}, []string{"result"})
+	}, []string{labelResult})
 
 	lockouts = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "tenantry_lockouts_total",
