@@ -13,6 +13,7 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/mail"
+	"github.com/tenantry-io/tenantry/internal/metrics"
 )
 
 // emailKind names one kind of email the User controller sends, for the
@@ -24,6 +25,7 @@ type emailKind struct {
 	logKey     string
 	condition  string
 	annotation string // the annotation that asks for a new one
+	metric     metrics.Email
 	event      string // the prefix of the event reasons
 	action     string
 }
@@ -32,10 +34,12 @@ var (
 	invitationEmail = emailKind{
 		noun: "invitation", logKey: "invitation", condition: iamv1alpha1.InvitationDeliveredCondition,
 		annotation: iamv1alpha1.ResendInvitationAnnotation, event: "Invitation", action: "SendInvitation",
+		metric: metrics.Invitations,
 	}
 	passwordResetEmail = emailKind{
 		noun: "password reset email", logKey: "passwordReset", condition: iamv1alpha1.PasswordResetDeliveredCondition,
 		annotation: iamv1alpha1.ResetPasswordAnnotation, event: "PasswordReset", action: "ResetPassword",
+		metric: metrics.PasswordResets,
 	}
 )
 
@@ -51,6 +55,7 @@ type deliveryOutcome struct {
 func (r *UserReconciler) recordDelivery(ctx context.Context, user *iamv1alpha1.User, kind emailKind, number, attempt int32,
 	to string, now, expiry time.Time, sendErr error) deliveryOutcome {
 	log := ctrl.LoggerFrom(ctx).WithValues(kind.logKey, number, "attempt", attempt)
+	metrics.RecordEmail(kind.metric, metrics.EmailResult(sendErr))
 	switch {
 	case sendErr == nil:
 		msg := fmt.Sprintf("%s %d sent to %s; the link works once, until %s",

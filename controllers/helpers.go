@@ -10,6 +10,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/tenantry-io/tenantry/internal/conditions"
+	"github.com/tenantry-io/tenantry/internal/metrics"
 )
 
 // The small pieces every reconciler here shares.
@@ -65,7 +66,7 @@ func requeueOnConflict(ctx context.Context, controller string, result ctrl.Resul
 	if err == nil || !onlyConflicts(err) {
 		return result, err
 	}
-	reconcileConflicts.WithLabelValues(controller).Inc()
+	metrics.RecordReconcileConflict(controller)
 	ctrl.LoggerFrom(ctx).V(1).Info("conflict with a newer write, running again", "error", err.Error())
 	return earliest(result, ctrl.Result{RequeueAfter: conflictRequeue}), nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/credentials"
 	"github.com/tenantry-io/tenantry/internal/mail"
+	"github.com/tenantry-io/tenantry/internal/metrics"
 )
 
 const (
@@ -233,6 +234,7 @@ func (r *UserReconciler) settleUnconfirmed(ctx context.Context, s *userScope, in
 	user.Status.Invitation = &next
 	conditions.MarkUnknown(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryUnconfirmed, msg)
 	r.event(user, corev1.EventTypeWarning, "InvitationUnconfirmed", "SendInvitation", msg)
+	metrics.RecordEmail(metrics.Invitations, metrics.EmailUnconfirmed)
 	ctrl.LoggerFrom(ctx).Info("invitation attempt unconfirmed", "invitation", next.Number, "attempt", next.DeliveryAttempts, "retryAt", retryAt)
 	return result, nil
 }

@@ -21,6 +21,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
+	"github.com/tenantry-io/tenantry/internal/metrics"
 	"github.com/tenantry-io/tenantry/internal/patch"
 )
 
@@ -109,7 +110,9 @@ func (r *LedgerReconciler) take(ctx context.Context, user *iamv1alpha1.User, ste
 			return ctrl.Result{RequeueAfter: ledgerCacheBehind}, err
 		}
 		r.event(user, step.tx, corev1.EventTypeWarning, "TransactionRejected", "%s", step.message)
-		return next, r.setTransactionStatus(ctx, step.tx, iamv1alpha1.TransactionRejected, metav1.ConditionFalse, step.reason, step.message)
+		err := r.setTransactionStatus(ctx, step.tx, iamv1alpha1.TransactionRejected, metav1.ConditionFalse, step.reason, step.message)
+		metrics.RecordTransaction(metrics.TransactionRejected, err)
+		return next, err
 	case stepApply:
 		return r.apply(ctx, user, step)
 	case stepCancel:
@@ -120,6 +123,7 @@ func (r *LedgerReconciler) take(ctx context.Context, user *iamv1alpha1.User, ste
 		r.event(user, step.tx, corev1.EventTypeNormal, "TransactionCancelled",
 			"cancelled %s of %s %s (%s, seq %d): balance %s %s", step.tx.Spec.Type, step.tx.Spec.Amount, step.tx.Spec.Currency,
 			step.tx.Name, cancelled, step.balance.Amount, step.balance.Currency)
+		metrics.RecordTransaction(metrics.TransactionCancelled, nil)
 		return next, nil
 	case stepRelease:
 		return next, r.removeFinalizer(ctx, step.tx)
@@ -149,6 +153,7 @@ func (r *LedgerReconciler) apply(ctx context.Context, user *iamv1alpha1.User, st
 	if err := r.writeBalance(ctx, user, step.balance); err != nil {
 		return ctrl.Result{}, err
 	}
+	metrics.RecordTransaction(metrics.TransactionApplied, nil) // the balance write is the commit
 	verb := "refill"
 	if step.tx.Spec.Type == iamv1alpha1.TransactionCharge {
 		verb = "charge"

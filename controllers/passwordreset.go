@@ -14,6 +14,7 @@ import (
 	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/credentials"
 	"github.com/tenantry-io/tenantry/internal/mail"
+	"github.com/tenantry-io/tenantry/internal/metrics"
 )
 
 // PasswordResetSettings shape the password reset emails.
@@ -147,6 +148,7 @@ func (r *UserReconciler) settleUnconfirmedReset(ctx context.Context, s *userScop
 		next.Number, iamv1alpha1.ResetPasswordAnnotation)
 	conditions.MarkUnknown(user, iamv1alpha1.PasswordResetDeliveredCondition, iamv1alpha1.ReasonDeliveryUnconfirmed, msg)
 	r.event(user, corev1.EventTypeWarning, "PasswordResetUnconfirmed", "ResetPassword", msg)
+	metrics.RecordEmail(metrics.PasswordResets, metrics.EmailUnconfirmed)
 	return ctrl.Result{}, nil
 }
 

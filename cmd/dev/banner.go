@@ -65,7 +65,7 @@ on a cluster; the namespace is gone within seconds:
 
 Ctrl-C stops everything; .dev/ stays, so the mail can still be read.
 `,
-		ws.kubeconfig, mail, access.URL, metricsURL(opts.MetricsAddr), ws.controllersLog,
+		ws.kubeconfig, mail, access.URL, metricsURL(opts.MetricsAddr, opts.MetricsSecure), ws.controllersLog,
 		ws.kubeconfig, ws.kubectl, ws.mailDir,
 		acceptCurl(access, "<token from the mail>"),
 		access.URL, sessionsPath,
@@ -93,10 +93,14 @@ The token lasts 10 minutes (--token-ttl); ask for another with the session.
 }
 
 // metricsURL is where a person on this machine reads the metrics, or says
-// that they are off (--metrics-bind-address=0).
-func metricsURL(bindAddr string) string {
+// that they are off (--metrics-bind-address=0). With --metrics-secure it
+// wants a token, as on a cluster.
+func metricsURL(bindAddr string, secure bool) string {
 	if bindAddr == "0" || bindAddr == "" {
 		return "off (--metrics-bind-address=0)"
+	}
+	if secure {
+		return httpsURL(bindAddr) + "/metrics (a token: see README \"Metrics\")"
 	}
 	return localURL(bindAddr) + "/metrics"
 }

@@ -66,11 +66,12 @@ func parseFlags(args []string) (devFlags, error) {
 }
 
 // devOptions are the operator's defaults with what a laptop needs instead:
-// loopback addresses only (metrics included, on the port the manager uses
-// in a cluster), mail to the catcher in clear text.
+// loopback addresses only (metrics included, over plain http so that curl
+// needs no token), mail to the catcher in clear text.
 func devOptions() operator.Options {
 	o := operator.DefaultOptions()
 	o.MetricsAddr = "127.0.0.1:8080"
+	o.MetricsSecure = false
 	o.ProbeAddr = "127.0.0.1:8081"
 	o.SelfServiceAddr = "127.0.0.1:8082"
 	o.SMTP.Host = "127.0.0.1"

@@ -16,6 +16,7 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/controllers"
 	tmail "github.com/tenantry-io/tenantry/internal/mail"
+	"github.com/tenantry-io/tenantry/internal/metrics"
 	"github.com/tenantry-io/tenantry/internal/rbac"
 	"github.com/tenantry-io/tenantry/internal/selfservice"
 )
@@ -151,7 +152,7 @@ func newUserReconciler(mgr ctrl.Manager, o Options) (*controllers.UserReconciler
 		Client:      mgr.GetClient(),
 		APIReader:   mgr.GetAPIReader(),
 		Recorder:    mgr.GetEventRecorder("tenantry-user-controller"),
-		Mailer:      sender,
+		Mailer:      metrics.TimeSends(sender),
 		Templates:   templates,
 		SendLimiter: rate.NewLimiter(rate.Limit(o.SMTP.Rate), o.SMTP.Burst),
 		Invitations: controllers.InvitationSettings{

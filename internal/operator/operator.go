@@ -24,9 +24,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/metrics"
 	"github.com/tenantry-io/tenantry/internal/selfservice"
 )
 
@@ -74,6 +74,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err := mgr.Add(httpServer(o.SelfServiceAddr, selfService.Handler(), tlsConfig)); err != nil {
 		return nil, fmt.Errorf("add self-service API: %w", err)
 	}
+	if err := mgr.Add(metrics.ReadCache(mgr)); err != nil {
+		return nil, fmt.Errorf("add metrics from the cache: %w", err)
+	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return nil, err
 	}
@@ -101,7 +104,7 @@ func managerOptions(o Options) ctrl.Options {
 
 	return ctrl.Options{
 		Scheme:                  Scheme(),
-		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
+		Metrics:                 metricsServer(o),
 		HealthProbeBindAddress:  o.ProbeAddr,
 		LeaderElection:          o.LeaderElection,
 		LeaderElectionID:        "tenantry-manager.iam.tenantry.io",

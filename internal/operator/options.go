@@ -21,7 +21,10 @@ import (
 
 // Options configure the manager. Every field has a flag; see BindFlags.
 type Options struct {
-	MetricsAddr          string
+	MetricsAddr string
+	// MetricsSecure serves /metrics over https to callers the API server
+	// authenticates and authorizes; false is plain http, for development.
+	MetricsSecure        bool
 	ProbeAddr            string
 	SelfServiceAddr      string
 	LeaderElection       bool
@@ -194,7 +197,8 @@ type InvitationOptions struct {
 // DefaultOptions are the flags' defaults.
 func DefaultOptions() Options {
 	return Options{
-		MetricsAddr:           ":8080",
+		MetricsAddr:           ":8443",
+		MetricsSecure:         true,
 		ProbeAddr:             ":8081",
 		SelfServiceAddr:       ":8082",
 		Concurrency:           ConcurrencyOptions{Users: 4, Roles: 2, Ledgers: 4, Subscriptions: 2},
@@ -244,6 +248,7 @@ func DefaultOptions() Options {
 // BindFlags registers a flag for every option, with o's values as defaults.
 func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "Address of the /metrics endpoint; 0 turns it off.")
+	fs.BoolVar(&o.MetricsSecure, "metrics-secure", o.MetricsSecure, "Serve /metrics over https, only to callers the API server authenticates and allows get on the non-resource URL /metrics; false serves plain http (development only).")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "Address of the /healthz and /readyz endpoints.")
 	fs.StringVar(&o.SelfServiceAddr, "selfservice-bind-address", o.SelfServiceAddr, "Address of the self-service API (accepting invitations).")
 	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection, "Elect a leader so that only one replica reconciles.")

@@ -13,6 +13,7 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
 	"github.com/tenantry-io/tenantry/internal/issuer"
+	"github.com/tenantry-io/tenantry/internal/metrics"
 	"github.com/tenantry-io/tenantry/internal/rbac"
 )
 
@@ -73,6 +74,7 @@ func (s *Server) serveImpersonate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log.Info("Impersonation started", "expiryTime", body.ExpiryTime)
+	metrics.RecordImpersonation()
 	s.event(body.target, a.user, EventImpersonationStarted, "%s (%s) acts as this user until %s",
 		a.user.Name, a.user.Spec.Email, body.ExpiryTime.Format(time.RFC3339))
 	logWriteError(log, writeJSON(w, http.StatusCreated, body.impersonationBody))

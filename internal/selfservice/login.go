@@ -46,6 +46,8 @@ type loginResult struct {
 	expiry  time.Time
 	enroll  bool
 	usedRec bool
+	// lockedNow says that this attempt locked the user.
+	lockedNow bool
 }
 
 var (
@@ -94,6 +96,7 @@ func (s *Server) authenticate(ctx context.Context, req loginRequest) (loginResul
 	err = s.updateSecret(ctx, target.secret, func(secret *corev1.Secret) error {
 		return s.decideLogin(secret, target.user, hash, passwordOK, req, &result)
 	})
+	result.recordLockout(err)
 	if errors.Is(err, errGone) {
 		return loginResult{}, errLoginFailed
 	}
@@ -115,7 +118,7 @@ func (s *Server) decideLogin(secret *corev1.Secret, user *iamv1alpha1.User, chec
 	policy := s.lockout()
 	lockout := afterExpiry(credentials.ReadLockout(secret), now)
 	if !passwordOK {
-		credentials.WriteLockout(secret, policy.recordFailure(lockout, credentials.LockedByPassword, now))
+		credentials.WriteLockout(secret, result.countFailure(policy, lockout, credentials.LockedByPassword, now))
 		return errLoginFailed
 	}
 	// Only now, with the right password, may the person learn more.
@@ -131,7 +134,7 @@ func (s *Server) decideLogin(secret *corev1.Secret, user *iamv1alpha1.User, chec
 	case twoFactor.Enabled():
 		if p := s.checkSecondFactor(&twoFactor, req, now, result); p != nil {
 			if p == errCodeInvalid {
-				lockout = policy.recordFailure(lockout, credentials.LockedByCode, now)
+				lockout = result.countFailure(policy, lockout, credentials.LockedByCode, now)
 			}
 			credentials.WriteLockout(secret, lockout)
 			return p

@@ -117,10 +117,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.Limits.allow(r, s.now()) {
+		recordLogin(errTooManyRequests)
 		fail(w, log, html, errTooManyRequests, loginPage(""))
 		return
 	}
 	result, err := s.authenticate(r.Context(), req)
+	recordLogin(err)
 	if result.target.Name != "" {
 		log = log.WithValues("namespace", result.target.Namespace, "user", result.target.Name)
 	}

@@ -108,18 +108,19 @@ func (m *managers) start(withMetrics bool) error {
 		return errors.New("a manager is already running")
 	}
 	p := &process{done: make(chan struct{})}
-	metrics := "--metrics-bind-address=0"
+	metrics := []string{"--metrics-bind-address=0"}
 	if withMetrics {
 		addr, err := testsupport.FreeLoopbackAddr()
 		if err != nil {
 			return err
 		}
 		p.metricsAddr = addr
-		metrics = "--metrics-bind-address=" + addr
+		// Plain http: the test reads the metrics without a token.
+		metrics = []string{"--metrics-bind-address=" + addr, "--metrics-secure=false"}
 	}
 	m.started++
 	fmt.Fprintf(m.log, "=== manager process %d ===\n", m.started)
-	p.cmd = exec.Command(managerBinary, append(m.args, metrics)...)
+	p.cmd = exec.Command(managerBinary, append(m.args, metrics...)...)
 	p.cmd.Stdout, p.cmd.Stderr = m.log, m.log
 	if err := p.cmd.Start(); err != nil {
 		return fmt.Errorf("start the manager: %w", err)

@@ -9,6 +9,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/rbac"
@@ -37,11 +38,13 @@ func TestLogInAs(t *testing.T) {
 	expectAnswer(t, impersonate(aliceSession, "alice"), http.StatusForbidden, "ImpersonationNotAllowed")
 	expectAnswer(t, impersonate(aliceSession, ""), http.StatusBadRequest, "BadRequest")
 
+	startedBefore := impersonationsStarted(g)
 	var started answer
 	g.Eventually(func(g Gomega) {
 		started = impersonate(aliceSession, "bob")
 		g.Expect(started.code).To(Equal(http.StatusCreated), started.raw)
 	}).WithTimeout(timeout).Should(Succeed())
+	g.Expect(impersonationsStarted(g)).To(Equal(startedBefore+1), "only a started impersonation counts")
 	g.Expect(started.str("user")).To(Equal("bob"))
 	g.Expect(started.body["actor"]).To(HaveKeyWithValue("user", "alice"))
 	claims := claimsOf(t, started.str("idToken"))
@@ -156,4 +159,17 @@ func TestImpersonationRBACFollowsTheAccount(t *testing.T) {
 
 	g.Expect(k8s.Delete(context.Background(), gina)).To(Succeed())
 	g.Eventually(targets).WithTimeout(timeout).Should(BeEmpty(), "a user who left is no target")
+}
+
+// impersonationsStarted reads tenantry_impersonations_total from the
+// registry /metrics serves.
+func impersonationsStarted(g Gomega) float64 {
+	families, err := metrics.Registry.Gather()
+	g.Expect(err).NotTo(HaveOccurred())
+	for _, f := range families {
+		if f.GetName() == "tenantry_impersonations_total" {
+			return f.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	return 0
 }
