@@ -55,6 +55,14 @@ type ServiceClassSpec struct {
 	// +kubebuilder:validation:XValidation:rule="has(self.apiVersion) && self.apiVersion != '' && has(self.kind) && self.kind != ''",message="template needs an apiVersion and a kind"
 	Template runtime.RawExtension `json:"template"`
 
+	// defaultParameters fill ${params.KEY} for assignments that do not set
+	// KEY, so a service can be assigned without parameters; an assignment's
+	// own parameters win.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=16
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[A-Za-z][A-Za-z0-9_]*$') && self[k].size() <= 256)",message="parameter names are letters, digits and '_' (starting with a letter) and values at most 256 characters"
+	DefaultParameters map[string]string `json:"defaultParameters,omitempty"`
+
 	// readiness says how to tell a provisioned object is ready. Without it,
 	// the kstatus rules GitOps tools use apply (a ConfigMap is ready once it
 	// exists; a custom resource once its Ready condition is True, or when it

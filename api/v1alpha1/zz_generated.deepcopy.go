@@ -413,6 +413,13 @@ func (in *ServiceClassList) DeepCopyObject() runtime.Object {
 func (in *ServiceClassSpec) DeepCopyInto(out *ServiceClassSpec) {
 	*out = *in
 	in.Template.DeepCopyInto(&out.Template)
+	if in.DefaultParameters != nil {
+		in, out := &in.DefaultParameters, &out.DefaultParameters
+		*out = make(map[string]string, len(*in))
+		for key, val := range *in {
+			(*out)[key] = val
+		}
+	}
 	if in.Readiness != nil {
 		in, out := &in.Readiness, &out.Readiness
 		*out = new(ServiceReadiness)

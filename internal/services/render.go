@@ -118,6 +118,9 @@ func placeholderValues(req Request) map[string]string {
 		"account":       req.User.Namespace,
 		"assignment":    req.Assignment.AssignmentName(),
 	}
+	for k, v := range req.Class.Spec.DefaultParameters {
+		values["params."+k] = v
+	}
 	for k, v := range req.Assignment.Parameters {
 		values["params."+k] = v
 	}

@@ -93,6 +93,21 @@ func TestRenderClusterScopedIsPrefixedWithTheAccountAndNotOwned(t *testing.T) {
 	}
 }
 
+func TestRenderTakesTheClassDefaultsForMissingParameters(t *testing.T) {
+	class := testClass(`{"apiVersion":"v1","kind":"ConfigMap","data":{"size":"${params.size}","tier":"${params.tier}"}}`, func(c *iamv1alpha1.ServiceClass) {
+		c.Spec.DefaultParameters = map[string]string{"size": "5Gi", "tier": "basic"}
+	})
+	obj, err := Render(Request{Class: class, User: testUser(), Assignment: iamv1alpha1.ServiceAssignment{
+		ServiceClass: "mailbox", Parameters: map[string]string{"tier": "gold"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _, _ := unstructured.NestedStringMap(obj.Object, "data")
+	if data["size"] != "5Gi" || data["tier"] != "gold" {
+		t.Errorf("data = %v, want the default size and the assignment's own tier", data)
+	}
+}
+
 func TestRenderSuspendMergesIntoTheObject(t *testing.T) {
 	class := testClass(`{"apiVersion":"v1","kind":"ConfigMap","data":{"a":"1","b":"2"}}`, func(c *iamv1alpha1.ServiceClass) {
 		c.Spec.SuspendWhenDisabled = &runtime.RawExtension{Raw: []byte(`{"data":{"b":null,"suspended":"true"}}`)}
