@@ -29,11 +29,7 @@ func newDeleteCommand(o *options) *cobra.Command {
 }
 
 func (o *options) runDelete(ctx context.Context, name string, confirmed bool) error {
-	c, err := o.client()
-	if err != nil {
-		return err
-	}
-	ns, err := o.namespace()
+	c, ns, err := o.clientIn()
 	if err != nil {
 		return err
 	}

@@ -51,11 +51,7 @@ func newHistoryCommand(o *options) *cobra.Command {
 }
 
 func (o *options) runHistory(ctx context.Context, user string) error {
-	c, err := o.client()
-	if err != nil {
-		return err
-	}
-	ns, err := o.namespace()
+	c, ns, err := o.clientIn()
 	if err != nil {
 		return err
 	}
@@ -105,11 +101,7 @@ func newCancelCommand(o *options) *cobra.Command {
 }
 
 func (o *options) runCancel(ctx context.Context, user string, confirmed bool) error {
-	c, err := o.client()
-	if err != nil {
-		return err
-	}
-	ns, err := o.namespace()
+	c, ns, err := o.clientIn()
 	if err != nil {
 		return err
 	}

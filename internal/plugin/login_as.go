@@ -46,11 +46,7 @@ instead. Impersonating needs the "impersonate" verb on users (and groups) for yo
 }
 
 func (o *options) runLoginAs(ctx context.Context, name, prefix, kubectl string, kubectlArgs []string) error {
-	c, err := o.client()
-	if err != nil {
-		return err
-	}
-	ns, err := o.namespace()
+	c, ns, err := o.clientIn()
 	if err != nil {
 		return err
 	}

@@ -86,6 +86,19 @@ func (o *options) client() (client.WithWatch, error) {
 	return c, nil
 }
 
+// clientIn is a client and the account the command works in.
+func (o *options) clientIn() (client.WithWatch, string, error) {
+	c, err := o.client()
+	if err != nil {
+		return nil, "", err
+	}
+	ns, err := o.namespace()
+	if err != nil {
+		return nil, "", err
+	}
+	return c, ns, nil
+}
+
 // namespace is the account the command works in: -n, or the context's.
 func (o *options) namespace() (string, error) {
 	ns, _, err := o.config.ToRawKubeConfigLoader().Namespace()

@@ -43,11 +43,7 @@ func newTransactionCommands(o *options) []*cobra.Command {
 }
 
 func (o *options) runTransaction(ctx context.Context, kind iamv1alpha1.TransactionType, userName, amount string, f *transactionFlags) error {
-	c, err := o.client()
-	if err != nil {
-		return err
-	}
-	ns, err := o.namespace()
+	c, ns, err := o.clientIn()
 	if err != nil {
 		return err
 	}

@@ -102,11 +102,7 @@ func newAnnotationCommands(o *options) []*cobra.Command {
 }
 
 func (o *options) runAnnotationAction(ctx context.Context, action annotationAction, name string) error {
-	c, err := o.client()
-	if err != nil {
-		return err
-	}
-	ns, err := o.namespace()
+	c, ns, err := o.clientIn()
 	if err != nil {
 		return err
 	}

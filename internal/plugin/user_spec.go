@@ -47,11 +47,7 @@ func newSetRoleCommand(o *options) *cobra.Command {
 // runSpecPatch merges fields into the user's spec and, with --wait, waits
 // until the operator has reconciled that generation.
 func (o *options) runSpecPatch(ctx context.Context, name string, spec map[string]any) error {
-	c, err := o.client()
-	if err != nil {
-		return err
-	}
-	ns, err := o.namespace()
+	c, ns, err := o.clientIn()
 	if err != nil {
 		return err
 	}
