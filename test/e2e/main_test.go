@@ -87,7 +87,7 @@ func runTests(m *testing.M) int {
 	stopControllers := sync.OnceValue(controllers.Stop)
 	defer func() { _ = stopControllers() }()
 
-	if kubeconfigPath, err = writeKubeconfig(env, dir); err != nil {
+	if kubeconfigPath, err = testsupport.WriteAdminKubeconfig(env, dir, "e2e-admin"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -121,24 +121,6 @@ func runTests(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "--- kube-controller-manager log ---\n%s", controllerLogs.String())
 	}
 	return code
-}
-
-// writeKubeconfig writes a kubeconfig for an admin user of its own, so
-// kubectl talks to the API server the way a person's would.
-func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
-	user, err := env.AddUser(envtest.User{Name: "e2e-admin", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return "", fmt.Errorf("add the e2e-admin user: %w", err)
-	}
-	data, err := user.KubeConfig()
-	if err != nil {
-		return "", fmt.Errorf("render the kubeconfig: %w", err)
-	}
-	path := filepath.Join(dir, "kubeconfig")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		return "", fmt.Errorf("write the kubeconfig: %w", err)
-	}
-	return path, nil
 }
 
 // startManager runs the operator in-process with the wiring cmd/manager

@@ -58,7 +58,7 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	if kubeconfigPath, err = writeKubeconfig(env, dir); err != nil {
+	if kubeconfigPath, err = testsupport.WriteAdminKubeconfig(env, dir, "installer"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -75,22 +75,4 @@ func buildHelm() (string, error) {
 		return "", fmt.Errorf("build helm with hack/build-helm.sh: %w", err)
 	}
 	return strings.TrimSpace(string(out)), nil
-}
-
-// writeKubeconfig writes a kubeconfig for a cluster admin, as whoever
-// installs the operator is.
-func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
-	user, err := env.AddUser(envtest.User{Name: "installer", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return "", fmt.Errorf("add the installer user: %w", err)
-	}
-	data, err := user.KubeConfig()
-	if err != nil {
-		return "", fmt.Errorf("render the kubeconfig: %w", err)
-	}
-	path := filepath.Join(dir, "kubeconfig")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		return "", fmt.Errorf("write the kubeconfig: %w", err)
-	}
-	return path, nil
 }

@@ -59,7 +59,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		if kubeconfigPath, err = writeKubeconfig(s.Env, dir); err != nil {
+		if kubeconfigPath, err = testsupport.WriteAdminKubeconfig(s.Env, dir, "plugin-admin"); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
@@ -88,24 +88,6 @@ func buildPlugin(dir string) (string, error) {
 	build := exec.Command("go", "build", "-o", path, "github.com/tenantry-io/tenantry/cmd/kubectl-tenantry")
 	if out, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build the plugin: %v\n%s", err, out)
-	}
-	return path, nil
-}
-
-// writeKubeconfig writes a kubeconfig for an admin of its own, who may also
-// impersonate, as a cluster admin's does.
-func writeKubeconfig(env *envtest.Environment, dir string) (string, error) {
-	user, err := env.AddUser(envtest.User{Name: "plugin-admin", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return "", fmt.Errorf("add the plugin-admin user: %w", err)
-	}
-	data, err := user.KubeConfig()
-	if err != nil {
-		return "", fmt.Errorf("render the kubeconfig: %w", err)
-	}
-	path := filepath.Join(dir, "kubeconfig")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		return "", fmt.Errorf("write the kubeconfig: %w", err)
 	}
 	return path, nil
 }
