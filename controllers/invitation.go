@@ -144,16 +144,16 @@ func (r *UserReconciler) sendInvitation(ctx context.Context, s *userScope, in in
 	expiry := s.now.Add(r.Invitations.TTL).Truncate(time.Second)
 
 	// 1. The intent. If another pass or a stale cache got to the Secret
-	// first, the update fails with a conflict and nothing is sent.
+	// first, the write (an update, or a new user's Secret created with the
+	// intent in it) fails with a conflict and nothing is sent.
 	secret := s.secret.DeepCopy()
 	credentials.WriteInvitation(secret, credentials.Invitation{
 		Number: next.Number, Attempt: attempt, TokenHash: tokenHash, Expiry: expiry,
 		EarlierTokenHashes: keptTokenHashes(in, isNew, next.Number),
 	})
-	if err := r.Update(ctx, secret); err != nil {
+	if err := r.writeSecret(ctx, s, secret); err != nil {
 		return ctrl.Result{}, fmt.Errorf("record intent of invitation %d for user %s: %w", next.Number, user.Name, err)
 	}
-	s.secret = secret
 	s.attemptedSend = true
 
 	// 2. The send. Once the intent is recorded the send runs to its end even

@@ -92,10 +92,9 @@ func (r *UserReconciler) sendPasswordReset(ctx context.Context, s *userScope, in
 	intent := in.intent
 	intent.Number, intent.Attempt, intent.TokenHash, intent.Expiry, intent.UsedTime = next.Number, attempt, tokenHash, expiry, time.Time{}
 	credentials.WritePasswordReset(secret, intent)
-	if err := r.Update(ctx, secret); err != nil {
+	if err := r.writeSecret(ctx, s, secret); err != nil {
 		return ctrl.Result{}, fmt.Errorf("record intent of password reset %d for user %s: %w", next.Number, user.Name, err)
 	}
-	s.secret = secret
 	s.attemptedSend = true
 	// 2. The send, run to its end even when the manager is asked to stop,
 	// as for invitations (see sendInvitation).

@@ -32,9 +32,10 @@ import (
 // UserReconciler drives each User through its phases: it keeps the user's
 // credential Secret, sends the invitation email exactly once per intent,
 // notices the accepted invitation, binds an active user to its role, and
-// removes what the user owned on deletion. It writes all of a User's status but status.balance, which
-// belongs to the LedgerReconciler; both patch only what they changed,
-// guarded by the resourceVersion, so neither overwrites the other.
+// removes what the user owned on deletion. It writes all of a User's status
+// but status.balance, which belongs to the LedgerReconciler (it only opens
+// an absent one, see openLedger); both patch only what they changed, guarded
+// by the resourceVersion, so neither overwrites the other.
 type UserReconciler struct {
 	client.Client
 	// APIReader reads past the cache, only to tell a stale cache from an
@@ -53,6 +54,9 @@ type UserReconciler struct {
 	// Identity says how a user's RoleBinding names the person; the zero
 	// value means rbac.DefaultIdentity.
 	Identity rbac.Identity
+	// DefaultCurrency is the ledger's currency for users that name none
+	// (see openLedger).
+	DefaultCurrency string
 
 	// Services provision and remove the user's assigned services.
 	Services ServiceSettings
@@ -83,7 +87,10 @@ type InvitationSettings struct {
 type userScope struct {
 	user   *iamv1alpha1.User
 	secret *corev1.Secret
-	now    time.Time
+	// secretUnsaved is set while secret is a new Secret not yet created;
+	// writeSecret creates it.
+	secretUnsaved bool
+	now           time.Time
 	// reconciling and stalled are this pass's kstatus verdicts; nil clears
 	// the condition.
 	reconciling *verdict
@@ -146,6 +153,7 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 	}
 
 	return r.reconcileNormal(ctx, s, []subReconciler{
+		r.openLedger,
 		r.reconcileCredentials,
 		r.reconcileAcceptance,
 		r.reconcileSignIn,
@@ -153,6 +161,7 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 		r.reconcileInvitation,
 		r.reconcileRoleBinding,
 		r.reconcileServices,
+		r.createCredentials,
 	})
 }
 

@@ -16,9 +16,13 @@ import (
 	"github.com/tenantry-io/tenantry/internal/credentials"
 )
 
-// reconcileCredentials makes sure the user's credential Secret exists and is
-// owned by the user. It never reads or changes what is inside: the
-// invitation and the self-service API own its data.
+// reconcileCredentials finds the user's credential Secret, or prepares a new
+// one. A new Secret is not created here: the first step that writes into it
+// (usually the invitation's intent) creates it with its content, and
+// createCredentials creates it empty at the end of the pass when none did,
+// so a new user costs one write for its Secret, not two. It never reads or
+// changes what is inside: the invitation and the self-service API own its
+// data.
 func (r *UserReconciler) reconcileCredentials(ctx context.Context, s *userScope) (ctrl.Result, error) {
 	user := s.user
 	key := client.ObjectKey{Namespace: user.Namespace, Name: credentials.SecretName(user.Name)}
@@ -30,9 +34,8 @@ func (r *UserReconciler) reconcileCredentials(ctx context.Context, s *userScope)
 		if err := controllerutil.SetControllerReference(user, secret, r.Scheme()); err != nil {
 			return ctrl.Result{}, fmt.Errorf("own credential secret of user %s: %w", user.Name, err)
 		}
-		if err := r.Create(ctx, secret); err != nil {
-			return ctrl.Result{}, fmt.Errorf("create credential secret of user %s: %w", user.Name, err)
-		}
+		s.secret, s.secretUnsaved = secret, true
+		return ctrl.Result{}, nil
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("get credential secret of user %s: %w", user.Name, err)
 	case !metav1.IsControlledBy(secret, user):
@@ -44,6 +47,44 @@ func (r *UserReconciler) reconcileCredentials(ctx context.Context, s *userScope)
 	}
 	s.secret = secret
 	user.Status.CredentialsSecretName = secret.Name
+	return ctrl.Result{}, nil
+}
+
+// writeSecret stores a changed credential Secret: it creates the Secret when
+// this pass prepared it, and otherwise updates it guarded by the
+// resourceVersion read. Either way a pass that worked from a stale view
+// writes nothing: an update meets a conflict, and a creation of a Secret
+// that already exists is reported as one, so the pass runs again on fresh
+// data (see requeueOnConflict) and sends nothing meanwhile.
+func (r *UserReconciler) writeSecret(ctx context.Context, s *userScope, secret *corev1.Secret) error {
+	if !s.secretUnsaved {
+		if err := r.Update(ctx, secret); err != nil {
+			return err
+		}
+		s.secret = secret
+		return nil
+	}
+	if err := r.Create(ctx, secret); err != nil {
+		if apierrors.IsAlreadyExists(err) {
+			return apierrors.NewConflict(corev1.Resource("secrets"), secret.Name, err)
+		}
+		return err
+	}
+	s.secret, s.secretUnsaved = secret, false
+	s.user.Status.CredentialsSecretName = secret.Name
+	return nil
+}
+
+// createCredentials creates the credential Secret when no step of the pass
+// needed to write into it (a disabled user is sent no invitation), so
+// every user has one from its first pass.
+func (r *UserReconciler) createCredentials(ctx context.Context, s *userScope) (ctrl.Result, error) {
+	if !s.secretUnsaved {
+		return ctrl.Result{}, nil
+	}
+	if err := r.writeSecret(ctx, s, s.secret); err != nil {
+		return ctrl.Result{}, fmt.Errorf("create credential secret of user %s: %w", s.user.Name, err)
+	}
 	return ctrl.Result{}, nil
 }
 

@@ -104,10 +104,9 @@ func (r *UserReconciler) answerUnlock(ctx context.Context, s *userScope) error {
 	if lockout != (credentials.Lockout{}) {
 		secret := s.secret.DeepCopy()
 		credentials.WriteLockout(secret, credentials.Lockout{})
-		if err := r.Update(ctx, secret); err != nil {
+		if err := r.writeSecret(ctx, s, secret); err != nil {
 			return fmt.Errorf("unlock user %s: %w", user.Name, err)
 		}
-		s.secret = secret
 	}
 	user.Status.UnlockRequest = request
 	if wasLocked {
@@ -134,10 +133,9 @@ func (r *UserReconciler) answerTwoFactorReset(ctx context.Context, s *userScope)
 	if tf.Secret != "" || tf.PendingSecret != "" || len(tf.RecoveryCodes) > 0 {
 		secret := s.secret.DeepCopy()
 		credentials.WriteTwoFactor(secret, credentials.TwoFactor{})
-		if err := r.Update(ctx, secret); err != nil {
+		if err := r.writeSecret(ctx, s, secret); err != nil {
 			return fmt.Errorf("reset two-factor of user %s: %w", user.Name, err)
 		}
-		s.secret = secret
 	}
 	user.Status.TwoFactorResetRequest = request
 	r.event(user, corev1.EventTypeNormal, "TwoFactorReset", "ResetTwoFactor",
