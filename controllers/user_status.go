@@ -90,7 +90,9 @@ func (r *UserReconciler) recordOnFreshCopy(ctx context.Context, user *iamv1alpha
 		base := live.DeepCopy()
 		balance := live.Status.Balance
 		live.Status = *user.Status.DeepCopy()
-		live.Status.Balance = balance
+		if balance != nil { // only an absent balance is this pass's to open
+			live.Status.Balance = balance
+		}
 		if err = patch.Status(ctx, r.Client, base, live, client.MergeFromWithOptimisticLock{}); !apierrors.IsConflict(err) {
 			return live, err
 		}
@@ -103,14 +105,13 @@ func (r *UserReconciler) recordOnFreshCopy(ctx context.Context, user *iamv1alpha
 const recordAttempts = 5
 
 // recordPhaseChange leaves an event when the phase moves, so
-// `kubectl describe user` tells the user's history.
+// `kubectl describe user` tells the user's history. A new user's first
+// phase is not an event of its own: the status shows it, and what the first
+// pass did (the invitation sent) is, so a new user costs one event.
 func (r *UserReconciler) recordPhaseChange(before, user *iamv1alpha1.User) {
 	from, to := before.Status.Phase, user.Status.Phase
-	if from == to {
+	if from == to || from == "" {
 		return
-	}
-	if from == "" {
-		from = "New"
 	}
 	note := fmt.Sprintf("phase %s -> %s", from, to)
 	if message := conditions.Message(user, iamv1alpha1.ReadyCondition); message != "" {
