@@ -21,6 +21,7 @@ func SetupWithManager(mgr ctrl.Manager, users *UserWebhook, transactions *Balanc
 		return err
 	}
 	return ctrl.NewWebhookManagedBy(mgr, &iamv1alpha1.BalanceTransaction{}).
+		WithDefaulter(&TransactionAdopter{Reader: transactions.Reader, Scheme: mgr.GetScheme()}).
 		WithValidator(transactions).
 		Complete()
 }

@@ -8,6 +8,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
@@ -49,10 +50,17 @@ var (
 	_ admission.Validator[*iamv1alpha1.User] = &UserWebhook{}
 )
 
-// Default gives a user without a role the first user's role or the default
-// one. Two users created at the same moment in an empty account may both
-// become owners; that leaves the account with owners, never without.
+// Default puts the cleanup finalizer on a new user, and gives a user without
+// a role the first user's role or the default one. Two users created at the
+// same moment in an empty account may both become owners; that leaves the
+// account with owners, never without.
 func (w *UserWebhook) Default(ctx context.Context, user *iamv1alpha1.User) error {
+	if isCreate(ctx) {
+		// The user is stored with the finalizer the User controller would
+		// otherwise add in a write of its own, before anything the user
+		// will own exists.
+		controllerutil.AddFinalizer(user, iamv1alpha1.UserFinalizer)
+	}
 	if user.Spec.Role != "" {
 		return nil
 	}
