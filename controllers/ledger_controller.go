@@ -63,16 +63,22 @@ type LedgerReconciler struct {
 
 // Reconcile takes the next step of one user's ledger.
 func (r *LedgerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	txs := &iamv1alpha1.BalanceTransactionList{}
+	if err := r.List(ctx, txs, client.InNamespace(req.Namespace), client.MatchingFields{TransactionUserField: req.Name}); err != nil {
+		return ctrl.Result{}, fmt.Errorf("list transactions of user %s: %w", req.Name, err)
+	}
+	if len(txs.Items) == 0 {
+		// Every step concerns a transaction, and one the cache has not
+		// seen yet enqueues its user when it arrives: a user without
+		// transactions costs the API server nothing here.
+		return ctrl.Result{}, nil
+	}
 	user := &iamv1alpha1.User{}
 	if err := r.APIReader.Get(ctx, req.NamespacedName, user); err != nil {
 		if !apierrors.IsNotFound(err) {
 			return ctrl.Result{}, fmt.Errorf("read user %s: %w", req.Name, err)
 		}
 		user = nil
-	}
-	txs := &iamv1alpha1.BalanceTransactionList{}
-	if err := r.List(ctx, txs, client.InNamespace(req.Namespace), client.MatchingFields{TransactionUserField: req.Name}); err != nil {
-		return ctrl.Result{}, fmt.Errorf("list transactions of user %s: %w", req.Name, err)
 	}
 	items, err := r.withLiveCancelTarget(ctx, user, txs.Items)
 	if err != nil {
@@ -99,9 +105,12 @@ func (r *LedgerReconciler) take(ctx context.Context, user *iamv1alpha1.User, ste
 		// The deletion being stored enqueues the user; the delay only
 		// ends a hold for a deletion that never comes.
 		return ctrl.Result{RequeueAfter: step.after}, nil
-	case stepInitBalance:
-		return next, r.writeBalance(ctx, user, step.balance)
 	case stepMarkApplied:
+		// Usually the apply itself did this and the cache has not shown
+		// it yet: a read settles that, where a write would repeat it.
+		if fresh, err := r.stillPending(ctx, step.tx); err != nil || !fresh {
+			return ctrl.Result{RequeueAfter: ledgerCacheBehind}, err
+		}
 		return next, r.markApplied(ctx, step.tx, step.balance)
 	case stepWait:
 		return ctrl.Result{RequeueAfter: step.after}, r.setTransactionStatus(ctx, step.tx, iamv1alpha1.TransactionPending, metav1.ConditionFalse, step.reason, step.message)
@@ -140,9 +149,11 @@ func (r *LedgerReconciler) take(ctx context.Context, user *iamv1alpha1.User, ste
 }
 
 // apply commits a transaction: first the transaction is adopted (owner and
-// finalizer, so it cannot vanish without being reverted), then the balance
-// is written. That write is the commit; marking the transaction Applied is
-// the next step, and is found again from the balance after any crash.
+// finalizer, so it cannot vanish without being reverted; admission usually
+// did that when it was created), then the balance is written. That write is
+// the commit. Marking the transaction Applied follows in the same pass; if
+// the pass ends before it does, it is found again from the balance as the
+// next step.
 func (r *LedgerReconciler) apply(ctx context.Context, user *iamv1alpha1.User, step ledgerStep) (ctrl.Result, error) {
 	if fresh, err := r.stillPending(ctx, step.tx); err != nil || !fresh {
 		return ctrl.Result{RequeueAfter: ledgerCacheBehind}, err
@@ -154,14 +165,26 @@ func (r *LedgerReconciler) apply(ctx context.Context, user *iamv1alpha1.User, st
 		return ctrl.Result{}, err
 	}
 	metrics.RecordTransaction(metrics.TransactionApplied, nil) // the balance write is the commit
-	verb := "refill"
-	if step.tx.Spec.Type == iamv1alpha1.TransactionCharge {
-		verb = "charge"
+	r.appliedEvent(user, step.tx.Spec.Type)
+	return ctrl.Result{RequeueAfter: ledgerNextStep}, r.markApplied(ctx, step.tx, step.balance)
+}
+
+// appliedEvent records that a refill or a charge was applied, as one event
+// series per user and type: the events API counts repeats of the same
+// event in memory and writes a series twice, not once per transaction, so
+// a burst of a thousand refills costs the API server two event writes. The
+// details of each are in the transaction's own status (sequence, balance
+// after it) and in `kubectl tenantry history`. The user is referred to
+// without its resourceVersion, which every balance write changes and which
+// would make each event a series of its own.
+func (r *LedgerReconciler) appliedEvent(user *iamv1alpha1.User, kind iamv1alpha1.TransactionType) {
+	regarding := &iamv1alpha1.User{ObjectMeta: metav1.ObjectMeta{Namespace: user.Namespace, Name: user.Name, UID: user.UID}}
+	note := "a refill was applied to the balance"
+	if kind == iamv1alpha1.TransactionCharge {
+		note = "a charge was applied to the balance"
 	}
-	r.event(user, step.tx, corev1.EventTypeNormal, "Transaction"+string(step.tx.Spec.Type)+"Applied",
-		"%s of %s %s (%s, seq %d): balance %s %s", verb, step.tx.Spec.Amount, step.tx.Spec.Currency,
-		step.tx.Name, step.balance.LatestSequence, step.balance.Amount, step.balance.Currency)
-	return ctrl.Result{RequeueAfter: ledgerNextStep}, nil
+	recordEvent(r.Recorder, regarding, nil, corev1.EventTypeNormal, "Transaction"+string(kind)+"Applied", "Ledger",
+		"%s; each transaction's status has its sequence and the balance after it (kubectl tenantry history %s)", note, user.Name)
 }
 
 // stillPending re-reads a transaction from the API server: a cache that has

@@ -20,8 +20,6 @@ type ledgerStepKind int
 
 const (
 	stepIdle ledgerStepKind = iota
-	// stepInitBalance writes a zero balance in the ledger's currency.
-	stepInitBalance
 	// stepMarkApplied finishes an apply whose balance write is committed.
 	stepMarkApplied
 	// stepApply commits a transaction to the balance.
@@ -75,9 +73,12 @@ func planLedger(in ledgerInputs) ledgerStep {
 	balance := ptr.Deref(user.Status.Balance, iamv1alpha1.BalanceStatus{})
 	currency := ledgerCurrency(user, in.defaultCurrency)
 	if balance.Currency == "" {
+		// Not opened yet. The User controller opens a new user's ledger at
+		// zero in its first status write; a transaction that comes before
+		// that opens it with its own balance write. Either way opening a
+		// ledger costs no write of its own.
 		balance.Amount = ledger.Amount{Currency: currency}.String()
 		balance.Currency = currency
-		return ledgerStep{kind: stepInitBalance, balance: balance}
 	}
 
 	for i := range txs {

@@ -47,7 +47,10 @@ func TestPlanLedger(t *testing.T) {
 		wantLatest  string
 		wantReason  string
 	}{
-		{name: "a new ledger starts at zero", user: user(nil), want: stepInitBalance, wantBalance: "0.00"},
+		{name: "an unopened ledger with nothing pending writes nothing", user: user(nil), want: stepIdle},
+		{name: "a first transaction opens the ledger from zero", user: user(nil),
+			txs:  []iamv1alpha1.BalanceTransaction{tx("c", 3, iamv1alpha1.TransactionRefill, "0.50")},
+			want: stepApply, wantTx: "c", wantBalance: "0.50", wantLatest: "c"},
 		{name: "nothing to do", user: user(two), txs: []iamv1alpha1.BalanceTransaction{a, b}, want: stepIdle},
 		{name: "the oldest pending goes first", user: user(two),
 			txs:  []iamv1alpha1.BalanceTransaction{a, b, tx("d", 4, iamv1alpha1.TransactionRefill, "1.00"), tx("c", 3, iamv1alpha1.TransactionRefill, "0.50")},

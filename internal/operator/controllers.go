@@ -165,7 +165,8 @@ func newUserReconciler(mgr ctrl.Manager, o Options) (*controllers.UserReconciler
 		PasswordResets: controllers.PasswordResetSettings{
 			TTL: o.SignIn.ResetTTL, URL: o.SignIn.ResetURL, Templates: resetTemplates,
 		},
-		Identity: rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix},
+		Identity:        rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix},
+		DefaultCurrency: o.DefaultCurrency,
 	}, nil
 }
 
