@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -170,9 +172,16 @@ var _ handler.EventHandler = roleHoldersChanged{}
 
 type requestQueue = workqueue.TypedRateLimitingInterface[reconcile.Request]
 
+// roleCountDelay is how long a change of a role's holders waits before the
+// role is counted again. The delay coalesces: a role already waiting is not
+// queued twice, so a burst of a thousand new users rewrites their role's
+// status a few times, not a thousand times, and the count is never more
+// than this late.
+const roleCountDelay = time.Second
+
 func enqueueRole(q requestQueue, obj client.Object) {
 	if user, ok := obj.(*iamv1alpha1.User); ok && user.Spec.Role != "" {
-		q.Add(reconcile.Request{NamespacedName: client.ObjectKey{Name: user.Spec.Role}})
+		q.AddAfter(reconcile.Request{NamespacedName: client.ObjectKey{Name: user.Spec.Role}}, roleCountDelay)
 	}
 }
 
