@@ -32,9 +32,6 @@ const (
 	// delay, not a rate-limited requeue, so a burst of transactions does not
 	// slow down as it is worked off.
 	ledgerNextStep = time.Millisecond
-	// ledgerCacheBehind is how soon to look again when the cache showed a
-	// transaction older than the API server has it.
-	ledgerCacheBehind = 50 * time.Millisecond
 	// DefaultUserGrace is how long a transaction waits for its user to be
 	// created before it is rejected.
 	DefaultUserGrace = time.Minute
@@ -42,14 +39,15 @@ const (
 
 // LedgerReconciler keeps each user's balance from its BalanceTransactions.
 // Requests are keyed by user, so one user's transactions are handled by one
-// worker at a time, one step per pass, in creation order. The balance lives
-// in the User's status and each change to it is a write guarded by the
-// resourceVersion just read from the API server: a conflict, a stale cache or
-// a crash at any point can delay a step, never apply it twice or skip it.
+// worker at a time, step by step, in creation order. The balance lives in
+// the User's status and each change to it is a write guarded by the
+// resourceVersion read from the API server (or returned by the pass's own
+// previous write): a conflict, a stale cache or a crash at any point can
+// delay a step, never apply it twice or skip it.
 type LedgerReconciler struct {
 	client.Client
-	// APIReader reads the user and the transaction about to be applied past
-	// the cache: money is not moved on what a cache believes.
+	// APIReader reads the user and its transactions past the cache: money
+	// is not moved on what a cache believes.
 	APIReader       client.Reader
 	Recorder        events.EventRecorder
 	DefaultCurrency string
@@ -61,13 +59,13 @@ type LedgerReconciler struct {
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=balancetransactions/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=balancetransactions/finalizers,verbs=update
 
-// Reconcile takes the next step of one user's ledger.
+// Reconcile takes the next steps of one user's ledger.
 func (r *LedgerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	txs := &iamv1alpha1.BalanceTransactionList{}
-	if err := r.List(ctx, txs, client.InNamespace(req.Namespace), client.MatchingFields{TransactionUserField: req.Name}); err != nil {
+	cached := &iamv1alpha1.BalanceTransactionList{}
+	if err := r.List(ctx, cached, client.InNamespace(req.Namespace), client.MatchingFields{TransactionUserField: req.Name}); err != nil {
 		return ctrl.Result{}, fmt.Errorf("list transactions of user %s: %w", req.Name, err)
 	}
-	if len(txs.Items) == 0 {
+	if len(cached.Items) == 0 {
 		// Every step concerns a transaction, and one the cache has not
 		// seen yet enqueues its user when it arrives: a user without
 		// transactions costs the API server nothing here.
@@ -80,19 +78,72 @@ func (r *LedgerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		}
 		user = nil
 	}
-	items, err := r.withLiveCancelTarget(ctx, user, txs.Items)
-	if err != nil {
-		return ctrl.Result{}, err
+	// The user's transactions as the API server holds them (spec.user is a
+	// selectable field): money is not moved on what a cache believes.
+	live := &iamv1alpha1.BalanceTransactionList{}
+	if err := r.APIReader.List(ctx, live, client.InNamespace(req.Namespace), client.MatchingFields{TransactionUserField: req.Name}); err != nil {
+		return ctrl.Result{}, fmt.Errorf("read transactions of user %s: %w", req.Name, err)
 	}
-	step := planLedger(ledgerInputs{
-		now: r.now(), user: user, transactions: items,
-		defaultCurrency: r.DefaultCurrency, userGrace: r.UserGrace,
-	})
-	// A conflict means another writer (the User controller, or this one
-	// from a stale view) changed the object first: nothing was written,
-	// so the step is simply taken again on fresh data.
-	result, err := r.take(ctx, user, step)
+	// A conflict means another writer (the User controller, admission
+	// recording a cancel, or this one from an older pass) changed the user
+	// first: nothing was written, so the step is simply taken again on
+	// fresh data.
+	result, err := r.takeSteps(ctx, user, live.Items)
 	return requeueOnConflict(ctx, "ledger", result, err)
+}
+
+// maxLedgerSteps bounds the steps of one pass, so that a user with a
+// thousand new transactions does not keep a worker from the others.
+const maxLedgerSteps = 64
+
+// takeSteps carries out one step after another, each planned on the state
+// the pass read and on what its own writes returned, until the ledger is
+// idle or must wait. Reading once per pass rather than once per step is
+// what lets a burst of transactions cost two writes each and little more.
+// Each balance change is still its own write guarded by the user's
+// resourceVersion, so anyone else's change to the user ends the pass with
+// a conflict and the next one starts from fresh reads.
+func (r *LedgerReconciler) takeSteps(ctx context.Context, user *iamv1alpha1.User, txs []iamv1alpha1.BalanceTransaction) (ctrl.Result, error) {
+	for range maxLedgerSteps {
+		step := planLedger(ledgerInputs{
+			now: r.now(), user: user, transactions: txs,
+			defaultCurrency: r.DefaultCurrency, userGrace: r.UserGrace,
+		})
+		result, err := r.take(ctx, user, step)
+		if err != nil || !carriesOn(step.kind) {
+			return result, err
+		}
+		txs = afterStep(txs, step)
+	}
+	return ctrl.Result{RequeueAfter: ledgerNextStep}, nil
+}
+
+// carriesOn tells the steps that are done once taken, after which the
+// next one can be planned at once.
+func carriesOn(kind ledgerStepKind) bool {
+	switch kind {
+	case stepMarkApplied, stepApply, stepReject, stepCancel, stepRelease, stepDiscard:
+		return true
+	}
+	return false
+}
+
+// afterStep is the pass's view of the transactions once step is taken:
+// the transaction as its writes returned it, or without it once it is let
+// go.
+func afterStep(txs []iamv1alpha1.BalanceTransaction, step ledgerStep) []iamv1alpha1.BalanceTransaction {
+	out := make([]iamv1alpha1.BalanceTransaction, 0, len(txs))
+	for i := range txs {
+		switch {
+		case txs[i].UID != step.tx.UID:
+			out = append(out, txs[i])
+		case step.kind == stepDiscard, step.kind == stepRelease && !step.tx.DeletionTimestamp.IsZero():
+			// gone, or going with nothing left for the ledger to do
+		default:
+			out = append(out, *step.tx)
+		}
+	}
+	return out
 }
 
 // take carries out one step and says when to take the next.
@@ -106,18 +157,10 @@ func (r *LedgerReconciler) take(ctx context.Context, user *iamv1alpha1.User, ste
 		// ends a hold for a deletion that never comes.
 		return ctrl.Result{RequeueAfter: step.after}, nil
 	case stepMarkApplied:
-		// Usually the apply itself did this and the cache has not shown
-		// it yet: a read settles that, where a write would repeat it.
-		if fresh, err := r.stillPending(ctx, step.tx); err != nil || !fresh {
-			return ctrl.Result{RequeueAfter: ledgerCacheBehind}, err
-		}
 		return next, r.markApplied(ctx, step.tx, step.balance)
 	case stepWait:
 		return ctrl.Result{RequeueAfter: step.after}, r.setTransactionStatus(ctx, step.tx, iamv1alpha1.TransactionPending, metav1.ConditionFalse, step.reason, step.message)
 	case stepReject:
-		if fresh, err := r.stillPending(ctx, step.tx); err != nil || !fresh {
-			return ctrl.Result{RequeueAfter: ledgerCacheBehind}, err
-		}
 		r.event(user, step.tx, corev1.EventTypeWarning, "TransactionRejected", "%s", step.message)
 		err := r.setTransactionStatus(ctx, step.tx, iamv1alpha1.TransactionRejected, metav1.ConditionFalse, step.reason, step.message)
 		metrics.RecordTransaction(metrics.TransactionRejected, err)
@@ -155,9 +198,6 @@ func (r *LedgerReconciler) take(ctx context.Context, user *iamv1alpha1.User, ste
 // the pass ends before it does, it is found again from the balance as the
 // next step.
 func (r *LedgerReconciler) apply(ctx context.Context, user *iamv1alpha1.User, step ledgerStep) (ctrl.Result, error) {
-	if fresh, err := r.stillPending(ctx, step.tx); err != nil || !fresh {
-		return ctrl.Result{RequeueAfter: ledgerCacheBehind}, err
-	}
 	if err := r.adopt(ctx, user, step.tx); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -185,16 +225,6 @@ func (r *LedgerReconciler) appliedEvent(user *iamv1alpha1.User, kind iamv1alpha1
 	}
 	recordEvent(r.Recorder, regarding, nil, corev1.EventTypeNormal, "Transaction"+string(kind)+"Applied", "Ledger",
 		"%s; each transaction's status has its sequence and the balance after it (kubectl tenantry history %s)", note, user.Name)
-}
-
-// stillPending re-reads a transaction from the API server: a cache that has
-// not seen it applied or rejected must not make it happen twice.
-func (r *LedgerReconciler) stillPending(ctx context.Context, tx *iamv1alpha1.BalanceTransaction) (bool, error) {
-	live := &iamv1alpha1.BalanceTransaction{}
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(tx), live); err != nil {
-		return false, client.IgnoreNotFound(err)
-	}
-	return live.UID == tx.UID && isPending(live) && live.DeletionTimestamp.IsZero(), nil
 }
 
 // writeBalance is the only write of a balance: a merge patch of

@@ -13,9 +13,9 @@ import (
 	"github.com/tenantry-io/tenantry/internal/ledger"
 )
 
-// ledgerStepKind is one thing the ledger does in a pass. A pass does exactly
-// one step that changes the balance, so every balance change is its own
-// resourceVersion-guarded write.
+// ledgerStepKind is one thing the ledger does. A step changes the balance
+// at most once, so every balance change is its own resourceVersion-guarded
+// write.
 type ledgerStepKind int
 
 const (

@@ -109,6 +109,7 @@ type BalanceTransactionStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=btx,categories=tenantry
+// +kubebuilder:selectablefield:JSONPath=`.spec.user`
 // +kubebuilder:printcolumn:name="User",type=string,JSONPath=`.spec.user`
 // +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.type`
 // +kubebuilder:printcolumn:name="Amount",type=string,JSONPath=`.spec.amount`
