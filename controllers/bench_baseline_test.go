@@ -14,6 +14,7 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/ledger"
 	"github.com/tenantry-io/tenantry/internal/mail"
 	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
 )
@@ -22,16 +23,18 @@ import (
 // work the job cannot do without, with the same concurrency as the
 // operator, against the same API server and SMTP server, in the same run.
 // A benchmark reports its time as a ratio to this ("x-bare"), so a change is
-// measured against what the job needs, not against yesterday.
+// measured against what the job needs, not against yesterday. Each bare run
+// happens while no manager runs, in an account of its own that it empties
+// afterwards, so the operator never sees its objects.
 
-// bareWorkers is the operator's default --max-concurrent-users.
+// bareWorkers is the operator's default --max-concurrent-users and
+// --max-concurrent-ledgers.
 const bareWorkers = 4
 
-// bareInvitations creates n users in an account of its own and, for each,
-// does the least a new user's invitation needs: create the credential
-// Secret, send one email over SMTP, and write the status once. No manager
-// runs while it does. It returns its time and its writes per user (the
-// users' own creation left out, as in the operator's figure).
+// bareInvitations creates n users and, for each, does the least a new
+// user's invitation needs: create the credential Secret, send one email
+// over SMTP, and write the status once. It returns its time and its writes
+// per user (the users' own creation left out, as in the operator's figure).
 func bareInvitations(b *testing.B, smtp *smtpcatcher.Server, n int) (time.Duration, float64) {
 	b.Helper()
 	ns := newNamespace(b)
@@ -49,13 +52,17 @@ func bareInvitations(b *testing.B, smtp *smtpcatcher.Server, n int) (time.Durati
 		return inviteBare(context.Background(), sender, ns, name(i))
 	})
 	elapsed := time.Since(start)
-	NewWithT(b).Expect(settledBare(b, ns)).To(Equal(n))
 	perUser := (apiWrites(b) - writes - float64(n)) / float64(n)
-	// Its users go before a manager starts, so the operator's run does not
-	// pick them up; nothing holds them (no finalizer was ever added).
-	g := NewWithT(b)
-	g.Expect(k8s.DeleteAllOf(context.Background(), &iamv1alpha1.User{}, client.InNamespace(ns))).To(Succeed())
-	g.Expect(k8s.DeleteAllOf(context.Background(), &corev1.Secret{}, client.InNamespace(ns))).To(Succeed())
+	users := &iamv1alpha1.UserList{}
+	NewWithT(b).Expect(k8s.List(context.Background(), users, client.InNamespace(ns))).To(Succeed())
+	invited := 0
+	for i := range users.Items {
+		if conditions.IsTrue(&users.Items[i], iamv1alpha1.InvitationDeliveredCondition) {
+			invited++
+		}
+	}
+	NewWithT(b).Expect(invited).To(Equal(n), "users the bare client invited")
+	discardBare(b, ns)
 	return elapsed, perUser
 }
 
@@ -76,17 +83,103 @@ func inviteBare(ctx context.Context, sender mail.Sender, ns, name string) error 
 	return k8s.Status().Patch(ctx, user, patch)
 }
 
-// settledBare counts the bare client's invited users.
-func settledBare(b *testing.B, ns string) int {
-	users := &iamv1alpha1.UserList{}
-	NewWithT(b).Expect(k8s.List(context.Background(), users, client.InNamespace(ns))).To(Succeed())
-	n := 0
-	for i := range users.Items {
-		if conditions.IsTrue(&users.Items[i], iamv1alpha1.InvitationDeliveredCondition) {
-			n++
+// bareTransactions creates users (untimed), then n refills spread over
+// them as the operator's benchmark does, and applies them with the least
+// the ledger's guarantees need: per user, one transaction at a time in
+// creation order, a balance write guarded by the user's resourceVersion
+// and one status write of the transaction; users in parallel on as many
+// workers as the ledger has.
+func bareTransactions(b *testing.B, n, users int) (time.Duration, float64) {
+	b.Helper()
+	ns := newNamespace(b)
+	name := func(i int) string { return fmt.Sprintf("bare-%03d", i) }
+	createAll(b, users, func(i int) client.Object { return newUser(ns, name(i), name(i)+"@bench.example") })
+	perUser := make([][]string, users)
+	for i := range n {
+		perUser[i%users] = append(perUser[i%users], fmt.Sprintf("bare-refill-%05d", i))
+	}
+	writes := apiWrites(b)
+	start := time.Now()
+	createAll(b, n, func(i int) client.Object {
+		return newTransaction(ns, fmt.Sprintf("bare-refill-%05d", i), name(i%users), iamv1alpha1.TransactionRefill, "0.01")
+	})
+	inParallel(b, "bare ledger", users, bareWorkers, func(u int) error {
+		return applyBare(context.Background(), ns, name(u), perUser[u])
+	})
+	elapsed := time.Since(start)
+	perTx := (apiWrites(b) - writes - float64(n)) / float64(n)
+	discardBare(b, ns)
+	return elapsed, perTx
+}
+
+// applyBare applies one user's refills of 0.01 in order.
+func applyBare(ctx context.Context, ns, user string, txs []string) error {
+	u := &iamv1alpha1.User{}
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: user}, u); err != nil {
+		return err
+	}
+	for i, name := range txs {
+		before := u.DeepCopy()
+		u.Status.Balance = &iamv1alpha1.BalanceStatus{Amount: ledger.Amount{Minor: int64(i + 1), Currency: "USD"}.String(),
+			Currency: "USD", Count: int64(i + 1), LatestTransaction: name}
+		if err := k8s.Status().Patch(ctx, u, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+			return err
+		}
+		tx := &iamv1alpha1.BalanceTransaction{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+		patch := client.MergeFrom(tx.DeepCopy())
+		tx.Status.Phase = iamv1alpha1.TransactionApplied
+		tx.Status.Sequence = int64(i + 1)
+		if err := k8s.Status().Patch(ctx, tx, patch); err != nil {
+			return err
 		}
 	}
-	return n
+	return nil
+}
+
+// bareRead reads every object of the account a restart has to know, as
+// a cache filling up does, and returns its time and how many objects
+// there were.
+func bareRead(b *testing.B, ns string) (time.Duration, int) {
+	b.Helper()
+	ctx := context.Background()
+	g := NewWithT(b)
+	start := time.Now()
+	users, txs, secrets := &iamv1alpha1.UserList{}, &iamv1alpha1.BalanceTransactionList{}, &corev1.SecretList{}
+	g.Expect(k8s.List(ctx, users, client.InNamespace(ns))).To(Succeed())
+	g.Expect(k8s.List(ctx, txs, client.InNamespace(ns))).To(Succeed())
+	g.Expect(k8s.List(ctx, secrets, client.InNamespace(ns), client.HasLabels{iamv1alpha1.UserLabel})).To(Succeed())
+	return time.Since(start), len(users.Items) + len(txs.Items) + len(secrets.Items)
+}
+
+// discardBare deletes a bare client's account. Admission put the
+// operator's finalizers on its users and transactions; no operator ran to
+// take them off, so the bare client does.
+func discardBare(b *testing.B, ns string) {
+	b.Helper()
+	ctx := context.Background()
+	g := NewWithT(b)
+	// An account being deleted lets its applied transactions go without a
+	// cancel (envtest runs no namespace controller to finish the deletion).
+	g.Expect(k8s.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+	users, txs := &iamv1alpha1.UserList{}, &iamv1alpha1.BalanceTransactionList{}
+	g.Expect(k8s.List(ctx, users, client.InNamespace(ns))).To(Succeed())
+	g.Expect(k8s.List(ctx, txs, client.InNamespace(ns))).To(Succeed())
+	held := make([]client.Object, 0, len(users.Items)+len(txs.Items))
+	for i := range users.Items {
+		held = append(held, &users.Items[i])
+	}
+	for i := range txs.Items {
+		held = append(held, &txs.Items[i])
+	}
+	inParallel(b, "release", len(held), 16, func(i int) error {
+		obj := held[i]
+		patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
+		obj.SetFinalizers(nil)
+		return client.IgnoreNotFound(k8s.Patch(ctx, obj, patch))
+	})
+	g.Expect(k8s.DeleteAllOf(ctx, &iamv1alpha1.BalanceTransaction{}, client.InNamespace(ns))).To(Succeed())
+	g.Expect(k8s.DeleteAllOf(ctx, &iamv1alpha1.User{}, client.InNamespace(ns))).To(Succeed())
+	g.Expect(k8s.DeleteAllOf(ctx, &corev1.Secret{}, client.InNamespace(ns))).To(Succeed())
 }
 
 // reportAgainstBare reports the operator's time as a multiple of the bare
