@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
@@ -119,15 +121,35 @@ func managerOptions(o Options) ctrl.Options {
 			ByObject: map[client.Object]cache.ByObject{
 				&corev1.Secret{}: {Label: credentialSecrets},
 				// Rendered from Roles, and each account's impersonation RBAC.
-				&rbacv1.ClusterRole{}:        {Label: managedByTenantry},
-				&rbacv1.ClusterRoleBinding{}: {Label: managedByTenantry},
-				&rbacv1.RoleBinding{}:        {Label: hasLabel(iamv1alpha1.UserLabel)},
+				&rbacv1.ClusterRole{}:             {Label: managedByTenantry},
+				&rbacv1.ClusterRoleBinding{}:      {Label: managedByTenantry},
+				&rbacv1.RoleBinding{}:             {Label: hasLabel(iamv1alpha1.UserLabel)},
+				&iamv1alpha1.User{}:               {Transform: trimAppliedCopy},
+				&iamv1alpha1.BalanceTransaction{}: {Transform: trimAppliedCopy},
 			},
 			DefaultTransform: cache.TransformStripManagedFields(),
 		},
 		Controller:    config.Controller{SkipNameValidation: ptr.To(o.SkipNameValidation)},
 		WebhookServer: webhookServer(o),
 	}
+}
+
+// trimAppliedCopy drops, from the cached copy of a kind the manager only
+// ever patches, what no controller reads: managed fields, and the copy of
+// the whole object that `kubectl apply` keeps in an annotation, which
+// doubles the size of every user and transaction applied that way. A patch
+// names only what it changes, so what the cache lacks is never written
+// back; kinds the manager updates whole (Secrets, RBAC) keep theirs.
+func trimAppliedCopy(obj any) (any, error) {
+	if o, ok := obj.(metav1.Object); ok {
+		o.SetManagedFields(nil)
+		if annotations := o.GetAnnotations(); annotations[corev1.LastAppliedConfigAnnotation] != "" {
+			trimmed := maps.Clone(annotations)
+			delete(trimmed, corev1.LastAppliedConfigAnnotation)
+			o.SetAnnotations(trimmed)
+		}
+	}
+	return obj, nil
 }
 
 func hasLabel(key string) labels.Selector {
