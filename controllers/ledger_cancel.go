@@ -1,8 +1,12 @@
 package controllers
 
 import (
+	"context"
 	"fmt"
 	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
@@ -42,4 +46,36 @@ func planHold(now time.Time, balance iamv1alpha1.BalanceStatus) (ledgerStep, boo
 	}
 	return ledgerStep{kind: stepHold, after: left,
 		message: fmt.Sprintf("the cancel of transaction %s was admitted; it is carried out before anything new is applied", req.Transaction)}, true
+}
+
+// withLiveCancelTarget puts the API server's copy of the transaction whose
+// cancel admission recorded in place of the cache's. The cache may not show
+// the deletion yet; the API server tells whether it is stored, so that the
+// ledger cancels as soon as it is and stops holding back once it is clear
+// that it never will be.
+func (r *LedgerReconciler) withLiveCancelTarget(ctx context.Context, user *iamv1alpha1.User, txs []iamv1alpha1.BalanceTransaction) ([]iamv1alpha1.BalanceTransaction, error) {
+	if user == nil || user.Status.Balance == nil {
+		return txs, nil
+	}
+	balance := user.Status.Balance
+	if req := balance.CancelRequest; req == nil || req.UID != balance.LatestUID || balance.LatestTransaction == "" {
+		return txs, nil
+	}
+	live := &iamv1alpha1.BalanceTransaction{}
+	err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: user.Namespace, Name: balance.LatestTransaction}, live)
+	switch {
+	case apierrors.IsNotFound(err):
+		return txs, nil
+	case err != nil:
+		return nil, fmt.Errorf("read transaction %s being cancelled: %w", balance.LatestTransaction, err)
+	case live.UID != balance.LatestUID:
+		return txs, nil
+	}
+	out := make([]iamv1alpha1.BalanceTransaction, 0, len(txs)+1)
+	for i := range txs {
+		if txs[i].UID != live.UID {
+			out = append(out, txs[i])
+		}
+	}
+	return append(out, *live), nil
 }

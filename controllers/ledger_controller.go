@@ -32,6 +32,9 @@ const (
 	// delay, not a rate-limited requeue, so a burst of transactions does not
 	// slow down as it is worked off.
 	ledgerNextStep = time.Millisecond
+	// ledgerCacheBehind is how soon to look again when the cache showed a
+	// transaction older than the API server has it.
+	ledgerCacheBehind = 50 * time.Millisecond
 	// DefaultUserGrace is how long a transaction waits for its user to be
 	// created before it is rejected.
 	DefaultUserGrace = time.Minute
@@ -46,8 +49,8 @@ const (
 // delay a step, never apply it twice or skip it.
 type LedgerReconciler struct {
 	client.Client
-	// APIReader reads the user and its transactions past the cache: money
-	// is not moved on what a cache believes.
+	// APIReader reads the user and the transaction about to be applied past
+	// the cache: money is not moved on what a cache believes.
 	APIReader       client.Reader
 	Recorder        events.EventRecorder
 	DefaultCurrency string
@@ -78,17 +81,15 @@ func (r *LedgerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		}
 		user = nil
 	}
-	// The user's transactions as the API server holds them (spec.user is a
-	// selectable field): money is not moved on what a cache believes.
-	live := &iamv1alpha1.BalanceTransactionList{}
-	if err := r.APIReader.List(ctx, live, client.InNamespace(req.Namespace), client.MatchingFields{TransactionUserField: req.Name}); err != nil {
-		return ctrl.Result{}, fmt.Errorf("read transactions of user %s: %w", req.Name, err)
+	items, err := r.withLiveCancelTarget(ctx, user, cached.Items)
+	if err != nil {
+		return ctrl.Result{}, err
 	}
 	// A conflict means another writer (the User controller, admission
 	// recording a cancel, or this one from an older pass) changed the user
 	// first: nothing was written, so the step is simply taken again on
 	// fresh data.
-	result, err := r.takeSteps(ctx, user, live.Items)
+	result, err := r.takeSteps(ctx, user, items)
 	return requeueOnConflict(ctx, "ledger", result, err)
 }
 
@@ -96,13 +97,19 @@ func (r *LedgerReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 // thousand new transactions does not keep a worker from the others.
 const maxLedgerSteps = 64
 
-// takeSteps carries out one step after another, each planned on the state
-// the pass read and on what its own writes returned, until the ledger is
-// idle or must wait. Reading once per pass rather than once per step is
-// what lets a burst of transactions cost two writes each and little more.
-// Each balance change is still its own write guarded by the user's
-// resourceVersion, so anyone else's change to the user ends the pass with
-// a conflict and the next one starts from fresh reads.
+// takeSteps carries out one step after another, each planned on the user
+// the pass read (then as its own writes returned it) and on the cached
+// transactions (then as its own writes left them), until the ledger is idle
+// or must wait. Reading the user once per pass rather than once per step
+// lets a burst of transactions cost two writes and one read each. Each
+// balance change is still its own write guarded by the user's
+// resourceVersion, so anyone else's change to the user ends the pass with a
+// conflict, and each transaction is read past the cache before it is
+// applied or rejected, so a cache that has not yet seen an earlier pass's
+// writes (or a deletion) delays a step and never repeats one. A list past
+// the cache would do instead, but the API server filters a list by reading
+// the whole account, which at 10,000 transactions costs more than the
+// steps.
 func (r *LedgerReconciler) takeSteps(ctx context.Context, user *iamv1alpha1.User, txs []iamv1alpha1.BalanceTransaction) (ctrl.Result, error) {
 	for range maxLedgerSteps {
 		step := planLedger(ledgerInputs{
@@ -157,10 +164,18 @@ func (r *LedgerReconciler) take(ctx context.Context, user *iamv1alpha1.User, ste
 		// ends a hold for a deletion that never comes.
 		return ctrl.Result{RequeueAfter: step.after}, nil
 	case stepMarkApplied:
+		// Usually a pass applied and marked it and the cache has not shown
+		// the mark yet: a read settles that, where a write would repeat it.
+		if fresh, err := r.stillPending(ctx, step.tx); err != nil || !fresh {
+			return ctrl.Result{RequeueAfter: ledgerCacheBehind}, err
+		}
 		return next, r.markApplied(ctx, step.tx, step.balance)
 	case stepWait:
 		return ctrl.Result{RequeueAfter: step.after}, r.setTransactionStatus(ctx, step.tx, iamv1alpha1.TransactionPending, metav1.ConditionFalse, step.reason, step.message)
 	case stepReject:
+		if fresh, err := r.stillPending(ctx, step.tx); err != nil || !fresh {
+			return ctrl.Result{RequeueAfter: ledgerCacheBehind}, err
+		}
 		r.event(user, step.tx, corev1.EventTypeWarning, "TransactionRejected", "%s", step.message)
 		err := r.setTransactionStatus(ctx, step.tx, iamv1alpha1.TransactionRejected, metav1.ConditionFalse, step.reason, step.message)
 		metrics.RecordTransaction(metrics.TransactionRejected, err)
@@ -198,6 +213,9 @@ func (r *LedgerReconciler) take(ctx context.Context, user *iamv1alpha1.User, ste
 // the pass ends before it does, it is found again from the balance as the
 // next step.
 func (r *LedgerReconciler) apply(ctx context.Context, user *iamv1alpha1.User, step ledgerStep) (ctrl.Result, error) {
+	if fresh, err := r.stillPending(ctx, step.tx); err != nil || !fresh {
+		return ctrl.Result{RequeueAfter: ledgerCacheBehind}, err
+	}
 	if err := r.adopt(ctx, user, step.tx); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -225,6 +243,16 @@ func (r *LedgerReconciler) appliedEvent(user *iamv1alpha1.User, kind iamv1alpha1
 	}
 	recordEvent(r.Recorder, regarding, nil, corev1.EventTypeNormal, "Transaction"+string(kind)+"Applied", "Ledger",
 		"%s; each transaction's status has its sequence and the balance after it (kubectl tenantry history %s)", note, user.Name)
+}
+
+// stillPending re-reads a transaction from the API server: a cache that has
+// not seen it applied or rejected must not make it happen twice.
+func (r *LedgerReconciler) stillPending(ctx context.Context, tx *iamv1alpha1.BalanceTransaction) (bool, error) {
+	live := &iamv1alpha1.BalanceTransaction{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(tx), live); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	return live.UID == tx.UID && isPending(live) && live.DeletionTimestamp.IsZero(), nil
 }
 
 // writeBalance is the only write of a balance: a merge patch of
