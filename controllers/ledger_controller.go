@@ -117,23 +117,19 @@ func (r *LedgerReconciler) takeSteps(ctx context.Context, user *iamv1alpha1.User
 			defaultCurrency: r.DefaultCurrency, userGrace: r.UserGrace,
 		})
 		result, err := r.take(ctx, user, step)
-		if err != nil || !carriesOn(step.kind) {
+		if err != nil || result != nextStep {
+			// Idle, waiting, holding, or the cache is behind: the queue
+			// brings the user back when there is more to do.
 			return result, err
 		}
 		txs = afterStep(txs, step)
 	}
-	return ctrl.Result{RequeueAfter: ledgerNextStep}, nil
+	return nextStep, nil
 }
 
-// carriesOn tells the steps that are done once taken, after which the
-// next one can be planned at once.
-func carriesOn(kind ledgerStepKind) bool {
-	switch kind {
-	case stepMarkApplied, stepApply, stepReject, stepCancel, stepRelease, stepDiscard:
-		return true
-	}
-	return false
-}
+// nextStep is what take returns once a step is done and the next may be
+// planned at once.
+var nextStep = ctrl.Result{RequeueAfter: ledgerNextStep}
 
 // afterStep is the pass's view of the transactions once step is taken:
 // the transaction as its writes returned it, or without it once it is let
@@ -155,7 +151,7 @@ func afterStep(txs []iamv1alpha1.BalanceTransaction, step ledgerStep) []iamv1alp
 
 // take carries out one step and says when to take the next.
 func (r *LedgerReconciler) take(ctx context.Context, user *iamv1alpha1.User, step ledgerStep) (ctrl.Result, error) {
-	next := ctrl.Result{RequeueAfter: ledgerNextStep}
+	next := nextStep
 	switch step.kind {
 	case stepIdle:
 		return ctrl.Result{}, nil
@@ -224,7 +220,7 @@ func (r *LedgerReconciler) apply(ctx context.Context, user *iamv1alpha1.User, st
 	}
 	metrics.RecordTransaction(metrics.TransactionApplied, nil) // the balance write is the commit
 	r.appliedEvent(user, step.tx.Spec.Type)
-	return ctrl.Result{RequeueAfter: ledgerNextStep}, r.markApplied(ctx, step.tx, step.balance)
+	return nextStep, r.markApplied(ctx, step.tx, step.balance)
 }
 
 // appliedEvent records that a refill or a charge was applied, as one event
