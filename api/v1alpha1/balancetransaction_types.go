@@ -205,4 +205,8 @@ type CancelRequest struct {
 	// holding the ledger back.
 	// +required
 	AdmittedTime metav1.Time `json:"admittedTime"`
+	// requester is who asked for the cancel; the ledger files it in the
+	// user's history once the cancel is carried out.
+	// +optional
+	Requester *Requester `json:"requester,omitempty"`
 }

@@ -29,6 +29,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&BalanceTransaction{}, &BalanceTransactionList{},
 		&ServiceClass{}, &ServiceClassList{},
 		&Subscription{}, &SubscriptionList{},
+		&UserChange{}, &UserChangeList{},
+		&Team{}, &TeamList{},
 	)
 	metav1.AddToGroupVersion(scheme, GroupVersion)
 	return nil

@@ -84,6 +84,31 @@ type ServiceClassSpec struct {
 	// +kubebuilder:pruning:PreserveUnknownFields
 	// +kubebuilder:validation:Type=object
 	SuspendWhenDisabled *runtime.RawExtension `json:"suspendWhenDisabled,omitempty"`
+
+	// whenUserDeleted is what happens to the service while its user is
+	// deleted softly (spec.state Deleted): Suspend (the default) keeps the
+	// object, with suspendWhenDisabled merged in as for a disabled user, so
+	// a restored user finds it as it was; Remove deletes it and frees its
+	// seat, and a restored user gets a new one.
+	// +optional
+	// +kubebuilder:default=Suspend
+	WhenUserDeleted ServiceDeletionPolicy `json:"whenUserDeleted,omitempty"`
+}
+
+// ServiceDeletionPolicy says what a soft delete of its user does to a service.
+// +kubebuilder:validation:Enum=Suspend;Remove
+type ServiceDeletionPolicy string
+
+const (
+	// ServiceSuspendWhenUserDeleted keeps the service, suspended.
+	ServiceSuspendWhenUserDeleted ServiceDeletionPolicy = "Suspend"
+	// ServiceRemoveWhenUserDeleted removes the service and frees its seat.
+	ServiceRemoveWhenUserDeleted ServiceDeletionPolicy = "Remove"
+)
+
+// RemovedWhileDeleted says whether a soft-deleted user loses the service.
+func (s *ServiceClassSpec) RemovedWhileDeleted() bool {
+	return s.WhenUserDeleted == ServiceRemoveWhenUserDeleted
 }
 
 // ServiceReadiness names the condition that says a service is ready.

@@ -42,6 +42,7 @@ const (
 	ReasonInvitationPending = "InvitationPending"
 	ReasonDisabled          = "Disabled"
 	ReasonDeleting          = "Deleting"
+	ReasonSoftDeleted       = "SoftDeleted"
 	ReasonCredentialsFailed = "CredentialsFailed"
 
 	// RoleBound reasons; RoleNotFound also explains a Revoked user's Ready.

@@ -5,7 +5,7 @@ import (
 )
 
 // UserState is the state an administrator wants a user in.
-// +kubebuilder:validation:Enum=Active;Disabled
+// +kubebuilder:validation:Enum=Active;Disabled;Deleted
 type UserState string
 
 const (
@@ -13,7 +13,19 @@ const (
 	UserStateActive UserState = "Active"
 	// UserStateDisabled keeps the person out: no login, no invitation.
 	UserStateDisabled UserState = "Disabled"
+	// UserStateDeleted deletes the user softly: no login, no access, no
+	// sessions, services suspended or removed as their class says, out of
+	// the listings and counts; restorable (set Active or Disabled again)
+	// with its balance and history until the manager's --deletion-retention
+	// has passed, when the operator deletes it for real.
+	UserStateDeleted UserState = "Deleted"
 )
+
+// KeepsOut says whether the state keeps the person out: no login, no
+// access, no email. Disabled and Deleted do.
+func (s UserState) KeepsOut() bool {
+	return s == UserStateDisabled || s == UserStateDeleted
+}
 
 // ProfileType says whom the billing details describe.
 // +kubebuilder:validation:Enum=Individual;LegalEntity
@@ -53,8 +65,11 @@ type UserSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]+$')",message="phoneExtension must contain digits only"
 	PhoneExtension string `json:"phoneExtension,omitempty"`
 
-	// state is Active (the default) or Disabled. A disabled person cannot
-	// log in or accept an invitation; setting it back to Active restores them.
+	// state is Active (the default), Disabled or Deleted. A disabled person
+	// cannot log in or accept an invitation; setting it back to Active
+	// restores them. Deleted is a soft delete: the user is out of the
+	// listings and loses all access, and can be restored (Active or
+	// Disabled) until the retention has passed, when it is deleted for real.
 	// +optional
 	// +kubebuilder:default=Active
 	State UserState `json:"state,omitempty"`
@@ -143,7 +158,7 @@ type UserProfile struct {
 }
 
 // UserPhase summarises where a user is in its lifecycle.
-// +kubebuilder:validation:Enum=Invited;Active;Updating;Disabled;Locked;Revoked;Deleting
+// +kubebuilder:validation:Enum=Invited;Active;Updating;Disabled;Locked;Revoked;Deleted;Deleting
 type UserPhase string
 
 const (
@@ -153,6 +168,8 @@ const (
 	UserPhaseDisabled UserPhase = "Disabled"
 	UserPhaseLocked   UserPhase = "Locked"
 	UserPhaseRevoked  UserPhase = "Revoked"
+	// UserPhaseDeleted is a soft-deleted user, restorable until its purge.
+	UserPhaseDeleted  UserPhase = "Deleted"
 	UserPhaseDeleting UserPhase = "Deleting"
 )
 
@@ -267,7 +284,7 @@ type PasswordResetStatus struct {
 // UserStatus is what the controller observed and did.
 type UserStatus struct {
 	// phase summarises the conditions: Invited, Active, Updating, Disabled,
-	// Locked, Revoked or Deleting.
+	// Locked, Revoked, Deleted or Deleting.
 	// +optional
 	Phase UserPhase `json:"phase,omitempty"`
 
@@ -345,12 +362,53 @@ type UserStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	ServicesSummary string `json:"servicesSummary,omitempty"`
+
+	// deletedTime is when the operator saw spec.state become Deleted; set
+	// only while it is.
+	// +optional
+	DeletedTime *metav1.Time `json:"deletedTime,omitempty"`
+
+	// purgeTime is when a soft-deleted user is deleted for real unless it
+	// is restored first: deletedTime plus the manager's --deletion-retention.
+	// +optional
+	PurgeTime *metav1.Time `json:"purgeTime,omitempty"`
+
+	// history is how far the user's changes have been filed as UserChanges.
+	// +optional
+	History *HistoryStatus `json:"history,omitempty"`
+}
+
+// HistoryStatus is the operator's place in a user's change history.
+type HistoryStatus struct {
+	// filedSequence is the sequence number of the last admitted change
+	// filed as a UserChange; admission numbers the next one after it.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	FiledSequence int64 `json:"filedSequence,omitempty"`
+
+	// deleteRequest is the deletion admission let through, with who asked,
+	// recorded before the API server stored it. The operator files it as
+	// the Deleted change once the deletion shows; one that never shows was
+	// refused after admission and is not filed.
+	// +optional
+	DeleteRequest *DeleteRequest `json:"deleteRequest,omitempty"`
+}
+
+// DeleteRequest is an admitted deletion of a user.
+type DeleteRequest struct {
+	// requester is who asked for the deletion.
+	// +required
+	Requester Requester `json:"requester"`
+	// admittedTime is when admission let it through.
+	// +required
+	AdmittedTime metav1.MicroTime `json:"admittedTime"`
 }
 
 // User is a person in a customer account (the User's namespace).
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=usr,categories=tenantry
+// +kubebuilder:selectablefield:JSONPath=`.spec.state`
 // +kubebuilder:printcolumn:name="Full Name",type=string,JSONPath=`.spec.fullName`
 // +kubebuilder:printcolumn:name="Email",type=string,JSONPath=`.spec.email`
 // +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.spec.role`

@@ -32,6 +32,9 @@ const (
 	// cluster-scoped service object belongs to.
 	AccountLabel = "iam.tenantry.io/account"
 
+	// TeamLabel names the Team a RoleBinding was rendered for.
+	TeamLabel = "iam.tenantry.io/team"
+
 	// AggregateToManagerLabel, set to "true" on a ClusterRole, adds its
 	// rules to the manager's own: a platform grants the operator the right
 	// to provision its service kinds this way (config/rbac/services_role.yaml).
@@ -64,6 +67,23 @@ const (
 	ResetTwoFactorAnnotation = "iam.tenantry.io/reset-2fa"
 )
 
+// Annotations admission writes, never people: a value a request carries is
+// replaced by admission's own.
+const (
+	// PendingChangesAnnotation on a User carries the changes admission let
+	// through that the operator has not yet filed as UserChanges, as JSON
+	// (see internal/history). It travels in the same write as the change,
+	// so a write the API server refuses leaves no record behind.
+	PendingChangesAnnotation = "iam.tenantry.io/pending-changes"
+	// RequesterAnnotation on a BalanceTransaction names who created it, as
+	// the API server authenticated the request.
+	RequesterAnnotation = "iam.tenantry.io/requester"
+)
+
+// ActExtraKey is the key of user.extra that carries the actor of a "log in
+// as" token, as the AuthenticationConfiguration in the README maps it.
+const ActExtraKey = "iam.tenantry.io/act"
+
 // Finalizers.
 const (
 	// UserFinalizer keeps a User until what it owned is removed.
@@ -71,4 +91,6 @@ const (
 	// TransactionFinalizer keeps an applied transaction until its cancel
 	// has been taken off the balance.
 	TransactionFinalizer = "iam.tenantry.io/ledger"
+	// TeamFinalizer keeps a Team until its RoleBinding is removed.
+	TeamFinalizer = "iam.tenantry.io/team-cleanup"
 )
