@@ -90,9 +90,9 @@ func (r *UserReconciler) reconcileInvitation(ctx context.Context, s *userScope) 
 		r.event(user, corev1.EventTypeNormal, "ResendIgnored", "ResendInvitation",
 			"not resending: the invitation was already accepted")
 	case invitationIdle:
-		if user.Spec.State == iamv1alpha1.UserStateDisabled && in.status.Number == 0 {
+		if user.Spec.State.KeepsOut() && in.status.Number == 0 {
 			conditions.MarkFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonNotSentWhileDisabled,
-				"no invitation is sent while spec.state is Disabled")
+				"no invitation is sent while spec.state is "+string(user.Spec.State))
 		}
 	}
 	invitationVerdicts(s)
@@ -103,7 +103,7 @@ func (r *UserReconciler) reconcileInvitation(ctx context.Context, s *userScope) 
 // invitation stands, so they hold across passes that send nothing.
 func invitationVerdicts(s *userScope) {
 	user := s.user
-	if user.Status.EmailVerified || user.Spec.State == iamv1alpha1.UserStateDisabled {
+	if user.Status.EmailVerified || user.Spec.State.KeepsOut() {
 		return
 	}
 	switch {
@@ -220,8 +220,8 @@ func (r *UserReconciler) settleUnconfirmed(ctx context.Context, s *userScope, in
 		switch {
 		case in.emailVerified:
 			why = "the person already accepted an invitation"
-		case in.state == iamv1alpha1.UserStateDisabled:
-			why = "spec.state is Disabled"
+		case in.state.KeepsOut():
+			why = "spec.state is " + string(in.state)
 		}
 		msg = fmt.Sprintf("the manager stopped before it learned whether attempt %d of invitation %d reached the mail server; it is not sent again automatically because %s; its link works until %s; set the %s annotation to send a new invitation",
 			next.DeliveryAttempts, next.Number, why, in.intent.Expiry.UTC().Format(time.RFC3339), iamv1alpha1.ResendInvitationAnnotation)

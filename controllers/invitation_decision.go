@@ -71,7 +71,7 @@ func decideInvitation(in invitationInputs) invitationDecision {
 	if in.intent.Number > st.Number || (in.intent.Number == st.Number && in.intent.Attempt > st.DeliveryAttempts) {
 		return invitationDecision{action: invitationUnconfirmed, at: unconfirmedRetryTime(in)}
 	}
-	if in.state == iamv1alpha1.UserStateDisabled {
+	if in.state.KeepsOut() {
 		return invitationDecision{action: invitationIdle}
 	}
 	if in.resendRequest != "" && in.resendRequest != st.ResendRequest {
@@ -138,7 +138,7 @@ func unconfirmedRetryLeft(intent credentials.Invitation) bool {
 func unconfirmedRetryTime(in invitationInputs) time.Time {
 	// A user who accepted or is disabled needs no invitation now; only the
 	// record is put straight.
-	if !unconfirmedRetryLeft(in.intent) || in.emailVerified || in.state == iamv1alpha1.UserStateDisabled {
+	if !unconfirmedRetryLeft(in.intent) || in.emailVerified || in.state.KeepsOut() {
 		return time.Time{}
 	}
 	return in.now.Add(max(in.grace, in.backoff.Delay(in.intent.Attempt))).Truncate(time.Second)

@@ -6,9 +6,12 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/history"
 )
 
 // Deleting a transaction does not change its User, so on its own a cancel
@@ -78,4 +81,27 @@ func (r *LedgerReconciler) withLiveCancelTarget(ctx context.Context, user *iamv1
 		}
 	}
 	return append(out, *live), nil
+}
+
+// fileCancel files an admitted cancel in the user's history, with the
+// requester admission recorded, before the balance write that carries it
+// out: the deletion is stored, so the cancel will be carried out, and
+// filing first means no crash can lose its record. A retried pass files
+// the same record (it is named after the transaction). A cancel admission
+// did not record (a whole account going away) is not filed.
+func (r *LedgerReconciler) fileCancel(ctx context.Context, user *iamv1alpha1.User, tx *iamv1alpha1.BalanceTransaction, after iamv1alpha1.BalanceStatus) error {
+	req := ptr.Deref(user.Status.Balance, iamv1alpha1.BalanceStatus{}).CancelRequest
+	if req == nil || req.UID != tx.UID || req.Requester == nil {
+		return nil
+	}
+	e := history.Entry{
+		Time: metav1.NewMicroTime(r.now()), Action: iamv1alpha1.ChangeTransactionCancelled, Requester: *req.Requester,
+		Summary: fmt.Sprintf("cancelled %s %s %s %s: balance %s %s", tx.Name, tx.Spec.Type, tx.Spec.Amount, tx.Spec.Currency,
+			after.Amount, after.Currency),
+	}
+	record := history.Record(user, history.OutOfSequenceName(user, "cancel", string(tx.UID)), e)
+	if err := r.Create(ctx, record); client.IgnoreAlreadyExists(err) != nil {
+		return fmt.Errorf("file the cancel of %s in the history of user %s: %w", tx.Name, user.Name, err)
+	}
+	return nil
 }

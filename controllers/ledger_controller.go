@@ -180,6 +180,9 @@ func (r *LedgerReconciler) take(ctx context.Context, user *iamv1alpha1.User, ste
 		return r.apply(ctx, user, step)
 	case stepCancel:
 		cancelled := ptr.Deref(user.Status.Balance, iamv1alpha1.BalanceStatus{}).LatestSequence
+		if err := r.fileCancel(ctx, user, step.tx, step.balance); err != nil {
+			return ctrl.Result{}, err
+		}
 		if err := r.writeBalance(ctx, user, step.balance); err != nil {
 			return ctrl.Result{}, err
 		}

@@ -60,12 +60,12 @@ func decidePasswordReset(in resetInputs) resetDecision {
 	newAnnotation := in.annotation != "" && in.annotation != st.Request
 	newSelfService := in.intent.Request != "" && in.intent.Request != st.SelfServiceRequest
 	if newAnnotation || newSelfService {
-		if in.state == iamv1alpha1.UserStateDisabled || !in.emailVerified {
+		if in.state.KeepsOut() || !in.emailVerified {
 			return resetDecision{action: resetIgnored}
 		}
 		return resetDecision{action: resetNew}
 	}
-	if st.Number == 0 || st.SentTime != nil || in.rejected || in.state == iamv1alpha1.UserStateDisabled {
+	if st.Number == 0 || st.SentTime != nil || in.rejected || in.state.KeepsOut() {
 		return resetDecision{action: resetIdle}
 	}
 	if st.NextAttemptTime != nil && in.now.Before(st.NextAttemptTime.Time) {

@@ -48,10 +48,14 @@ func (r *SubscriptionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	removed, err := r.classesRemovedWhileDeleted(ctx)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	now := r.now()
 	before := sub.DeepCopy()
 	closed := closedVerdict(sub, now)
-	summarizeSubscriptionStatus(sub, allocateSeats(sub, subs, users, closed == nil), closed)
+	summarizeSubscriptionStatus(sub, allocateSeats(sub, subs, users, removed, closed == nil), closed)
 	if err := r.patchSubscriptionStatus(ctx, before, sub); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -76,6 +80,22 @@ func (r *SubscriptionReconciler) account(ctx context.Context, namespace string) 
 		return nil, nil, fmt.Errorf("list the users of account %s: %w", namespace, err)
 	}
 	return subs.Items, users.Items, nil
+}
+
+// classesRemovedWhileDeleted names the service classes whose services a
+// soft-deleted user gives up, seats included.
+func (r *SubscriptionReconciler) classesRemovedWhileDeleted(ctx context.Context) (map[string]bool, error) {
+	classes := &iamv1alpha1.ServiceClassList{}
+	if err := r.List(ctx, classes, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fmt.Errorf("list service classes: %w", err)
+	}
+	removed := map[string]bool{}
+	for i := range classes.Items {
+		if classes.Items[i].Spec.RemovedWhileDeleted() {
+			removed[classes.Items[i].Name] = true
+		}
+	}
+	return removed, nil
 }
 
 func (r *SubscriptionReconciler) now() time.Time {

@@ -36,8 +36,11 @@ func closedVerdict(sub *iamv1alpha1.Subscription, now time.Time) *verdict {
 // allocateSeats decides, class by class in the order of the spec, who
 // holds the subscription's seats: the users' claims that resolve to it
 // against the holders its status recorded last time.
-func allocateSeats(sub *iamv1alpha1.Subscription, subs []iamv1alpha1.Subscription, users []iamv1alpha1.User, open bool) []iamv1alpha1.ServiceUsage {
-	claims := services.ClaimsOn(sub.Name, users, subs)
+func allocateSeats(sub *iamv1alpha1.Subscription, subs []iamv1alpha1.Subscription, users []iamv1alpha1.User, removedWhileDeleted map[string]bool, open bool) []iamv1alpha1.ServiceUsage {
+	released := func(u *iamv1alpha1.User, a iamv1alpha1.ServiceAssignment) bool {
+		return u.Spec.State == iamv1alpha1.UserStateDeleted && removedWhileDeleted[a.ServiceClass]
+	}
+	claims := services.ClaimsOn(sub.Name, users, subs, released)
 	usage := make([]iamv1alpha1.ServiceUsage, 0, len(sub.Spec.Services))
 	for _, offer := range sub.Spec.Services {
 		var previous []string

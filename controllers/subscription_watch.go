@@ -68,12 +68,16 @@ type seatInput struct {
 	fromStatus                bool
 	name, class, subscription string
 	hasObject                 bool
+	// deleted is a soft-deleted user's assignment, which may give its
+	// seat up.
+	deleted bool
 }
 
 func seatInputs(u *iamv1alpha1.User) []seatInput {
 	inputs := make([]seatInput, 0, len(u.Spec.Services)+len(u.Status.Services))
 	for _, a := range u.Spec.Services {
-		inputs = append(inputs, seatInput{name: a.AssignmentName(), class: a.ServiceClass, subscription: a.Subscription})
+		inputs = append(inputs, seatInput{name: a.AssignmentName(), class: a.ServiceClass, subscription: a.Subscription,
+			deleted: u.Spec.State == iamv1alpha1.UserStateDeleted})
 	}
 	for _, st := range u.Status.Services {
 		inputs = append(inputs, seatInput{fromStatus: true, name: st.Name, class: st.ServiceClass,

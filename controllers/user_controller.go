@@ -60,6 +60,11 @@ type UserReconciler struct {
 
 	// Services provision and remove the user's assigned services.
 	Services ServiceSettings
+	// History bounds the change history filed for each user.
+	History HistorySettings
+	// DeletionRetention is how long a soft-deleted user can be restored
+	// before it is deleted for real; zero means DefaultDeletionRetention.
+	DeletionRetention time.Duration
 	// watches starts a watch on each kind of service object on first use.
 	watches *serviceWatches
 
@@ -153,8 +158,10 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 	}
 
 	return r.reconcileNormal(ctx, s, []subReconciler{
+		r.fileChanges,
 		r.openLedger,
 		r.reconcileCredentials,
+		r.reconcileSoftDelete,
 		r.reconcileAcceptance,
 		r.reconcileSignIn,
 		r.reconcilePasswordReset,

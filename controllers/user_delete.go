@@ -22,9 +22,20 @@ func (r *UserReconciler) reconcileDelete(ctx context.Context, s *userScope) (ctr
 	if !controllerutil.ContainsFinalizer(user, iamv1alpha1.UserFinalizer) {
 		return ctrl.Result{}, nil
 	}
-	// Access goes first: a person being deleted should not keep it while
+	// The history first: what was admitted is filed whatever the cleanup
+	// meets.
+	if _, err := r.fileChanges(ctx, s); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.fileDeletion(ctx, s); err != nil {
+		return ctrl.Result{}, err
+	}
+	// Access goes next: a person being deleted should not keep it while
 	// the rest is cleaned up.
 	if err := r.deleteRoleBinding(ctx, user, "the user is being deleted"); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.leaveTeams(ctx, user); err != nil {
 		return ctrl.Result{}, err
 	}
 	if err := r.deleteCredentials(ctx, user); err != nil {

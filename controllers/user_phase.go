@@ -11,8 +11,9 @@ import (
 // object: deletion, the desired state and the conditions the sub-reconcilers
 // set. The order of the cases is the precedence of the phases:
 //
-//   - Deleting, Disabled and Invited say what a person must do or undo, and a
-//     user in any of them has no access whatever its role.
+//   - Deleting, Deleted (a soft delete), Disabled and Invited say what a
+//     person must do or undo, and a user in any of them has no access
+//     whatever its role.
 //   - Locked comes next: the person cannot log in until the lock ends or an
 //     administrator lifts it, which is what they and the portal need to know.
 //   - Revoked comes next: an accepted, enabled user whose role is gone has
@@ -22,6 +23,8 @@ func userPhase(user *iamv1alpha1.User) iamv1alpha1.UserPhase {
 	switch {
 	case !user.DeletionTimestamp.IsZero():
 		return iamv1alpha1.UserPhaseDeleting
+	case user.Spec.State == iamv1alpha1.UserStateDeleted:
+		return iamv1alpha1.UserPhaseDeleted
 	case user.Spec.State == iamv1alpha1.UserStateDisabled:
 		return iamv1alpha1.UserPhaseDisabled
 	case !conditions.IsTrue(user, iamv1alpha1.EmailVerifiedCondition):
@@ -55,6 +58,8 @@ func readyCondition(phase iamv1alpha1.UserPhase, user *iamv1alpha1.User) metav1.
 		if services := conditions.Get(user, iamv1alpha1.ServicesReadyCondition); services != nil && services.Status == metav1.ConditionFalse {
 			cond.Message += ": " + services.Message
 		}
+	case iamv1alpha1.UserPhaseDeleted:
+		cond.Reason, cond.Message = iamv1alpha1.ReasonSoftDeleted, softDeletedMessage(user)
 	case iamv1alpha1.UserPhaseDisabled:
 		cond.Reason, cond.Message = iamv1alpha1.ReasonDisabled, "spec.state is Disabled: the user cannot log in"
 	case iamv1alpha1.UserPhaseLocked:

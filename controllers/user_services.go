@@ -64,6 +64,14 @@ func (r *UserReconciler) reconcileServices(ctx context.Context, s *userScope) (c
 	var result ctrl.Result
 	assigned := map[string]bool{}
 	for _, a := range user.Spec.Services {
+		// A soft-deleted user's service of a class that says Remove is
+		// removed like an unassigned one, and made again on a restore.
+		if removed, err := r.removedWhileDeleted(ctx, user, a); err != nil || removed {
+			if err != nil {
+				return ctrl.Result{}, err
+			}
+			continue
+		}
 		st, res, err := r.provisionService(ctx, s, a, previous[a.AssignmentName()], subs.Items)
 		if err != nil {
 			return ctrl.Result{}, err
@@ -88,6 +96,23 @@ func (r *UserReconciler) reconcileServices(ctx context.Context, s *userScope) (c
 	user.Status.Services = next
 	recordServices(s)
 	return result, nil
+}
+
+// removedWhileDeleted says whether the assignment's service goes while the
+// user is deleted softly: its class says Remove. A class that does not
+// exist removes nothing; provisionService reports it.
+func (r *UserReconciler) removedWhileDeleted(ctx context.Context, user *iamv1alpha1.User, a iamv1alpha1.ServiceAssignment) (bool, error) {
+	if user.Spec.State != iamv1alpha1.UserStateDeleted {
+		return false, nil
+	}
+	class := &iamv1alpha1.ServiceClass{}
+	if err := r.Get(ctx, client.ObjectKey{Name: a.ServiceClass}, class); err != nil {
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("get service class %s: %w", a.ServiceClass, err)
+	}
+	return class.Spec.RemovedWhileDeleted(), nil
 }
 
 // provisionService brings one assignment's object in line: it resolves
@@ -129,7 +154,7 @@ func (r *UserReconciler) provisionService(ctx context.Context, s *userScope, a i
 		return set(iamv1alpha1.ServicePhasePending, iamv1alpha1.ReasonAwaitingAcceptance, "provisioned once the person accepts the invitation"), ctrl.Result{}, nil
 	}
 
-	obj, err := services.Render(services.Request{Class: class, User: user, Assignment: a, Suspend: user.Spec.State == iamv1alpha1.UserStateDisabled})
+	obj, err := services.Render(services.Request{Class: class, User: user, Assignment: a, Suspend: user.Spec.State.KeepsOut()})
 	if err != nil {
 		return set(iamv1alpha1.ServicePhaseFailed, iamv1alpha1.ReasonRenderFailed, err.Error()), ctrl.Result{}, nil
 	}

@@ -3,11 +3,14 @@ package controlplane
 import (
 	"fmt"
 	"strings"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
 
 // ActExtraKey is the key of the user's extra under which the API server
-// keeps the actor of a "log in as" token, so that it reaches the audit log.
-const ActExtraKey = "iam.tenantry.io/act"
+// keeps the actor of a "log in as" token, so that it reaches the audit log
+// and the users' change history.
+const ActExtraKey = iamv1alpha1.ActExtraKey
 
 // JWTIssuer is one issuer an API server is told to trust.
 type JWTIssuer struct {

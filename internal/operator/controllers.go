@@ -42,6 +42,12 @@ func setupIndexes(mgr ctrl.Manager) error {
 	if err := indexer.IndexField(ctx, &iamv1alpha1.User{}, rbac.UserEmailField, rbac.IndexUserEmail); err != nil {
 		return fmt.Errorf("index users by email: %w", err)
 	}
+	if err := indexer.IndexField(ctx, &iamv1alpha1.Team{}, controllers.TeamMemberField, controllers.IndexTeamMembers); err != nil {
+		return fmt.Errorf("index teams by member: %w", err)
+	}
+	if err := indexer.IndexField(ctx, &iamv1alpha1.Team{}, controllers.TeamRoleField, controllers.IndexTeamRole); err != nil {
+		return fmt.Errorf("index teams by role: %w", err)
+	}
 	return nil
 }
 
@@ -73,6 +79,11 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 		Recorder: mgr.GetEventRecorder("tenantry-subscription-controller"),
 		Now:      o.Now,
 	}
+	teams := &controllers.TeamReconciler{
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("tenantry-team-controller"),
+		Identity: rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix},
+	}
 	workers := func(n int) controller.Options { return controller.Options{MaxConcurrentReconciles: n} }
 	if err := users.SetupWithManager(mgr, workers(o.Concurrency.Users)); err != nil {
 		return fmt.Errorf("set up user controller: %w", err)
@@ -85,6 +96,17 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	}
 	if err := subscriptions.SetupWithManager(mgr, workers(o.Concurrency.Subscriptions)); err != nil {
 		return fmt.Errorf("set up subscription controller: %w", err)
+	}
+	// Teams are few and change rarely: as many workers as roles.
+	if err := teams.SetupWithManager(mgr, workers(o.Concurrency.Roles)); err != nil {
+		return fmt.Errorf("set up team controller: %w", err)
+	}
+	pruner := &controllers.HistoryPruner{
+		Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(),
+		Retention: o.Records.HistoryRetention, Interval: o.Records.HistoryPruneInterval, Now: o.Now,
+	}
+	if err := mgr.Add(pruner); err != nil {
+		return fmt.Errorf("add the history pruner: %w", err)
 	}
 	// Impersonation RBAC is rendered with the tokens: it is what makes
 	// "log in as" reach kubectl --as, and grants nothing to clusters that do
@@ -165,8 +187,10 @@ func newUserReconciler(mgr ctrl.Manager, o Options) (*controllers.UserReconciler
 		PasswordResets: controllers.PasswordResetSettings{
 			TTL: o.SignIn.ResetTTL, URL: o.SignIn.ResetURL, Templates: resetTemplates,
 		},
-		Identity:        rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix},
-		DefaultCurrency: o.DefaultCurrency,
+		Identity:          rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix},
+		DefaultCurrency:   o.DefaultCurrency,
+		History:           controllers.HistorySettings{Limit: o.Records.HistoryLimit},
+		DeletionRetention: o.Records.DeletionRetention,
 	}, nil
 }
 

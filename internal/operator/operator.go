@@ -121,9 +121,10 @@ func managerOptions(o Options) ctrl.Options {
 			ByObject: map[client.Object]cache.ByObject{
 				&corev1.Secret{}: {Label: credentialSecrets},
 				// Rendered from Roles, and each account's impersonation RBAC.
-				&rbacv1.ClusterRole{}:             {Label: managedByTenantry},
-				&rbacv1.ClusterRoleBinding{}:      {Label: managedByTenantry},
-				&rbacv1.RoleBinding{}:             {Label: hasLabel(iamv1alpha1.UserLabel)},
+				&rbacv1.ClusterRole{}:        {Label: managedByTenantry},
+				&rbacv1.ClusterRoleBinding{}: {Label: managedByTenantry},
+				// Users' and teams' bindings.
+				&rbacv1.RoleBinding{}:             {Label: managedByTenantry},
 				&iamv1alpha1.User{}:               {Transform: trimAppliedCopy},
 				&iamv1alpha1.BalanceTransaction{}: {Transform: trimAppliedCopy},
 			},

@@ -46,6 +46,8 @@ type Options struct {
 	// SelfServiceTLS serves the self-service API over https when both
 	// files are set; an OIDC issuer must be reached over https.
 	SelfServiceTLS TLSFiles
+	// Records keep the change history and the soft-deleted users.
+	Records RecordsOptions
 	// Now is the clock of the controllers and the self-service API; nil
 	// means time.Now. Tests move it to see lockouts end.
 	Now func() time.Time
@@ -224,6 +226,7 @@ func DefaultOptions() Options {
 		},
 		Identity: IdentityOptions{Kind: rbac.DefaultIdentity.Kind, Prefix: rbac.DefaultIdentity.Prefix},
 		Roles:    RoleOptions{FirstUser: "owner", Default: "manager"},
+		Records:  defaultRecordsOptions(),
 		SignIn: SignInOptions{
 			LockoutThreshold: 5, LockoutWindow: 15 * time.Minute, LockoutDuration: 30 * time.Minute,
 			SessionTTL: 12 * time.Hour, TOTPIssuer: "Tenantry",
@@ -328,6 +331,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.SelfServiceTLS.CertFile, "selfservice-tls-cert-file", o.SelfServiceTLS.CertFile, "PEM certificate (with chain) to serve the self-service API over https; reloaded when it changes.")
 	fs.StringVar(&o.SelfServiceTLS.KeyFile, "selfservice-tls-key-file", o.SelfServiceTLS.KeyFile, "PEM key of --selfservice-tls-cert-file.")
 	fs.StringVar(&si.ResetTemplateDir, "password-reset-template-dir", si.ResetTemplateDir, "Directory with subject.txt, body.txt and body.html overriding the password reset email.")
+	o.Records.bindFlags(fs)
 }
 
 var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
@@ -374,6 +378,7 @@ func (o Options) Validate() error {
 	errs = append(errs, o.SignIn.validate()...)
 	errs = append(errs, o.Tokens.validate()...)
 	errs = append(errs, o.SelfServiceTLS.validate()...)
+	errs = append(errs, o.Records.validate()...)
 	if !o.Webhook.Disabled {
 		if o.Webhook.Port < 1 || o.Webhook.Port > 65535 {
 			errs = append(errs, fmt.Errorf("--webhook-port: %d is not a port", o.Webhook.Port))

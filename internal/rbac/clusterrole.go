@@ -22,12 +22,13 @@ func ClusterRoleName(roleName string) string {
 }
 
 // manageUsersRule is what manageUsers adds: the authority over the users of
-// the account (and over their balance transactions, named before the kind
-// exists so that the role needs no change when it arrives). Reading them is
-// left to the role's own rules.
+// the account, their balance transactions and their teams. Reading them is
+// left to the role's own rules. A team's role is granted by the operator,
+// so a user manager can make a team an owner; it could make each member an
+// owner anyway. Nobody but the operator writes the change history.
 var manageUsersRule = rbacv1.PolicyRule{
 	APIGroups: []string{iamv1alpha1.GroupVersion.Group},
-	Resources: []string{"users", "balancetransactions"},
+	Resources: []string{"users", "balancetransactions", "teams"},
 	Verbs:     []string{"get", "list", "watch", "create", "update", "patch", "delete"},
 }
 

@@ -51,7 +51,9 @@ func matchesAny(hashes []string, tokenHash string) bool {
 // checkUser says whether the User that owns a credential Secret may accept an
 // invitation. user is nil when the User does not exist.
 func checkUser(user *iamv1alpha1.User, secret *corev1.Secret) *problem {
-	if user == nil || !user.DeletionTimestamp.IsZero() {
+	// A soft-deleted user is gone for the person: no login, no session,
+	// no link works, as if there were no such user.
+	if user == nil || !user.DeletionTimestamp.IsZero() || user.Spec.State == iamv1alpha1.UserStateDeleted {
 		return errTokenInvalid
 	}
 	// A User deleted and created again under the same name is another person;

@@ -103,10 +103,17 @@ func (s *Server) impersonate(ctx context.Context, a *authenticated, name string)
 		expiry = a.session.Expiry
 	}
 	actor := &credentials.SessionActor{User: a.user.Name, UID: string(a.user.UID), Email: a.user.Spec.Email}
+	record, err := s.recordLogInAs(ctx, a, target, hash, expiry)
+	if err != nil {
+		return impersonation{}, err
+	}
 	err = s.updateSecret(ctx, secret, func(secret *corev1.Secret) error {
 		appendSession(secret, credentials.Session{TokenHash: hash, Expiry: expiry, Actor: actor}, now)
 		return nil
 	})
+	if err != nil {
+		s.forgetLogInAs(ctx, record)
+	}
 	if errors.Is(err, errGone) {
 		return impersonation{}, userNotFound(name)
 	}

@@ -45,7 +45,7 @@ func (s *Server) requestReset(ctx context.Context, req resetRequest) (types.Name
 	}
 	user := target.user
 	key := client.ObjectKeyFromObject(user)
-	if user.Spec.State == iamv1alpha1.UserStateDisabled || !user.Status.EmailVerified {
+	if user.Spec.State.KeepsOut() || !user.Status.EmailVerified {
 		return key, nil
 	}
 	answered := ""

@@ -120,17 +120,18 @@ type Claim struct {
 }
 
 // ClaimsOn lists the seats users claim on one subscription: every
-// assignment in a user's spec that resolves to it, and every service still
-// in a user's status (being removed: its seat is freed only once the object
-// is gone).
-func ClaimsOn(sub string, users []iamv1alpha1.User, subs []iamv1alpha1.Subscription) []Claim {
+// assignment in a user's spec that resolves to it, but those released
+// (a soft-deleted user's service whose class removes it), and every
+// service still in a user's status (being removed: its seat is freed only
+// once the object is gone). released may be nil.
+func ClaimsOn(sub string, users []iamv1alpha1.User, subs []iamv1alpha1.Subscription, released func(*iamv1alpha1.User, iamv1alpha1.ServiceAssignment) bool) []Claim {
 	var claims []Claim
 	for i := range users {
 		u := &users[i]
 		seen := map[string]bool{}
 		for _, a := range u.Spec.Services {
 			name := a.AssignmentName()
-			if Resolve(a, Recorded(u, a), subs).Subscription != sub {
+			if Resolve(a, Recorded(u, a), subs).Subscription != sub || (released != nil && released(u, a)) {
 				continue
 			}
 			seen[name] = true

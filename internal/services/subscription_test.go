@@ -158,13 +158,13 @@ func TestClaimsOn(t *testing.T) {
 		return out
 	}
 	if diff := cmp.Diff([]string{"alice/mailbox:mailbox", "bob/second:mailbox", "carol/mailbox:mailbox", "dave/mailbox:mailbox"},
-		keys(ClaimsOn("basic", users, subs))); diff != "" {
+		keys(ClaimsOn("basic", users, subs, nil))); diff != "" {
 		t.Errorf("claims on basic (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"alice/vps:vps"}, keys(ClaimsOn("pro", users, subs))); diff != "" {
+	if diff := cmp.Diff([]string{"alice/vps:vps"}, keys(ClaimsOn("pro", users, subs, nil))); diff != "" {
 		t.Errorf("claims on pro (-want +got):\n%s", diff)
 	}
-	if claims := ClaimsOn("basic", users, subs); !claims[1].UserCreated.Equal(bob.CreationTimestamp.Time) {
+	if claims := ClaimsOn("basic", users, subs, nil); !claims[1].UserCreated.Equal(bob.CreationTimestamp.Time) {
 		t.Errorf("a claim carries its user's age, got %v", claims[1].UserCreated)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/history"
 )
 
 // +kubebuilder:webhook:path=/mutate-iam-tenantry-io-v1alpha1-balancetransaction,mutating=true,failurePolicy=fail,sideEffects=None,groups=iam.tenantry.io,resources=balancetransactions,verbs=create,versions=v1alpha1,name=mbalancetransaction.iam.tenantry.io,admissionReviewVersions=v1
@@ -31,13 +32,20 @@ type TransactionAdopter struct {
 
 var _ admission.Defaulter[*iamv1alpha1.BalanceTransaction] = &TransactionAdopter{}
 
-// Default adopts a transaction being created.
+// Default adopts a transaction being created and stamps who created it
+// (the ledger's own record of the refill or charge, shown in the user's
+// history), replacing any value the request carried.
 func (a *TransactionAdopter) Default(ctx context.Context, tx *iamv1alpha1.BalanceTransaction) error {
-	if !isCreate(ctx) {
+	req, err := admission.RequestFromContext(ctx)
+	if err != nil || req.Operation != admissionv1.Create {
 		return nil
 	}
+	if tx.Annotations == nil {
+		tx.Annotations = map[string]string{}
+	}
+	tx.Annotations[iamv1alpha1.RequesterAnnotation] = history.RequesterOf(req.UserInfo).Username
 	user := &iamv1alpha1.User{}
-	err := a.Reader.Get(ctx, client.ObjectKey{Namespace: tx.Namespace, Name: tx.Spec.User}, user)
+	err = a.Reader.Get(ctx, client.ObjectKey{Namespace: tx.Namespace, Name: tx.Spec.User}, user)
 	switch {
 	case apierrors.IsNotFound(err):
 		return nil

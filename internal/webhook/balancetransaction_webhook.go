@@ -8,16 +8,18 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/history"
 )
 
 // The webhook also records every cancel it admits on the user's status (see
 // recordCancel below), except on a dry run.
 //
-// +kubebuilder:webhook:path=/validate-iam-tenantry-io-v1alpha1-balancetransaction,mutating=false,failurePolicy=fail,sideEffects=NoneOnDryRun,groups=iam.tenantry.io,resources=balancetransactions,verbs=create;delete,versions=v1alpha1,name=vbalancetransaction.iam.tenantry.io,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-iam-tenantry-io-v1alpha1-balancetransaction,mutating=false,failurePolicy=fail,sideEffects=NoneOnDryRun,groups=iam.tenantry.io,resources=balancetransactions,verbs=create;update;delete,versions=v1alpha1,name=vbalancetransaction.iam.tenantry.io,admissionReviewVersions=v1
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=users/status,verbs=get;patch
 
@@ -62,6 +64,9 @@ func (v *BalanceTransactionValidator) ValidateCreate(ctx context.Context, tx *ia
 		// Any other failure only costs the warning; the transaction's
 		// status reports what the ledger finds.
 		return nil, nil
+	case user.Spec.State == iamv1alpha1.UserStateDeleted:
+		return nil, apierrors.NewForbidden(transactions, tx.Name, fmt.Errorf(
+			"user %s of account %s is deleted (softly); restore it (spec.state: Active) before moving its balance", tx.Spec.User, tx.Namespace))
 	}
 	return transactionWarnings(tx, user, v.userGrace()), nil
 }
@@ -80,8 +85,15 @@ func transactionWarnings(tx *iamv1alpha1.BalanceTransaction, user *iamv1alpha1.U
 	return nil
 }
 
-// ValidateUpdate admits every update; the schema keeps the spec immutable.
-func (v *BalanceTransactionValidator) ValidateUpdate(context.Context, *iamv1alpha1.BalanceTransaction, *iamv1alpha1.BalanceTransaction) (admission.Warnings, error) {
+// ValidateUpdate keeps who created the transaction as admission stamped
+// it; the schema keeps the spec immutable.
+func (v *BalanceTransactionValidator) ValidateUpdate(_ context.Context, old, next *iamv1alpha1.BalanceTransaction) (admission.Warnings, error) {
+	if was, is := old.Annotations[iamv1alpha1.RequesterAnnotation], next.Annotations[iamv1alpha1.RequesterAnnotation]; was != is {
+		return nil, apierrors.NewInvalid(iamv1alpha1.GroupVersion.WithKind("BalanceTransaction").GroupKind(), next.Name, field.ErrorList{
+			field.Forbidden(field.NewPath("metadata", "annotations").Key(iamv1alpha1.RequesterAnnotation),
+				"says who created the transaction and cannot change"),
+		})
+	}
 	return nil, nil
 }
 
@@ -100,7 +112,7 @@ func (v *BalanceTransactionValidator) ValidateDelete(ctx context.Context, tx *ia
 		// The record carries the resourceVersion the decision was made
 		// on: if the ledger moved the balance since, the write conflicts
 		// and the decision is made again on the new balance.
-		err = v.recordCancel(ctx, user, tx)
+		err = v.recordCancel(ctx, user, tx, requesterOf(ctx))
 		if !apierrors.IsConflict(err) {
 			return nil, err
 		}
@@ -154,15 +166,26 @@ func (v *BalanceTransactionValidator) cancelTarget(ctx context.Context, tx *iamv
 
 // recordCancel writes the admitted cancel of tx to the user's status,
 // guarded by the resourceVersion the user was read at.
-func (v *BalanceTransactionValidator) recordCancel(ctx context.Context, user *iamv1alpha1.User, tx *iamv1alpha1.BalanceTransaction) error {
+func (v *BalanceTransactionValidator) recordCancel(ctx context.Context, user *iamv1alpha1.User, tx *iamv1alpha1.BalanceTransaction, requester *iamv1alpha1.Requester) error {
 	patch := client.MergeFromWithOptions(user.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	user.Status.Balance.CancelRequest = &iamv1alpha1.CancelRequest{
-		UID: tx.UID, Transaction: tx.Name, AdmittedTime: metav1.NewTime(v.now()),
+		UID: tx.UID, Transaction: tx.Name, AdmittedTime: metav1.NewTime(v.now()), Requester: requester,
 	}
 	if err := v.Writer.Status().Patch(ctx, user, patch); err != nil {
 		return fmt.Errorf("record the cancel of %s on user %s: %w", tx.Name, user.Name, err)
 	}
 	return nil
+}
+
+// requesterOf is who the API server authenticated the request being
+// admitted as; nil outside an admission request.
+func requesterOf(ctx context.Context) *iamv1alpha1.Requester {
+	req, err := admission.RequestFromContext(ctx)
+	if err != nil {
+		return nil
+	}
+	r := history.RequesterOf(req.UserInfo)
+	return &r
 }
 
 func (v *BalanceTransactionValidator) userGrace() time.Duration {

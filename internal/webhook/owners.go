@@ -7,13 +7,15 @@ import (
 )
 
 // activeOwner says whether a user counts towards the account's owners: it
-// holds the owner role, is not disabled and is not being deleted. Whether
+// holds the owner role, is not disabled, not deleted softly and not being
+// deleted. Whether
 // the person has accepted the invitation yet does not matter: admission
 // decides on what was asked for (the spec), not on what the operator has
 // observed so far, and an invited owner is an owner on the way.
 func activeOwner(user *iamv1alpha1.User, ownerRole string) bool {
 	return user.Spec.Role == ownerRole &&
 		user.Spec.State != iamv1alpha1.UserStateDisabled &&
+		user.Spec.State != iamv1alpha1.UserStateDeleted &&
 		user.DeletionTimestamp.IsZero()
 }
 
@@ -37,6 +39,8 @@ func lastOwnerViolation(old, next *iamv1alpha1.User, others []iamv1alpha1.User, 
 		change = "deleted"
 	case next.Spec.State == iamv1alpha1.UserStateDisabled:
 		change = "disabled"
+	case next.Spec.State == iamv1alpha1.UserStateDeleted:
+		change = "deleted softly"
 	default:
 		change = fmt.Sprintf("given the role %q", next.Spec.Role)
 	}

@@ -30,8 +30,8 @@ type UserWebhook struct {
 	// Reader reads past the cache: two users admitted one after the other
 	// must each see the other, which a cache that lags cannot promise.
 	Reader client.Reader
-	// Writer records admitted owner removals.
-	Writer client.Writer
+	// Writer records admitted owner removals and deletions.
+	Writer client.Client
 	// FirstUserRole is the role of the first user of an account that names
 	// none; it is also the role the last-owner rule protects.
 	FirstUserRole string
@@ -50,11 +50,19 @@ var (
 	_ admission.Validator[*iamv1alpha1.User] = &UserWebhook{}
 )
 
-// Default puts the cleanup finalizer on a new user, and gives a user without
-// a role the first user's role or the default one. Two users created at the
-// same moment in an empty account may both become owners; that leaves the
+// Default puts the cleanup finalizer on a new user, gives a user without a
+// role the first user's role or the default one, and then records the
+// write in the user's history (history.go). Two users created at the same
+// moment in an empty account may both become owners; that leaves the
 // account with owners, never without.
 func (w *UserWebhook) Default(ctx context.Context, user *iamv1alpha1.User) error {
+	if err := w.defaultRole(ctx, user); err != nil {
+		return err
+	}
+	return w.stampChange(ctx, user)
+}
+
+func (w *UserWebhook) defaultRole(ctx context.Context, user *iamv1alpha1.User) error {
 	if isCreate(ctx) {
 		// The user is stored with the finalizer the User controller would
 		// otherwise add in a write of its own, before anything the user
@@ -105,9 +113,13 @@ func (w *UserWebhook) ValidateUpdate(ctx context.Context, old, next *iamv1alpha1
 	return append(w.roleWarnings(ctx, next.Spec.Role), warnings...), nil
 }
 
-// ValidateDelete refuses to delete the last active owner.
+// ValidateDelete refuses to delete the last active owner, and records an
+// admitted deletion for the user's history.
 func (w *UserWebhook) ValidateDelete(ctx context.Context, old *iamv1alpha1.User) (admission.Warnings, error) {
-	return nil, w.checkLastOwner(ctx, old, nil)
+	if err := w.checkLastOwner(ctx, old, nil); err != nil {
+		return nil, err
+	}
+	return nil, w.recordDeletion(ctx, old)
 }
 
 func (w *UserWebhook) checkLastOwner(ctx context.Context, old, next *iamv1alpha1.User) error {
