@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/stats"
 )
 
 // labelNamespace is the account a gauge counts in.
@@ -31,6 +32,10 @@ var (
 		"Balance transactions not yet applied or rejected, by account.", []string{labelNamespace}, nil)
 	oldestPendingDesc = prometheus.NewDesc("tenantry_transactions_oldest_pending_seconds",
 		"Age of an account's oldest balance transaction not yet applied or rejected.", []string{labelNamespace}, nil)
+	usersCreatedDesc = prometheus.NewDesc("tenantry_users_created",
+		"Users of an account created within the window (7d or 30d), soft-deleted ones left out.", []string{labelNamespace, "within"}, nil)
+	usersSignedInDesc = prometheus.NewDesc("tenantry_users_signed_in",
+		"Users of an account who signed in within the window (30d), soft-deleted ones left out.", []string{labelNamespace, "within"}, nil)
 )
 
 // scrapeTimeout bounds the cache reads of one scrape; a cache read waits
@@ -77,7 +82,7 @@ func (c *clusterCollector) release(r client.Reader) {
 
 func (c *clusterCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{usersDesc, usersStalledDesc, serviceAssignmentsDesc,
-		subscriptionSeatsDesc, transactionsPendingDesc, oldestPendingDesc} {
+		subscriptionSeatsDesc, transactionsPendingDesc, oldestPendingDesc, usersCreatedDesc, usersSignedInDesc} {
 		ch <- d
 	}
 }
@@ -99,6 +104,7 @@ func (c *clusterCollector) Collect(ch chan<- prometheus.Metric) {
 		log.Error(err, "cannot list users for the metrics")
 	} else {
 		collectUsers(ch, users.Items)
+		collectActivity(ch, users.Items, c.now())
 	}
 	subscriptions := &iamv1alpha1.SubscriptionList{}
 	if err := reader.List(ctx, subscriptions); err != nil {
@@ -142,6 +148,16 @@ func collectUsers(ch chan<- prometheus.Metric, users []iamv1alpha1.User) {
 	byPhase.emit(ch, usersDesc, 2)
 	stalled.emit(ch, usersStalledDesc, 1)
 	services.emit(ch, serviceAssignmentsDesc, 2)
+}
+
+// collectActivity reports the portal's statistics per account, counted as
+// the plugin counts them (internal/stats).
+func collectActivity(ch chan<- prometheus.Metric, users []iamv1alpha1.User, now time.Time) {
+	for _, t := range stats.ByAccount(users, now) {
+		ch <- prometheus.MustNewConstMetric(usersCreatedDesc, prometheus.GaugeValue, float64(t.CreatedWeek), t.Account, "7d")
+		ch <- prometheus.MustNewConstMetric(usersCreatedDesc, prometheus.GaugeValue, float64(t.CreatedMonth), t.Account, "30d")
+		ch <- prometheus.MustNewConstMetric(usersSignedInDesc, prometheus.GaugeValue, float64(t.SignedInMonth), t.Account, "30d")
+	}
 }
 
 func collectSeats(ch chan<- prometheus.Metric, subscriptions []iamv1alpha1.Subscription) {

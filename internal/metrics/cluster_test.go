@@ -34,6 +34,14 @@ func TestClusterGaugesCountWhatTheCacheHolds(t *testing.T) {
 		t.Status.Phase = phase
 		return t
 	}
+	// ann is new this week and signed in yesterday; a soft-deleted user
+	// counts only in its phase.
+	ann := user("acme", "ann", iamv1alpha1.UserPhaseActive, false, iamv1alpha1.ServicePhaseReady, iamv1alpha1.ServicePhaseFailed)
+	ann.CreationTimestamp = metav1.NewTime(now.Add(-48 * time.Hour))
+	ann.Status.LastLoginTime = &metav1.Time{Time: now.Add(-24 * time.Hour)}
+	gone := user("acme", "gus", iamv1alpha1.UserPhaseDeleted, false)
+	gone.Spec.State = iamv1alpha1.UserStateDeleted
+	gone.CreationTimestamp = metav1.NewTime(now.Add(-time.Hour))
 	sub := &iamv1alpha1.Subscription{ObjectMeta: metav1.ObjectMeta{Namespace: "acme", Name: "plan"}}
 	sub.Status.Services = []iamv1alpha1.ServiceUsage{{ServiceClass: "mailbox", Quantity: 10, Used: 9}}
 
@@ -42,7 +50,7 @@ func TestClusterGaugesCountWhatTheCacheHolds(t *testing.T) {
 		t.Fatal(err)
 	}
 	reader := fake.NewClientBuilder().WithScheme(scheme).WithObjects(
-		user("acme", "ann", iamv1alpha1.UserPhaseActive, false, iamv1alpha1.ServicePhaseReady, iamv1alpha1.ServicePhaseFailed),
+		ann, gone,
 		user("acme", "bob", iamv1alpha1.UserPhaseActive, false, iamv1alpha1.ServicePhaseReady),
 		user("acme", "cy", iamv1alpha1.UserPhaseInvited, true),
 		user("globex", "dee", "", false),
@@ -63,6 +71,7 @@ func TestClusterGaugesCountWhatTheCacheHolds(t *testing.T) {
 # HELP tenantry_users Users by account (namespace) and phase.
 # TYPE tenantry_users gauge
 tenantry_users{namespace="acme",phase="Active"} 2
+tenantry_users{namespace="acme",phase="Deleted"} 1
 tenantry_users{namespace="acme",phase="Invited"} 1
 tenantry_users{namespace="globex",phase="Unknown"} 1
 # HELP tenantry_users_stalled Users whose Stalled condition is True: the controller cannot make progress without a person.
@@ -82,6 +91,16 @@ tenantry_transactions_pending{namespace="acme"} 2
 # HELP tenantry_transactions_oldest_pending_seconds Age of an account's oldest balance transaction not yet applied or rejected.
 # TYPE tenantry_transactions_oldest_pending_seconds gauge
 tenantry_transactions_oldest_pending_seconds{namespace="acme"} 1200
+# HELP tenantry_users_created Users of an account created within the window (7d or 30d), soft-deleted ones left out.
+# TYPE tenantry_users_created gauge
+tenantry_users_created{namespace="acme",within="30d"} 1
+tenantry_users_created{namespace="acme",within="7d"} 1
+tenantry_users_created{namespace="globex",within="30d"} 0
+tenantry_users_created{namespace="globex",within="7d"} 0
+# HELP tenantry_users_signed_in Users of an account who signed in within the window (30d), soft-deleted ones left out.
+# TYPE tenantry_users_signed_in gauge
+tenantry_users_signed_in{namespace="acme",within="30d"} 1
+tenantry_users_signed_in{namespace="globex",within="30d"} 0
 `
 	if err := testutil.GatherAndCompare(registry, strings.NewReader(want)); err != nil {
 		t.Fatal(err)
