@@ -12,18 +12,23 @@ import (
 )
 
 func newDeleteCommand(o *options) *cobra.Command {
-	var confirmed bool
+	var confirmed, soft bool
 	cmd := &cobra.Command{
 		Use:   "delete USER",
-		Short: "Delete the user, their access and every service provisioned for them",
+		Short: "Delete the user, their access and every service provisioned for them; --soft keeps them restorable",
 		Example: `  kubectl tenantry delete bob -n acme             # shows bob's services, asks y/N
-  kubectl tenantry delete bob -n acme --confirm --wait`,
+  kubectl tenantry delete bob -n acme --confirm --wait
+  kubectl tenantry delete bob -n acme --soft --wait   # spec.state Deleted: restorable with kubectl tenantry restore`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if soft {
+				return o.runSoftDelete(cmd.Context(), args[0])
+			}
 			return o.runDelete(cmd.Context(), args[0], confirmed)
 		},
 	}
 	cmd.Flags().BoolVar(&confirmed, "confirm", false, "delete without asking")
+	cmd.Flags().BoolVar(&soft, "soft", false, "delete softly (spec.state Deleted): no access at once, restorable until the retention ends")
 	o.addWaitFlags(cmd)
 	return cmd
 }
@@ -51,6 +56,28 @@ func (o *options) runDelete(ctx context.Context, name string, confirmed bool) er
 		return err
 	}
 	_, err = fmt.Fprintf(o.streams.Out, "user/%s and its services are gone\n", name)
+	return err
+}
+
+// runSoftDelete sets spec.state Deleted and, with --wait, says until when
+// the user can be restored. Nothing is lost until then, so it asks nothing.
+func (o *options) runSoftDelete(ctx context.Context, name string) error {
+	user, c, err := o.patchSpec(ctx, name, map[string]any{"state": iamv1alpha1.UserStateDeleted})
+	if err != nil {
+		return err
+	}
+	_, _ = fmt.Fprintf(o.streams.Out, "user/%s deleted softly\n", name)
+	if !o.wait {
+		return nil
+	}
+	user, err = o.waitForUser(ctx, c, client.ObjectKeyFromObject(user), "soft delete", func(u *iamv1alpha1.User) bool {
+		return u.Status.Phase == iamv1alpha1.UserPhaseDeleted && u.Status.PurgeTime != nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(o.streams.Out, "user/%s: no access; restorable with `kubectl tenantry restore %s` until %s\n",
+		name, name, timestamp(user.Status.PurgeTime))
 	return err
 }
 

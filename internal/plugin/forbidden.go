@@ -38,6 +38,7 @@ const (
 	usersResource          = "users.iam.tenantry.io"
 	transactionsResource   = "balancetransactions.iam.tenantry.io"
 	serviceClassesResource = "serviceclasses.iam.tenantry.io"
+	userChangesResource    = "userchanges.iam.tenantry.io"
 )
 
 // The verbs the commands use, as RBAC names them.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -37,50 +35,6 @@ func userTransactions(ctx context.Context, c client.Client, ns, user string) ([]
 		return txs[i].CreationTimestamp.Before(&txs[j].CreationTimestamp)
 	})
 	return txs, nil
-}
-
-func newHistoryCommand(o *options) *cobra.Command {
-	return &cobra.Command{
-		Use: "history USER", Short: "The user's ledger, oldest first",
-		Example: "  kubectl tenantry history alice -n acme",
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return o.runHistory(cmd.Context(), args[0])
-		},
-	}
-}
-
-func (o *options) runHistory(ctx context.Context, user string) error {
-	c, ns, err := o.clientIn()
-	if err != nil {
-		return err
-	}
-	txs, err := userTransactions(ctx, c, ns, user)
-	if err != nil {
-		return err
-	}
-	if len(txs) == 0 {
-		_, err := fmt.Fprintf(o.streams.Out, "No transactions for user %s in namespace %s.\n", user, ns)
-		return err
-	}
-	w := tabwriter.NewWriter(o.streams.Out, 0, 4, 3, ' ', 0)
-	_, _ = fmt.Fprintln(w, "SEQ\tNAME\tTYPE\tAMOUNT\tBALANCE AFTER\tPHASE")
-	for _, tx := range txs {
-		seq := "-"
-		if tx.Status.Sequence > 0 {
-			seq = strconv.FormatInt(tx.Status.Sequence, 10)
-		}
-		after := "-"
-		if tx.Status.BalanceAfter != "" {
-			after = tx.Status.BalanceAfter + " " + tx.Spec.Currency
-		}
-		phase := orDash(string(tx.Status.Phase))
-		if tx.DeletionTimestamp != nil {
-			phase = "Cancelling"
-		}
-		_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s %s\t%s\t%s\n", seq, tx.Name, tx.Spec.Type, tx.Spec.Amount, tx.Spec.Currency, after, phase)
-	}
-	return w.Flush()
 }
 
 func newCancelCommand(o *options) *cobra.Command {

@@ -45,6 +45,7 @@ func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	o.config.AddFlags(root.PersistentFlags())
 	root.AddCommand(
 		newUsersCommand(o),
+		newStatsCommand(o),
 		newInviteCommand(o),
 	)
 	root.AddCommand(newAnnotationCommands(o)...)

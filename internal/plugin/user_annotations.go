@@ -65,7 +65,7 @@ var annotationActions = []annotationAction{
 		outcome: func(u *iamv1alpha1.User) string {
 			reset := u.Status.PasswordReset
 			switch {
-			case u.Spec.State == iamv1alpha1.UserStateDisabled || !u.Status.EmailVerified:
+			case u.Spec.State.KeepsOut() || !u.Status.EmailVerified:
 				return "no email sent: the user is disabled or has not accepted the invitation"
 			case reset.LastErrorReason != "":
 				return fmt.Sprintf("password reset #%d not delivered yet (%s)", reset.Number, reset.LastErrorReason)

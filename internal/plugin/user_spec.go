@@ -28,6 +28,7 @@ func newStateCommands(o *options) []*cobra.Command {
 	return []*cobra.Command{
 		state("disable", "Disable the user (spec.state Disabled): no sign-in, no access", iamv1alpha1.UserStateDisabled),
 		state("enable", "Enable a disabled user again", iamv1alpha1.UserStateActive),
+		state("restore", "Restore a soft-deleted user (spec.state Active) with its balance, history and teams", iamv1alpha1.UserStateActive),
 	}
 }
 
@@ -47,18 +48,9 @@ func newSetRoleCommand(o *options) *cobra.Command {
 // runSpecPatch merges fields into the user's spec and, with --wait, waits
 // until the operator has reconciled that generation.
 func (o *options) runSpecPatch(ctx context.Context, name string, spec map[string]any) error {
-	c, ns, err := o.clientIn()
+	user, c, err := o.patchSpec(ctx, name, spec)
 	if err != nil {
 		return err
-	}
-	patch, err := json.Marshal(map[string]any{"spec": spec})
-	if err != nil {
-		return err
-	}
-	user := &iamv1alpha1.User{}
-	user.Namespace, user.Name = ns, name
-	if err := c.Patch(ctx, user, client.RawPatch(types.MergePatchType, patch)); err != nil {
-		return explain(err, access{verbPatch, usersResource, ns})
 	}
 	_, _ = fmt.Fprintf(o.streams.Out, "user/%s patched\n", name)
 	if !o.wait {
@@ -73,4 +65,23 @@ func (o *options) runSpecPatch(ctx context.Context, name string, spec map[string
 	}
 	_, err = fmt.Fprintf(o.streams.Out, "user/%s: role %s, phase %s\n", name, orDash(user.Spec.Role), orDash(string(user.Status.Phase)))
 	return err
+}
+
+// patchSpec merges fields into the user's spec and returns the user as the
+// API server stored it, and the client that wrote it.
+func (o *options) patchSpec(ctx context.Context, name string, spec map[string]any) (*iamv1alpha1.User, client.WithWatch, error) {
+	c, ns, err := o.clientIn()
+	if err != nil {
+		return nil, nil, err
+	}
+	patch, err := json.Marshal(map[string]any{"spec": spec})
+	if err != nil {
+		return nil, nil, err
+	}
+	user := &iamv1alpha1.User{}
+	user.Namespace, user.Name = ns, name
+	if err := c.Patch(ctx, user, client.RawPatch(types.MergePatchType, patch)); err != nil {
+		return nil, nil, explain(err, access{verbPatch, usersResource, ns})
+	}
+	return user, c, nil
 }

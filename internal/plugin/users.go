@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/stats"
 )
 
 // tileListLimit is how many users the tile lists without a summary first,
@@ -29,28 +30,30 @@ const (
 )
 
 func newUsersCommand(o *options) *cobra.Command {
-	var allNamespaces bool
+	var allNamespaces, deleted bool
 	var output string
 	cmd := &cobra.Command{
 		Use:   "users",
 		Short: "List an account's users with their role, phase, services, 2FA, last login and balance",
 		Example: `  kubectl tenantry users -n acme
   kubectl tenantry users -A
+  kubectl tenantry users -n acme --deleted     # the soft-deleted users, restorable until their purge
   kubectl tenantry users -n acme -o yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output != "" && output != outputJSON && output != outputYAML {
 				return fmt.Errorf("unknown output format %q: use json or yaml, or nothing for the table", output)
 			}
-			return o.runUsers(cmd.Context(), allNamespaces, output)
+			return o.runUsers(cmd.Context(), allNamespaces, deleted, output)
 		},
 	}
 	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "list the users of every account")
+	cmd.Flags().BoolVar(&deleted, "deleted", false, "list the soft-deleted users (spec.state Deleted) instead, with when each is purged")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "json or yaml instead of the table")
 	return cmd
 }
 
-func (o *options) runUsers(ctx context.Context, allNamespaces bool, output string) error {
+func (o *options) runUsers(ctx context.Context, allNamespaces, deleted bool, output string) error {
 	c, err := o.client()
 	if err != nil {
 		return err
@@ -80,6 +83,9 @@ func (o *options) runUsers(ctx context.Context, allNamespaces bool, output strin
 			explain(err, access{verbList, serviceClassesResource, ""})))
 	}
 	sortUsers(users.Items)
+	all := users.Items
+	var hidden int
+	users.Items, hidden = splitDeleted(all, deleted)
 
 	switch output {
 	case outputJSON, outputYAML:
@@ -93,20 +99,72 @@ func (o *options) runUsers(ctx context.Context, allNamespaces bool, output strin
 		}
 		return p.PrintObj(users, o.streams.Out)
 	}
+	if hidden > 0 {
+		note(o.streams.ErrOut, fmt.Errorf("%d soft-deleted users are not listed; --deleted lists them", hidden))
+	}
 	if len(users.Items) == 0 {
 		where := "in namespace " + ns
 		if allNamespaces {
 			where = "in any namespace"
 		}
-		_, err := fmt.Fprintf(o.streams.Out, "No users %s.\n", where)
+		what := "users"
+		if deleted {
+			what = "soft-deleted users"
+		}
+		_, err := fmt.Fprintf(o.streams.Out, "No %s %s.\n", what, where)
 		return err
 	}
+	now := time.Now()
+	if deleted {
+		return printDeletedTable(o.streams.Out, users.Items, allNamespaces)
+	}
 	if len(users.Items) > tileListLimit {
-		if _, err := fmt.Fprintln(o.streams.Out, summaryLine(users.Items)); err != nil {
+		if _, err := fmt.Fprintf(o.streams.Out, "%s\n%s\n", summaryLine(users.Items), activityLine(stats.Sum(stats.ByAccount(all, now)))); err != nil {
 			return err
 		}
 	}
-	return printUserTable(o.streams.Out, users.Items, serviceColumns(classes.Items, users.Items), allNamespaces, time.Now())
+	return printUserTable(o.streams.Out, users.Items, serviceColumns(classes.Items, users.Items), allNamespaces, now)
+}
+
+// splitDeleted keeps the users that are not soft-deleted (or, with
+// deleted, only those that are), and says how many it left out.
+func splitDeleted(users []iamv1alpha1.User, deleted bool) ([]iamv1alpha1.User, int) {
+	kept := make([]iamv1alpha1.User, 0, len(users))
+	for i := range users {
+		if stats.Deleted(&users[i]) == deleted {
+			kept = append(kept, users[i])
+		}
+	}
+	if deleted {
+		return kept, 0
+	}
+	return kept, len(users) - len(kept)
+}
+
+// activityLine is the tile's second line: the account's statistics, e.g.
+// "3 new in 7 days · 5 new in 30 days · 8 signed in within 30 days".
+func activityLine(t stats.Totals) string {
+	return fmt.Sprintf("%d new in 7 days · %d new in 30 days · %d signed in within 30 days",
+		t.CreatedWeek, t.CreatedMonth, t.SignedInMonth)
+}
+
+// printDeletedTable lists soft-deleted users with when they were deleted
+// and when they are purged unless restored.
+func printDeletedTable(out io.Writer, users []iamv1alpha1.User, withAccount bool) error {
+	w := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
+	header := []string{"NAME", "EMAIL", "ROLE", "BALANCE", "DELETED", "PURGED AFTER"}
+	if withAccount {
+		header = append([]string{"ACCOUNT"}, header...)
+	}
+	_, _ = fmt.Fprintln(w, strings.Join(header, "\t"))
+	for _, u := range users {
+		row := []string{u.Name, u.Spec.Email, u.Spec.Role, balance(u), timestamp(u.Status.DeletedTime), timestamp(u.Status.PurgeTime)}
+		if withAccount {
+			row = append([]string{u.Namespace}, row...)
+		}
+		_, _ = fmt.Fprintln(w, strings.Join(row, "\t"))
+	}
+	return w.Flush()
 }
 
 // note prints why part of the output is missing, without failing.

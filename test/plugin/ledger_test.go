@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -31,14 +32,26 @@ func TestRefillChargeCancelAndHistoryMoveTheRealLedger(t *testing.T) {
 	g.Expect(r.err).To(gomega.HaveOccurred())
 	g.Expect(r.stderr).To(gomega.ContainSubstring("DuplicateIdempotencyKey"))
 
+	// Newest first: the ledger's entries with who made them, and the
+	// user's creation.
 	history := strings.Split(strings.TrimSpace(mustRun(t, "history", "gus", "-n", "ledger")), "\n")
-	g.Expect(history).To(gomega.HaveLen(6))
-	g.Expect(strings.Fields(history[0])).To(gomega.Equal([]string{"SEQ", "NAME", "TYPE", "AMOUNT", "BALANCE", "AFTER", "PHASE"}))
-	g.Expect(history[1]).To(gomega.MatchRegexp(`^1\s+gus-refill-\S+\s+Refill\s+100.00 USD\s+100.00 USD\s+Applied`))
-	g.Expect(history[2]).To(gomega.MatchRegexp(`^2\s+gus-charge-\S+\s+Charge\s+30.50 USD\s+69.50 USD\s+Applied`))
-	g.Expect(history[3]).To(gomega.MatchRegexp(`^3\s+gus-refill-\S+\s+Refill\s+5 USD\s+74.50 USD\s+Applied`))
-	g.Expect(history[4]).To(gomega.MatchRegexp(`^-\s+\S+\s+(Charge|Refill)\s+.*Rejected`))
-	g.Expect(history[5]).To(gomega.MatchRegexp(`^-\s+\S+\s+(Charge|Refill)\s+.*Rejected`))
+	g.Expect(history).To(gomega.HaveLen(7))
+	g.Expect(strings.Fields(history[0])).To(gomega.Equal([]string{"TIME", "WHAT", "BY", "DETAILS"}))
+	applied := func(seq int) int {
+		for i, line := range history {
+			if strings.Contains(line, fmt.Sprintf("(seq %d)", seq)) {
+				return i
+			}
+		}
+		return -1
+	}
+	g.Expect(history[applied(1)]).To(gomega.MatchRegexp(`Refill\s+plugin-admin\s+gus-refill-\S+ 100.00 USD: balance 100.00 USD \(seq 1\) — welcome`))
+	g.Expect(history[applied(2)]).To(gomega.MatchRegexp(`Charge\s+plugin-admin\s+gus-charge-\S+ 30.50 USD: balance 69.50 USD \(seq 2\)`))
+	g.Expect(history[applied(3)]).To(gomega.MatchRegexp(`Refill\s+plugin-admin\s+gus-refill-\S+ 5 USD: balance 74.50 USD \(seq 3\)`))
+	g.Expect(applied(3)).To(gomega.BeNumerically("<", applied(2)))
+	g.Expect(applied(2)).To(gomega.BeNumerically("<", applied(1)))
+	g.Expect(strings.Join(history, "\n")).To(gomega.MatchRegexp(`(?s)Rejected.*Rejected`))
+	g.Expect(history[6]).To(gomega.MatchRegexp(`Created\s+\S+\s+Alice Example <gus@ledger.example>, role manager`))
 
 	// No terminal and no --confirm: nothing is cancelled.
 	r = run(t, "cancel", "gus", "-n", "ledger")
@@ -50,5 +63,10 @@ func TestRefillChargeCancelAndHistoryMoveTheRealLedger(t *testing.T) {
 		To(gomega.ContainSubstring("user/gus: balance 69.50 USD"))
 	g.Expect(mustRun(t, "cancel", "gus", "-n", "ledger", "--confirm", "--wait")).
 		To(gomega.ContainSubstring("user/gus: balance 100.00 USD"))
-	g.Expect(mustRun(t, "history", "gus", "-n", "ledger")).NotTo(gomega.ContainSubstring("30.50"), "the cancelled charge is gone")
+	// The cancelled transactions are gone from the ledger; their cancels
+	// are in the history, newest first.
+	history = strings.Split(strings.TrimSpace(mustRun(t, "history", "gus", "-n", "ledger")), "\n")
+	g.Expect(history[1]).To(gomega.MatchRegexp(`TransactionCancelled\s+plugin-admin\s+cancelled gus-charge-\S+ Charge 30.50 USD: balance 100.00 USD`))
+	g.Expect(history[2]).To(gomega.MatchRegexp(`TransactionCancelled\s+plugin-admin\s+cancelled gus-refill-\S+ Refill 5 USD: balance 69.50 USD`))
+	g.Expect(strings.Join(history, "\n")).NotTo(gomega.MatchRegexp(`Charge\s+plugin-admin\s+gus-charge-\S+ 30.50`), "the cancelled charge is gone")
 }

@@ -68,19 +68,20 @@ func TestUsersTileSummarisesPhasesAndShowsServiceColumns(t *testing.T) {
 
 	out := mustRun(t, "users", "-n", "tile-big")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	g.Expect(lines).To(gomega.HaveLen(6), "a summary, a header and four users")
+	g.Expect(lines).To(gomega.HaveLen(7), "a summary, the statistics, a header and four users")
 	g.Expect(lines[0]).To(gomega.Equal("4 users · 3 Invited · 1 Disabled"))
+	g.Expect(lines[1]).To(gomega.Equal("4 new in 7 days · 4 new in 30 days · 0 signed in within 30 days"))
 	// Other tests' ServiceClasses add columns of their own: read cells by
 	// where their header starts.
-	header := lines[1]
+	header := lines[2]
 	g.Expect(strings.Fields(header)[:3]).To(gomega.Equal([]string{"NAME", "ROLE", "PHASE"}))
 	g.Expect(header).To(gomega.MatchRegexp(`\bBUCKET\b.*\b2FA\s+LAST LOGIN\s+BALANCE$`))
-	g.Expect(strings.Fields(lines[2])[:3]).To(gomega.Equal([]string{"amy", "manager", "Invited"}))
-	g.Expect(cell(header, lines[2], "BUCKET")).To(gomega.Equal("1/1"))
-	g.Expect(cell(header, lines[2], "BALANCE")).To(gomega.Equal("0.00 USD"))
-	g.Expect(strings.Fields(lines[3])[:3]).To(gomega.Equal([]string{"bob", "manager", "Invited"}))
-	g.Expect(cell(header, lines[3], "BUCKET")).To(gomega.BeEmpty(), "bob has no bucket: his cell is blank")
-	g.Expect(strings.Fields(lines[5])[:3]).To(gomega.Equal([]string{"dan", "manager", "Disabled"}))
+	g.Expect(strings.Fields(lines[3])[:3]).To(gomega.Equal([]string{"amy", "manager", "Invited"}))
+	g.Expect(cell(header, lines[3], "BUCKET")).To(gomega.Equal("1/1"))
+	g.Expect(cell(header, lines[3], "BALANCE")).To(gomega.Equal("0.00 USD"))
+	g.Expect(strings.Fields(lines[4])[:3]).To(gomega.Equal([]string{"bob", "manager", "Invited"}))
+	g.Expect(cell(header, lines[4], "BUCKET")).To(gomega.BeEmpty(), "bob has no bucket: his cell is blank")
+	g.Expect(strings.Fields(lines[6])[:3]).To(gomega.Equal([]string{"dan", "manager", "Disabled"}))
 
 	all := mustRun(t, "users", "-A")
 	g.Expect(all).To(gomega.MatchRegexp(`(?m)^ACCOUNT\s+NAME\s+ROLE`))
