@@ -58,6 +58,14 @@ her, send her a reset email or reset her two-factor with:
   kubectl annotate user alice -n acme --overwrite iam.tenantry.io/reset-password="$(date -u +%%FT%%TZ)"
   kubectl annotate user alice -n acme --overwrite iam.tenantry.io/reset-2fa="$(date -u +%%FT%%TZ)"
 
+Every change and action is recorded with who asked; the support team binds
+its Active members; bob can be deleted softly and restored:
+
+  kubectl get userchanges -n acme --sort-by=.spec.time
+  kubectl get teams -n acme
+  kubectl patch user bob -n acme --type=merge -p '{"spec":{"state":"Deleted"}}'
+  kubectl patch user bob -n acme --type=merge -p '{"spec":{"state":"Active"}}'
+
 Deleting the account deletes its users, their access and transactions, as
 on a cluster; the namespace is gone within seconds:
 

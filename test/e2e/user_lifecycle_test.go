@@ -47,8 +47,10 @@ func TestUserLifecycleWithKubectl(t *testing.T) {
 		{"alice's mailbox and bob's storage are provisioned from the subscription", servicesProvisioned},
 		{"the sample refills make a balance, and the latest can be cancelled", refillAndCancel},
 		{"roles show who holds what and grant real access", rolesGrantAccess},
+		{"the support team binds its active members", teamBindsActiveMembers},
 		{"the last owner cannot be deleted", lastOwnerStays},
 		{"deleting alice removes her credentials, access and transactions", deleteUser},
+		{"alice left her team and her history stays", historyOutlivesAlice},
 	}
 	for _, step := range steps {
 		if !t.Run(step.name, step.run) {
@@ -143,6 +145,32 @@ func rolesGrantAccess(t *testing.T) {
 		WithTimeout(30 * time.Second).Should(Equal("yes"))
 	g.Expect(canI(aliceEmail, "create", "users.iam.tenantry.io", "default")).To(Equal("no"))
 	g.Expect(canI("bob@acme.example", "list", "users.iam.tenantry.io", "acme")).To(Equal("no"))
+}
+
+// teamBindsActiveMembers reads the sample team as a cluster admin would:
+// alice, Active, is bound; bob, Invited, is not yet.
+func teamBindsActiveMembers(t *testing.T) {
+	g := NewWithT(t)
+	mustKubectl(t, "wait", "--for=jsonpath={.status.activeMembers}=1", "team/support", "-n", "acme", "--timeout=60s")
+	out := mustKubectl(t, "get", "teams", "-n", "acme")
+	g.Expect(out).To(MatchRegexp(`(?m)^NAME\s+DISPLAY NAME\s+ROLE\s+ACTIVE\s+MEMBERS\s+AGE`))
+	g.Expect(out).To(MatchRegexp(`(?m)^support\s+Support\s+manager\s+1\s+alice, bob \(not active\)\s`))
+	subjects := mustKubectl(t, "get", "rolebinding", "tenantry:team:support", "-n", "acme", "-o", "jsonpath={.subjects[*].name}")
+	g.Expect(strings.TrimSpace(subjects)).To(Equal(aliceEmail))
+}
+
+// historyOutlivesAlice checks that the deleted alice left the team and
+// that her change history, with who asked, is still in the account.
+func historyOutlivesAlice(t *testing.T) {
+	g := NewWithT(t)
+	g.Eventually(func() string {
+		return mustKubectl(t, "get", "team", "support", "-n", "acme", "-o", "jsonpath={.spec.members}")
+	}).WithTimeout(30 * time.Second).Should(Equal(`["bob"]`))
+	out := mustKubectl(t, "get", "userchanges", "-n", "acme", "-l", "iam.tenantry.io/user=alice", "--sort-by=.spec.time")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	g.Expect(lines[0]).To(MatchRegexp(`^NAME\s+USER\s+ACTION\s+REQUESTER\s+SUMMARY\s+TIME`))
+	g.Expect(lines[1]).To(MatchRegexp(`\salice\s+Created\s+e2e-admin\s+Alice Example <alice@acme.example>, role owner`))
+	g.Expect(lines[len(lines)-1]).To(MatchRegexp(`\salice\s+Deleted\s+e2e-admin\s+deleted, with a balance of`))
 }
 
 func lastOwnerStays(t *testing.T) {
