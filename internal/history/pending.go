@@ -53,6 +53,17 @@ func FiledSequence(u *iamv1alpha1.User) int64 {
 	return u.Status.History.FiledSequence
 }
 
+// AllFiled says whether every change the user carries has been filed.
+func AllFiled(u *iamv1alpha1.User) bool {
+	filed := FiledSequence(u)
+	for _, e := range Pending(u) {
+		if e.Sequence > filed {
+			return false
+		}
+	}
+	return true
+}
+
 // NextSequence is the number the user's next change gets.
 func NextSequence(u *iamv1alpha1.User) int64 {
 	next := FiledSequence(u) + 1

@@ -34,3 +34,27 @@ func TestTrimAppliedCopy(t *testing.T) {
 		t.Errorf("the map the object came with was changed in place")
 	}
 }
+
+func TestTrimUserDropsFiledChangesOnly(t *testing.T) {
+	pending := `[{"seq":3,"time":"2026-12-03T10:00:00.000000Z","action":"Updated","requester":{"username":"a"}}]`
+	user := func(filed int64) *iamv1alpha1.User {
+		return &iamv1alpha1.User{
+			ObjectMeta: metav1.ObjectMeta{Name: "alice", Annotations: map[string]string{iamv1alpha1.PendingChangesAnnotation: pending}},
+			Status:     iamv1alpha1.UserStatus{History: &iamv1alpha1.HistoryStatus{FiledSequence: filed}},
+		}
+	}
+	unfiled := user(2)
+	if _, err := trimUser(unfiled); err != nil {
+		t.Fatal(err)
+	}
+	if unfiled.Annotations[iamv1alpha1.PendingChangesAnnotation] != pending {
+		t.Errorf("a change not filed yet was dropped from the cache")
+	}
+	filed := user(3)
+	if _, err := trimUser(filed); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := filed.Annotations[iamv1alpha1.PendingChangesAnnotation]; ok {
+		t.Errorf("a filed change is still cached")
+	}
+}

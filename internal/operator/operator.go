@@ -28,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/history"
 	"github.com/tenantry-io/tenantry/internal/metrics"
 	"github.com/tenantry-io/tenantry/internal/selfservice"
 )
@@ -125,7 +126,7 @@ func managerOptions(o Options) ctrl.Options {
 				&rbacv1.ClusterRoleBinding{}: {Label: managedByTenantry},
 				// Users' and teams' bindings.
 				&rbacv1.RoleBinding{}:             {Label: managedByTenantry},
-				&iamv1alpha1.User{}:               {Transform: trimAppliedCopy},
+				&iamv1alpha1.User{}:               {Transform: trimUser},
 				&iamv1alpha1.BalanceTransaction{}: {Transform: trimAppliedCopy},
 			},
 			DefaultTransform: cache.TransformStripManagedFields(),
@@ -151,6 +152,22 @@ func trimAppliedCopy(obj any) (any, error) {
 		}
 	}
 	return obj, nil
+}
+
+// trimUser is trimAppliedCopy for a User, which also drops from the cached
+// copy the pending changes the operator has filed already: only those
+// after status.history.filedSequence are ever read, and the one that stays
+// on a settled user (its last change) would otherwise be cached for good.
+func trimUser(obj any) (any, error) {
+	obj, err := trimAppliedCopy(obj)
+	if user, ok := obj.(*iamv1alpha1.User); ok && err == nil && history.AllFiled(user) {
+		if raw := user.Annotations[iamv1alpha1.PendingChangesAnnotation]; raw != "" {
+			trimmed := maps.Clone(user.Annotations)
+			delete(trimmed, iamv1alpha1.PendingChangesAnnotation)
+			user.Annotations = trimmed
+		}
+	}
+	return obj, err
 }
 
 func hasLabel(key string) labels.Selector {
