@@ -58,6 +58,19 @@ func TestLogInAs(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		g.Expect(eventsOn(g, bob)).To(ContainElement(And(ContainSubstring("ImpersonationStarted"), ContainSubstring(alice.Spec.Email))))
 	}).WithTimeout(timeout).Should(Succeed())
+	// bob's history names alice, once: the refused attempts left nothing.
+	changes := &iamv1alpha1.UserChangeList{}
+	g.Expect(k8s.List(context.Background(), changes, client.InNamespace(ns),
+		client.MatchingLabels{iamv1alpha1.UserLabel: "bob"})).To(Succeed())
+	var loggedInAs []iamv1alpha1.UserChange
+	for _, c := range changes.Items {
+		if c.Spec.Action == iamv1alpha1.ChangeLoggedInAs {
+			loggedInAs = append(loggedInAs, c)
+		}
+	}
+	g.Expect(loggedInAs).To(HaveLen(1))
+	g.Expect(loggedInAs[0].Spec.Requester.Username).To(Equal(alice.Spec.Email))
+	g.Expect(loggedInAs[0].Spec.Summary).To(HavePrefix("alice (" + alice.Spec.Email + ") acts as bob until "))
 
 	// The session acts as bob in the self-service API too, and its tokens
 	// keep naming the actor.
