@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
@@ -105,4 +106,58 @@ func TestSoftDeletingTheLastOwnerIsRefused(t *testing.T) {
 	g.Expect(getUser(g, key).Spec.State).To(Equal(iamv1alpha1.UserStateActive))
 	g.Expect(stepsOf(historyOf(g, ns, "olga"))).To(HaveLen(1), "a refused change leaves no record")
 	g.Expect(getUser(g, key).Annotations[iamv1alpha1.PendingChangesAnnotation]).NotTo(ContainSubstring(`"seq":2`))
+}
+
+// A soft delete suspends the services of a class that says Suspend (the
+// default), keeping the object and its seat, and removes those of a class
+// that says Remove, freeing the seat; a restore brings both back.
+func TestSoftDeleteSuspendsOrRemovesServicesByClass(t *testing.T) {
+	_, ns := startAccount(t)
+	kept := newConfigMapClass(t, "vault", func(s *iamv1alpha1.ServiceClassSpec) {
+		s.ProvisionWhileInvited = true
+		s.SuspendWhenDisabled = rawJSON(`{"data":{"suspended":"true"}}`)
+	})
+	dropped := newConfigMapClass(t, "scratch", func(s *iamv1alpha1.ServiceClassSpec) {
+		s.ProvisionWhileInvited = true
+		s.WhenUserDeleted = iamv1alpha1.ServiceRemoveWhenUserDeleted
+	})
+	newSubscription(t, ns, "basic", map[string]int32{kept.Name: 1, dropped.Name: 1})
+	g := NewWithT(t)
+	user := newUser(ns, "gina", "gina@softdelete.example")
+	size := map[string]string{"size": "1Gi"}
+	user.Spec.Services = []iamv1alpha1.ServiceAssignment{assign(kept.Name, size), assign(dropped.Name, size)}
+	key := createUser(t, user)
+	keptName, droppedName := "gina-"+kept.Name, "gina-"+dropped.Name
+	var keptUID, droppedUID types.UID
+	g.Eventually(func(g Gomega) {
+		a, b := serviceObject(g, configMapGVK, ns, keptName), serviceObject(g, configMapGVK, ns, droppedName)
+		g.Expect(a).NotTo(BeNil())
+		g.Expect(b).NotTo(BeNil())
+		keptUID, droppedUID = a.GetUID(), b.GetUID()
+	}).WithTimeout(timeout).Should(Succeed())
+	seats := func(g Gomega) string {
+		sub := &iamv1alpha1.Subscription{}
+		g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "basic"}, sub)).To(Succeed())
+		return sub.Status.Summary
+	}
+
+	setState(t, key, iamv1alpha1.UserStateDeleted)
+	g.Eventually(func(g Gomega) {
+		a := serviceObject(g, configMapGVK, ns, keptName)
+		g.Expect(a.Object["data"]).To(HaveKeyWithValue("suspended", "true"))
+		g.Expect(a.GetUID()).To(Equal(keptUID))
+		g.Expect(serviceObject(g, configMapGVK, ns, droppedName)).To(BeNil())
+		g.Expect(seats(g)).To(ContainSubstring(dropped.Name + ":0/1"))
+		g.Expect(seats(g)).To(ContainSubstring(kept.Name + ":1/1"))
+	}).WithTimeout(timeout).Should(Succeed())
+
+	setState(t, key, iamv1alpha1.UserStateActive)
+	g.Eventually(func(g Gomega) {
+		a := serviceObject(g, configMapGVK, ns, keptName)
+		g.Expect(a.Object["data"]).NotTo(HaveKey("suspended"))
+		g.Expect(a.GetUID()).To(Equal(keptUID), "a suspended service comes back as it was")
+		b := serviceObject(g, configMapGVK, ns, droppedName)
+		g.Expect(b).NotTo(BeNil(), "%s; seats %s", describeServices(getUser(g, key)), seats(g))
+		g.Expect(b.GetUID()).NotTo(Equal(droppedUID), "a removed service is made again")
+	}).WithTimeout(timeout).Should(Succeed())
 }
