@@ -16,6 +16,7 @@ import (
 	"github.com/tenantry-io/tenantry/internal/credentials"
 	"github.com/tenantry-io/tenantry/internal/ledger"
 	"github.com/tenantry-io/tenantry/internal/mail"
+	"github.com/tenantry-io/tenantry/internal/operator"
 	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
 )
 
@@ -25,15 +26,17 @@ import (
 // A benchmark reports its time as a ratio to this ("x-bare"), so a change is
 // measured against what the job needs, not against yesterday. Each bare run
 // happens while no manager runs, in an account of its own that it empties
-// afterwards, so the operator never sees its objects.
+// afterwards, so the operator never sees its objects, and is followed by the
+// same watches as the operator's run, so that both pay the same for being
+// measured and both are done by the same test.
 
 // bareWorkers is the operator's default --max-concurrent-users and
 // --max-concurrent-ledgers.
 const bareWorkers = 4
 
 // bareInvitations creates n users and, for each, does the least a new
-// user's invitation needs: create the credential Secret, send one email
-// over SMTP, and write the status once. It returns its time and its writes
+// user needs: create the credential Secret, send one email over SMTP, file
+// its creation in the history (one UserChange), and write the status once. It returns its time and its writes
 // per user (the users' own creation left out, as in the operator's figure).
 func bareInvitations(b *testing.B, smtp *smtpcatcher.Server, n int) (time.Duration, float64) {
 	b.Helper()
@@ -43,6 +46,9 @@ func bareInvitations(b *testing.B, smtp *smtpcatcher.Server, n int) (time.Durati
 		b.Fatal(err)
 	}
 	name := func(i int) string { return fmt.Sprintf("bare-%05d", i) }
+	invited := trackDone(b, &iamv1alpha1.UserList{}, ns, func(obj client.Object) bool {
+		return conditions.IsTrue(obj.(*iamv1alpha1.User), iamv1alpha1.InvitationDeliveredCondition)
+	})
 	writes := apiWrites(b)
 	start := time.Now()
 	createAll(b, n, func(i int) client.Object {
@@ -51,17 +57,10 @@ func bareInvitations(b *testing.B, smtp *smtpcatcher.Server, n int) (time.Durati
 	inParallel(b, "bare invitation", n, bareWorkers, func(i int) error {
 		return inviteBare(context.Background(), sender, ns, name(i))
 	})
+	invited.wait(b, "users the bare client invited", n)
 	elapsed := time.Since(start)
+	invited.stop()
 	perUser := (apiWrites(b) - writes - float64(n)) / float64(n)
-	users := &iamv1alpha1.UserList{}
-	NewWithT(b).Expect(k8s.List(context.Background(), users, client.InNamespace(ns))).To(Succeed())
-	invited := 0
-	for i := range users.Items {
-		if conditions.IsTrue(&users.Items[i], iamv1alpha1.InvitationDeliveredCondition) {
-			invited++
-		}
-	}
-	NewWithT(b).Expect(invited).To(Equal(n), "users the bare client invited")
 	discardBare(b, ns)
 	return elapsed, perUser
 }
@@ -77,23 +76,41 @@ func inviteBare(ctx context.Context, sender mail.Sender, ns, name string) error 
 	if err := sender.Send(ctx, mail.Message{To: email, Subject: "You are invited", Text: "https://example.invalid/accept?token=x"}); err != nil {
 		return err
 	}
+	record := &iamv1alpha1.UserChange{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-1", Labels: map[string]string{iamv1alpha1.UserLabel: name}},
+		Spec: iamv1alpha1.UserChangeSpec{User: name, UserUID: "bare", Sequence: 1, Action: iamv1alpha1.ChangeCreated,
+			Requester: iamv1alpha1.Requester{Username: "bench"}, Time: metav1.NowMicro(), Summary: email},
+	}
+	if err := k8s.Create(ctx, record); err != nil {
+		return err
+	}
 	user := &iamv1alpha1.User{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
 	patch := client.MergeFrom(user.DeepCopy())
 	conditions.MarkTrue(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDelivered, "sent")
 	return k8s.Status().Patch(ctx, user, patch)
 }
 
-// bareTransactions creates users (untimed), then n refills spread over
-// them as the operator's benchmark does, and applies them with the least
-// the ledger's guarantees need: per user, one transaction at a time in
-// creation order, a balance write guarded by the user's resourceVersion
-// and one status write of the transaction; users in parallel on as many
-// workers as the ledger has.
-func bareTransactions(b *testing.B, n, users int) (time.Duration, float64) {
+// bareTransactions has a manager settle users (untimed) and stops it, so
+// that the bare client moves the balances of users as big as the
+// operator's (with the invitation's status, conditions and managed
+// fields: every write of a user carries all of it). Then it creates n
+// refills spread over them as the operator's benchmark does, and applies
+// them with the least the ledger's guarantees need: per user, one
+// transaction at a time in creation order, a balance write guarded by the
+// user's resourceVersion and one status write of the transaction; users in
+// parallel on as many workers as the ledger has.
+func bareTransactions(b *testing.B, opts operator.Options, n, users int) (time.Duration, float64) {
 	b.Helper()
 	ns := newNamespace(b)
 	name := func(i int) string { return fmt.Sprintf("bare-%03d", i) }
+	// The operator's run watches its users (to know them settled) and its
+	// transactions through the timed part; so does this one.
+	watched := trackDone(b, &iamv1alpha1.UserList{}, ns, userSettled)
+	applied := trackDone(b, &iamv1alpha1.BalanceTransactionList{}, ns, transactionApplied)
+	settling := startManager(b, opts)
 	createAll(b, users, func(i int) client.Object { return newUser(ns, name(i), name(i)+"@bench.example") })
+	watched.wait(b, "users settled for the bare client", users)
+	settling.stop(b)
 	perUser := make([][]string, users)
 	for i := range n {
 		perUser[i%users] = append(perUser[i%users], fmt.Sprintf("bare-refill-%05d", i))
@@ -106,7 +123,10 @@ func bareTransactions(b *testing.B, n, users int) (time.Duration, float64) {
 	inParallel(b, "bare ledger", users, bareWorkers, func(u int) error {
 		return applyBare(context.Background(), ns, name(u), perUser[u])
 	})
+	applied.wait(b, "transactions the bare client applied", n)
 	elapsed := time.Since(start)
+	watched.stop()
+	applied.stop()
 	perTx := (apiWrites(b) - writes - float64(n)) / float64(n)
 	discardBare(b, ns)
 	return elapsed, perTx
@@ -183,6 +203,7 @@ func discardBare(b *testing.B, ns string) {
 		return client.IgnoreNotFound(k8s.Delete(ctx, held[i]))
 	})
 	g.Expect(k8s.DeleteAllOf(ctx, &corev1.Secret{}, client.InNamespace(ns))).To(Succeed())
+	g.Expect(k8s.DeleteAllOf(ctx, &iamv1alpha1.UserChange{}, client.InNamespace(ns))).To(Succeed())
 }
 
 // reportAgainstBare reports the operator's time as a multiple of the bare

@@ -66,9 +66,10 @@ const txPerUser = 100
 // creation to its Applied status, as a client waiting for it sees it.
 func BenchmarkTransactionsApplied(b *testing.B) {
 	users := (b.N + txPerUser - 1) / txPerUser
-	bare, bareWrites := bareTransactions(b, b.N, users)
 	smtp := startSMTP(b)
-	startManager(b, testOptions(b, smtp))
+	opts := testOptions(b, smtp)
+	bare, bareWrites := bareTransactions(b, opts, b.N, users)
+	startManager(b, opts)
 	ns := newNamespace(b)
 	opened := trackDone(b, &iamv1alpha1.UserList{}, ns, userSettled)
 	createAll(b, users, func(i int) client.Object { return newUser(ns, txUser(i), txUser(i)+"@bench.example") })
@@ -137,8 +138,10 @@ func BenchmarkRestartAtScale(b *testing.B) {
 	createAll(b, b.N*txPerRestartUser, func(i int) client.Object {
 		return newTransaction(ns, fmt.Sprintf("refill-%06d", i), name(i%b.N), iamv1alpha1.TransactionRefill, "0.01")
 	})
-	settled.wait(b, "users settled", b.N)
+	// Transactions first: a user is settled only once its last one is
+	// applied, and the wait allows time in proportion to what it counts.
 	applied.wait(b, "transactions applied", b.N*txPerRestartUser)
+	settled.wait(b, "users settled", b.N)
 	first.stop(b)
 
 	bare, objects := bareRead(b, ns)

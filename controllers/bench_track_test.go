@@ -21,6 +21,8 @@ type doneTracker struct {
 	created map[string]time.Time
 	done    map[string]time.Time
 	changed chan struct{}
+	// stop ends the watch.
+	stop context.CancelFunc
 }
 
 // trackDone starts watching list's kind in ns until the benchmark ends.
@@ -29,6 +31,7 @@ func trackDone(b *testing.B, list client.ObjectList, ns string, isDone func(clie
 	t := &doneTracker{created: map[string]time.Time{}, done: map[string]time.Time{}, changed: make(chan struct{}, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
+	t.stop = cancel
 	w, err := k8s.Watch(ctx, list, client.InNamespace(ns))
 	if err != nil {
 		b.Fatalf("watch: %v", err)

@@ -80,13 +80,21 @@ func (r *RoleReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 	return ctrl.Result{}, r.reconcileClusterRole(ctx, s)
 }
 
-// countUsers records how many users name the role, from the cache's index.
+// countUsers records how many users name the role, from the cache's
+// index. Soft-deleted users are out of the account's counts until they
+// are restored.
 func (r *RoleReconciler) countUsers(ctx context.Context, role *iamv1alpha1.Role) error {
 	users := &iamv1alpha1.UserList{}
 	if err := r.List(ctx, users, client.MatchingFields{UserRoleField: role.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return fmt.Errorf("list users of role %s: %w", role.Name, err)
 	}
-	role.Status.Users = int32(len(users.Items))
+	held := int32(0)
+	for i := range users.Items {
+		if users.Items[i].Spec.State != iamv1alpha1.UserStateDeleted {
+			held++
+		}
+	}
+	role.Status.Users = held
 	return nil
 }
 
@@ -153,8 +161,9 @@ func (r *RoleReconciler) event(role *iamv1alpha1.Role, eventType, reason, format
 }
 
 // SetupWithManager watches Roles, the ClusterRoles they own, and Users
-// only when one starts or stops naming a role, which is all the count
-// depends on: the status writes of thousands of users wake no role.
+// only when one starts or stops naming a role or being deleted softly,
+// which is all the count depends on: the status writes of thousands of
+// users wake no role.
 func (r *RoleReconciler) SetupWithManager(mgr ctrl.Manager, options controller.Options) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		WithOptions(options).
@@ -192,7 +201,8 @@ func (roleHoldersChanged) Create(_ context.Context, e event.CreateEvent, q reque
 func (roleHoldersChanged) Update(_ context.Context, e event.UpdateEvent, q requestQueue) {
 	oldUser, okOld := e.ObjectOld.(*iamv1alpha1.User)
 	newUser, okNew := e.ObjectNew.(*iamv1alpha1.User)
-	if okOld && okNew && oldUser.Spec.Role != newUser.Spec.Role {
+	deleted := func(u *iamv1alpha1.User) bool { return u.Spec.State == iamv1alpha1.UserStateDeleted }
+	if okOld && okNew && (oldUser.Spec.Role != newUser.Spec.Role || deleted(oldUser) != deleted(newUser)) {
 		enqueueRole(q, oldUser)
 		enqueueRole(q, newUser)
 	}

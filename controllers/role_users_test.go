@@ -76,3 +76,29 @@ func TestRoleNobodyHoldsShowsZeroUsers(t *testing.T) {
 		}).WithTimeout(timeout).Should(BeEquivalentTo(0))
 	})
 }
+
+// A soft-deleted user is out of its role's count until it is restored.
+func TestSoftDeletedUsersLeaveTheRoleCount(t *testing.T) {
+	_, ns := startAccount(t)
+	ctx := context.Background()
+	role := &iamv1alpha1.Role{
+		ObjectMeta: metav1.ObjectMeta{Name: "counted-" + rand.String(6)},
+		Spec:       iamv1alpha1.RoleSpec{DisplayName: "Counted"},
+	}
+	g := NewWithT(t)
+	g.Expect(k8s.Create(ctx, role)).To(Succeed())
+	t.Cleanup(func() { _ = k8s.Delete(ctx, role) })
+	user := newUser(ns, "hank", "hank@count.example")
+	user.Spec.Role = role.Name
+	key := createUser(t, user)
+	count := func(g Gomega) int32 {
+		got := &iamv1alpha1.Role{}
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(role), got)).To(Succeed())
+		return got.Status.Users
+	}
+	g.Eventually(count).WithTimeout(timeout).Should(BeEquivalentTo(1))
+	setState(t, key, iamv1alpha1.UserStateDeleted)
+	g.Eventually(count).WithTimeout(timeout).Should(BeEquivalentTo(0))
+	setState(t, key, iamv1alpha1.UserStateActive)
+	g.Eventually(count).WithTimeout(timeout).Should(BeEquivalentTo(1))
+}
