@@ -61,7 +61,9 @@ func (r *UserReconciler) recordDelivery(ctx context.Context, user *iamv1alpha1.U
 		msg := fmt.Sprintf("%s %d sent to %s; the link works once, until %s",
 			kind.noun, number, to, expiry.UTC().Format(time.RFC3339))
 		conditions.MarkTrue(user, kind.condition, iamv1alpha1.ReasonDelivered, msg)
-		r.event(user, corev1.EventTypeNormal, kind.event+"Sent", kind.action, msg)
+		if !firstInvitationAtOnce(kind, number, attempt) {
+			r.event(user, corev1.EventTypeNormal, kind.event+"Sent", kind.action, msg)
+		}
 		log.Info(kind.noun + " sent")
 		return deliveryOutcome{sentTime: &metav1.Time{Time: now}, expiryTime: &metav1.Time{Time: expiry}}
 	case mail.IsPermanent(sendErr):
@@ -83,6 +85,16 @@ func (r *UserReconciler) recordDelivery(ctx context.Context, user *iamv1alpha1.U
 		log.Info(kind.noun+" delivery failed, will retry", "reason", reason, "retryIn", delay, "error", sendErr.Error())
 		return deliveryOutcome{lastErrorReason: reason, nextAttemptTime: next}
 	}
+}
+
+// firstInvitationAtOnce is a new user's invitation delivered at the first
+// attempt, the one delivery that is no news: the condition says it (and
+// `kubectl describe user` shows the condition), the history has the user's
+// creation, and an event of its own would be a third of the API server's
+// writes for a burst of new users. Resends, retries, failures and password
+// resets are events.
+func firstInvitationAtOnce(kind emailKind, number, attempt int32) bool {
+	return kind.event == invitationEmail.event && number == 1 && attempt == 1
 }
 
 // outcomeOnServer tells a stale cache from an interrupted send. An intent
