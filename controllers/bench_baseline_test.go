@@ -208,8 +208,8 @@ func discardBare(b *testing.B, ns string) {
 
 // reportAgainstBare reports the operator's time as a multiple of the bare
 // client's, and the bare client's writes per object beside the operator's.
-func reportAgainstBare(b *testing.B, operator, bare time.Duration, bareWrites float64) {
+func reportAgainstBare(b *testing.B, ours, bare time.Duration, bareWrites float64) {
 	b.Helper()
-	b.ReportMetric(operator.Seconds()/bare.Seconds(), "x-bare")
+	b.ReportMetric(ours.Seconds()/bare.Seconds(), "x-bare")
 	b.ReportMetric(bareWrites, "bare-writes/op")
 }
