@@ -2,13 +2,16 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/metrics"
 )
@@ -35,6 +38,24 @@ func recordEvent(recorder events.EventRecorder, regarding, related runtime.Objec
 	if recorder != nil {
 		recorder.Eventf(regarding, related, eventType, reason, action, format, args...)
 	}
+}
+
+// roleExists reads the Role from the cache, for a user's own binding and a
+// team's alike. A Role being deleted counts as gone: its holders lose access
+// as soon as the deletion is asked for. No name is no role.
+func roleExists(ctx context.Context, c client.Reader, name string) (bool, error) {
+	if name == "" {
+		return false, nil
+	}
+	role := &iamv1alpha1.Role{}
+	err := c.Get(ctx, client.ObjectKey{Name: name}, role)
+	switch {
+	case apierrors.IsNotFound(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("get role %s: %w", name, err)
+	}
+	return role.DeletionTimestamp.IsZero(), nil
 }
 
 // earliest merges two results, keeping the sooner requeue.

@@ -94,7 +94,7 @@ func (r *TeamReconciler) reconcileBinding(ctx context.Context, s *teamScope) err
 		ready(metav1.ConditionTrue, iamv1alpha1.ReasonTeamNoRole, "the team grants no role: it only groups its members")
 		return r.deleteBinding(ctx, team)
 	}
-	exists, err := r.roleExists(ctx, team.Spec.Role)
+	exists, err := roleExists(ctx, r.Client, team.Spec.Role)
 	switch {
 	case err != nil:
 		return err
@@ -145,18 +145,6 @@ func (r *TeamReconciler) members(ctx context.Context, team *iamv1alpha1.Team) ([
 		}
 	}
 	return members, emails, nil
-}
-
-func (r *TeamReconciler) roleExists(ctx context.Context, name string) (bool, error) {
-	role := &iamv1alpha1.Role{}
-	err := r.Get(ctx, client.ObjectKey{Name: name}, role)
-	switch {
-	case apierrors.IsNotFound(err):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("get role %s: %w", name, err)
-	}
-	return role.DeletionTimestamp.IsZero(), nil
 }
 
 // ensureBinding creates or corrects the team's binding; taken reports a

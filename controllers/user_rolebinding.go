@@ -21,7 +21,7 @@ import (
 // exist is revoked until the role appears.
 func (r *UserReconciler) reconcileRoleBinding(ctx context.Context, s *userScope) (ctrl.Result, error) {
 	user := s.user
-	exists, err := r.roleExists(ctx, user.Spec.Role)
+	exists, err := roleExists(ctx, r.Client, user.Spec.Role)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -52,23 +52,6 @@ func (r *UserReconciler) reconcileRoleBinding(ctx context.Context, s *userScope)
 	conditions.MarkTrue(user, iamv1alpha1.RoleBoundCondition, iamv1alpha1.ReasonRoleBound, fmt.Sprintf(
 		"role %s is bound to %s %s in this account", user.Spec.Role, subject.Kind, subject.Name))
 	return ctrl.Result{}, nil
-}
-
-// roleExists reads the Role from the cache. A Role being deleted counts as
-// gone: its holders lose access as soon as the deletion is asked for.
-func (r *UserReconciler) roleExists(ctx context.Context, name string) (bool, error) {
-	if name == "" {
-		return false, nil
-	}
-	role := &iamv1alpha1.Role{}
-	err := r.Get(ctx, client.ObjectKey{Name: name}, role)
-	switch {
-	case apierrors.IsNotFound(err):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("get role %s: %w", name, err)
-	}
-	return role.DeletionTimestamp.IsZero(), nil
 }
 
 // ensureRoleBinding creates or corrects the binding. It reports taken when
