@@ -100,6 +100,16 @@ func (o *options) clientIn() (client.WithWatch, string, error) {
 	return c, ns, nil
 }
 
+// clientOver is a client and the account a listing covers: the one the
+// command works in, or every account ("") with -A.
+func (o *options) clientOver(allNamespaces bool) (client.WithWatch, string, error) {
+	if allNamespaces {
+		c, err := o.client()
+		return c, "", err
+	}
+	return o.clientIn()
+}
+
 // namespace is the account the command works in: -n, or the context's.
 func (o *options) namespace() (string, error) {
 	ns, _, err := o.config.ToRawKubeConfigLoader().Namespace()

@@ -32,15 +32,9 @@ func newStatsCommand(o *options) *cobra.Command {
 }
 
 func (o *options) runStats(ctx context.Context, allNamespaces bool) error {
-	c, err := o.client()
+	c, ns, err := o.clientOver(allNamespaces)
 	if err != nil {
 		return err
-	}
-	ns := ""
-	if !allNamespaces {
-		if ns, err = o.namespace(); err != nil {
-			return err
-		}
 	}
 	users := &iamv1alpha1.UserList{}
 	if err := c.List(ctx, users, client.InNamespace(ns)); err != nil {

@@ -54,15 +54,9 @@ func newUsersCommand(o *options) *cobra.Command {
 }
 
 func (o *options) runUsers(ctx context.Context, allNamespaces, deleted bool, output string) error {
-	c, err := o.client()
+	c, ns, err := o.clientOver(allNamespaces)
 	if err != nil {
 		return err
-	}
-	ns := ""
-	if !allNamespaces {
-		if ns, err = o.namespace(); err != nil {
-			return err
-		}
 	}
 	// One List per kind; a kind the caller may not read leaves its part of
 	// the tile out with a note, as the portal hides a section.
