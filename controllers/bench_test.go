@@ -129,9 +129,8 @@ const txPerRestartUser = 10
 // cache had synced (sync-s; the rest is the users' reconciles), the writes
 // that cost (which must be none: a restart or a resync finds nothing to
 // do), and the manager's heap per cached object (users, their Secrets and
-// transactions). The bare
-// client's figure is the time to read the same objects from the API
-// server, which any cache must do.
+// transactions). The bare client's figure is the time to read the same
+// objects from the API server, which any cache must do.
 func BenchmarkRestartAtScale(b *testing.B) {
 	smtp := startSMTP(b)
 	opts := testOptions(b, smtp)
