@@ -108,17 +108,6 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	if err := mgr.Add(pruner); err != nil {
 		return fmt.Errorf("add the history pruner: %w", err)
 	}
-	// Impersonation RBAC is rendered with the tokens: it is what makes
-	// "log in as" reach kubectl --as, and grants nothing to clusters that do
-	// not use them.
-	if o.Tokens.Enabled() {
-		impersonation := &controllers.ImpersonationReconciler{
-			Client: mgr.GetClient(), Identity: rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix},
-		}
-		if err := impersonation.SetupWithManager(mgr, workers(o.Concurrency.Roles)); err != nil {
-			return fmt.Errorf("set up impersonation controller: %w", err)
-		}
-	}
 	// Classes are few and cheap to check: one worker.
 	if err := classes.SetupWithManager(mgr, workers(1)); err != nil {
 		return fmt.Errorf("set up service class controller: %w", err)

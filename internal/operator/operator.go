@@ -121,9 +121,8 @@ func managerOptions(o Options) ctrl.Options {
 		Cache: cache.Options{
 			ByObject: map[client.Object]cache.ByObject{
 				&corev1.Secret{}: {Label: credentialSecrets},
-				// Rendered from Roles, and each account's impersonation RBAC.
-				&rbacv1.ClusterRole{}:        {Label: managedByTenantry},
-				&rbacv1.ClusterRoleBinding{}: {Label: managedByTenantry},
+				// Rendered from Roles.
+				&rbacv1.ClusterRole{}: {Label: managedByTenantry},
 				// Users' and teams' bindings.
 				&rbacv1.RoleBinding{}:             {Label: managedByTenantry},
 				&iamv1alpha1.User{}:               {Transform: trimUser},

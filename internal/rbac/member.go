@@ -14,8 +14,8 @@ import (
 // ReadMember reads from the cache what deciding who may act as whom needs
 // of a user: whether it is active, whether its role manages users, and
 // whether another account knows the same email. It is the one read in this
-// package of pure builders, shared so that the impersonation RBAC and the
-// self-service "log in as" decide alike.
+// package of pure builders, shared so that starting a "log in as" and
+// every token asked for during one decide alike.
 func ReadMember(ctx context.Context, c client.Reader, user *iamv1alpha1.User) (Member, error) {
 	m := Member{Email: user.Spec.Email, Active: UserActive(user)}
 	role := &iamv1alpha1.Role{}
