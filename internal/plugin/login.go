@@ -1,14 +1,10 @@
 package plugin
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -72,39 +68,27 @@ func (o *options) runLogin(ctx context.Context, f *loginFlags) error {
 	if err != nil {
 		return err
 	}
-	password, err := o.secretInput(PasswordEnv, fmt.Sprintf("Password for %s in %s: ", f.email, f.account))
+	base := strings.TrimSuffix(f.server, "/")
+	session, err := o.signIn(ctx, httpClient, base, f)
 	if err != nil {
 		return err
-	}
-	base := strings.TrimSuffix(f.server, "/")
-	login := map[string]string{"account": f.account, "email": f.email, "password": password}
-	var session struct {
-		Token string `json:"token"`
-	}
-	err = postJSON(ctx, httpClient, base+"/v1/sessions", "", login, &session)
-	var p *selfServiceProblem
-	if errors.As(err, &p) && p.Reason == "TwoFactorRequired" {
-		code, cerr := o.secretInput(CodeEnv, "Authenticator code: ")
-		if cerr != nil {
-			return cerr
-		}
-		login["code"] = code
-		err = postJSON(ctx, httpClient, base+"/v1/sessions", "", login, &session)
-	}
-	if err != nil {
-		return fmt.Errorf("sign in to %s as %s: %w", f.account, f.email, err)
 	}
 	var token struct {
 		Token      string    `json:"token"`
 		ExpiryTime time.Time `json:"expiryTime"`
 	}
-	if err := postJSON(ctx, httpClient, base+"/v1/tokens", session.Token, nil, &token); err != nil {
+	if err := callJSON(ctx, httpClient, http.MethodPost, base+"/v1/tokens", session, nil, &token); err != nil {
 		return fmt.Errorf("get a cluster token: %w", err)
 	}
-	expiry := metav1.NewTime(token.ExpiryTime)
+	return o.printExecCredential(token.Token, token.ExpiryTime)
+}
+
+// printExecCredential hands kubectl a token and its expiry.
+func (o *options) printExecCredential(token string, expiryTime time.Time) error {
+	expiry := metav1.NewTime(expiryTime)
 	cred := clientauthv1.ExecCredential{
 		TypeMeta: metav1.TypeMeta{APIVersion: clientauthv1.SchemeGroupVersion.String(), Kind: "ExecCredential"},
-		Status:   &clientauthv1.ExecCredentialStatus{Token: token.Token, ExpirationTimestamp: &expiry},
+		Status:   &clientauthv1.ExecCredentialStatus{Token: token, ExpirationTimestamp: &expiry},
 	}
 	return json.NewEncoder(o.streams.Out).Encode(cred)
 }
@@ -126,73 +110,4 @@ func (o *options) secretInput(env, question string) (string, error) {
 		return "", fmt.Errorf("read from the terminal: %w", err)
 	}
 	return string(b), nil
-}
-
-func selfServiceClient(caFile string) (*http.Client, error) {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, fmt.Errorf("read --certificate-authority: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--certificate-authority %s holds no PEM certificate", caFile)
-		}
-		transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
-	return &http.Client{Transport: transport, Timeout: loginTimeout}, nil
-}
-
-// selfServiceProblem is the self-service API's error answer.
-type selfServiceProblem struct {
-	Status  int
-	Reason  string `json:"reason"`
-	Message string `json:"message"`
-}
-
-func (p *selfServiceProblem) Error() string {
-	return fmt.Sprintf("%s (%d %s)", p.Message, p.Status, p.Reason)
-}
-
-// postJSON posts body (nothing when nil) with the bearer token, if any, and
-// decodes a 2xx answer into out, or returns the problem the API answered.
-func postJSON(ctx context.Context, c *http.Client, url, bearer string, body, out any) error {
-	var reader io.Reader = http.NoBody
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		reader = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, reader)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		p := &selfServiceProblem{Status: resp.StatusCode}
-		if json.Unmarshal(data, p) != nil || p.Reason == "" {
-			return fmt.Errorf("POST %s: %s", url, resp.Status)
-		}
-		return p
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("read the answer of POST %s: %w", url, err)
-	}
-	return nil
 }
