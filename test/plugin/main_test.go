@@ -33,6 +33,8 @@ var (
 	k8s            client.Client
 	catcher        *smtpcatcher.Server
 	selfService    issuer
+	// managerLog is what the manager logged.
+	managerLog *testsupport.LogBuffer
 )
 
 // issuer is the manager's self-service API as a token issuer the API
@@ -46,7 +48,7 @@ type issuer struct {
 
 func TestMain(m *testing.M) {
 	os.Exit(testsupport.RunSuiteWith(filepath.Join("..", ".."), trustIssuer, func(s *testsupport.Suite) int {
-		k8s = s.Client
+		k8s, managerLog = s.Client, s.Log
 		kubectlPath = filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl")
 		dir, err := os.MkdirTemp("", "tenantry-plugin-")
 		if err != nil {
