@@ -6,7 +6,7 @@ import (
 )
 
 // UserChangeAction names what a UserChange records.
-// +kubebuilder:validation:Enum=Created;Updated;RoleChanged;ServicesChanged;Disabled;Enabled;SoftDeleted;Restored;Deleted;Purged;InvitationResent;Unlocked;PasswordResetRequested;TwoFactorReset;LoggedInAs;TransactionCancelled
+// +kubebuilder:validation:Enum=Created;Updated;RoleChanged;ServicesChanged;Disabled;Enabled;SoftDeleted;Restored;Deleted;Purged;InvitationResent;Unlocked;PasswordResetRequested;TwoFactorReset;LoggedInAs;LogInAsEnded;TransactionCancelled
 type UserChangeAction string
 
 // The actions of a user's history. One admitted write can change several
@@ -35,6 +35,9 @@ const (
 	// ChangeLoggedInAs is a user manager starting a "log in as" session as
 	// the user, through the self-service API.
 	ChangeLoggedInAs UserChangeAction = "LoggedInAs"
+	// ChangeLogInAsEnded is the end of that session: logged out, expired,
+	// or ended with its actor's session or right; the summary says which.
+	ChangeLogInAsEnded UserChangeAction = "LogInAsEnded"
 	// ChangeTransactionCancelled is the cancel (delete) of the user's
 	// latest applied balance transaction, recorded once the ledger took it
 	// off the balance.
