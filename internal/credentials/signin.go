@@ -152,6 +152,10 @@ type Session struct {
 	// Actor is set on a session that a user manager of the account started
 	// to act as this user ("log in as"); it ends sooner than a login's.
 	Actor *SessionActor `json:"actor,omitempty"`
+	// Ended says why a "log in as" session was ended before its time by
+	// a writer that cannot record it (see RevokeSessions); it is kept,
+	// dead, until the User controller records the end.
+	Ended string `json:"ended,omitempty"`
 }
 
 // SessionActor is who acts as the user in a session: a user of the same
@@ -160,7 +164,26 @@ type SessionActor struct {
 	User  string `json:"user"`
 	UID   string `json:"uid"`
 	Email string `json:"email"`
+	// SessionHash names the actor's own session that started this one, as
+	// ActorSessionHash of its token hash: when that session ends, so does
+	// this one. A session without it (started before it was recorded)
+	// reads as ended.
+	SessionHash string `json:"sessionHash,omitempty"`
 }
+
+// ActorSessionHash is what a "log in as" session keeps of the actor's
+// session: a hash of its token hash, so the target's Secret holds nothing
+// that the actor's Secret could be searched for with the token index.
+func ActorSessionHash(tokenHash string) string {
+	return HashToken("actor-session:" + tokenHash)
+}
+
+// Expired reports whether the session has ended by its expiry at now.
+func (s Session) Expired(now time.Time) bool { return !now.Before(s.Expiry) }
+
+// keepExpired says whether an expired session stays in the Secret: a "log
+// in as" session does until its end is recorded (see EndSessions).
+func keepExpired(s Session) bool { return s.Actor != nil }
 
 // ReadSessions decodes the sessions of a credential Secret. Malformed data
 // reads as no sessions: the safe direction, everyone logs in again.
@@ -175,16 +198,53 @@ func ReadSessions(secret *corev1.Secret) []Session {
 	return sessions
 }
 
-// WriteSessions stores sessions, dropping those expired at now.
+// WriteSessions stores sessions, dropping those expired at now but the
+// "log in as" sessions whose end is still to be recorded (see
+// EndSessions).
 func WriteSessions(secret *corev1.Secret, sessions []Session, now time.Time) {
 	ensureData(secret)
-	live := slices.DeleteFunc(slices.Clone(sessions), func(s Session) bool { return !now.Before(s.Expiry) })
+	live := slices.DeleteFunc(slices.Clone(sessions), func(s Session) bool { return s.Expired(now) && !keepExpired(s) })
 	if len(live) == 0 {
 		delete(secret.Data, KeySessions)
 		return
 	}
 	data, _ := json.Marshal(live) // a slice of plain structs always marshals
 	secret.Data[KeySessions] = data
+}
+
+// EndSessions removes the sessions end picks from the Secret, expired
+// "log in as" sessions included, and returns the removed ones whose end is
+// worth telling: those that had not expired by themselves, and every "log
+// in as" session, whose end is always recorded.
+func EndSessions(secret *corev1.Secret, end func(Session) bool, now time.Time) []Session {
+	var kept, ended []Session
+	for _, s := range ReadSessions(secret) {
+		switch {
+		case !end(s):
+			kept = append(kept, s)
+		case !s.Expired(now) || keepExpired(s):
+			ended = append(ended, s)
+		}
+	}
+	WriteSessions(secret, kept, now)
+	return ended
+}
+
+// RevokeSessions ends every session of the Secret at now. The person's own
+// go at once; "log in as" sessions stay, dead and marked with why, until
+// the User controller records their end.
+func RevokeSessions(secret *corev1.Secret, why string, now time.Time) {
+	var kept []Session
+	for _, s := range ReadSessions(secret) {
+		if s.Actor == nil {
+			continue
+		}
+		if !s.Expired(now) {
+			s.Expiry, s.Ended = now, why
+		}
+		kept = append(kept, s)
+	}
+	WriteSessions(secret, kept, now)
 }
 
 // SessionHashes returns the token hashes of the sessions, for the cache's
