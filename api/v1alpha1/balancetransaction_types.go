@@ -51,14 +51,20 @@ type BalanceTransactionSpec struct {
 	Currency string `json:"currency"`
 
 	// description says what the money is for; people read it in the audit trail.
+	// It is one line of text: control characters (line breaks, tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +optional
 	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1F\\\\x7F-\\\\x9F]')",message="description must be one line of text: no line breaks, tabs or other control characters"
 	Description string `json:"description,omitempty"`
 
 	// idempotencyKey makes a retried request harmless: a second transaction
 	// of the same user with the same key is rejected.
+	// It is one line of text: control characters (line breaks, tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +optional
 	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1F\\\\x7F-\\\\x9F]')",message="idempotencyKey must be one line of text: no line breaks, tabs or other control characters"
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`
 }
 

@@ -8,13 +8,19 @@ import (
 // RoleSpec is what holding a role lets a person do in their account.
 type RoleSpec struct {
 	// displayName is the role's name as people read it, e.g. "Account owner".
+	// It is one line of text: control characters (line breaks, tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1F\\\\x7F-\\\\x9F]')",message="displayName must be one line of text: no line breaks, tabs or other control characters"
 	DisplayName string `json:"displayName"`
 	// description says what the role is for.
+	// It may span lines (LF, CR); other control characters (tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x09\\\\x0B\\\\x0C\\\\x0E-\\\\x1F\\\\x7F-\\\\x9F]')",message="description may hold line breaks but no tabs or other control characters"
 	Description string `json:"description,omitempty"`
 	// manageUsers lets holders invite, edit, disable and delete the users of
 	// their account and change their roles.

@@ -22,9 +22,12 @@ const (
 // object that provisions one such service for one user.
 type ServiceClassSpec struct {
 	// displayName is the service's name as people read it, e.g. "Mailbox".
+	// It is one line of text: control characters (line breaks, tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1F\\\\x7F-\\\\x9F]')",message="displayName must be one line of text: no line breaks, tabs or other control characters"
 	DisplayName string `json:"displayName"`
 
 	// columnName is the short name that heads the service's column in

@@ -6,10 +6,12 @@ import (
 
 // SubscribedService is how many of one service class an account bought.
 type SubscribedService struct {
-	// serviceClass names the ServiceClass.
+	// serviceClass names the ServiceClass. A ServiceClass's name is a DNS
+	// label, so anything else is refused at admission: it could never resolve.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="serviceClass must be the name of a ServiceClass: lower case letters, digits and '-'"
 	ServiceClass string `json:"serviceClass"`
 	// quantity is how many users may hold the service at once.
 	// +required

@@ -8,19 +8,23 @@ import (
 // member holds through it on top of their own.
 type TeamSpec struct {
 	// displayName is the team's name as people read it, e.g. "Support".
+	// It is one line of text: control characters (line breaks, tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1F\\\\x7F-\\\\x9F]')",message="displayName must be one line of text: no line breaks, tabs or other control characters"
 	DisplayName string `json:"displayName"`
 
 	// members are the names of the Users, in the team's namespace, who
 	// belong to the team. A user who does not exist (yet) is listed in the
-	// status and gets nothing; a deleted user leaves every team.
+	// status and gets nothing; a deleted user leaves every team. A User's
+	// name is a DNS label, so anything else is refused at admission.
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=256
 	// +kubebuilder:validation:items:MaxLength=63
-	// +kubebuilder:validation:items:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:items:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="members must be names of Users: lower case letters, digits and '-'"
 	Members []string `json:"members,omitempty"`
 
 	// role, when set, is the name of a Role granted to every Active member

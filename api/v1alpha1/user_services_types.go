@@ -9,16 +9,21 @@ type ServiceAssignment struct {
 	// +kubebuilder:validation:MaxLength=40
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Name string `json:"name,omitempty"`
-	// serviceClass names the ServiceClass to provision.
+	// serviceClass names the ServiceClass to provision. A ServiceClass's
+	// name is a DNS label, so anything else is refused at admission: it
+	// could never resolve.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="serviceClass must be the name of a ServiceClass: lower case letters, digits and '-'"
 	ServiceClass string `json:"serviceClass"`
 	// subscription names the account's Subscription the seat comes from. It
 	// may be left out when exactly one Subscription of the account offers
-	// the class.
+	// the class. A Subscription's name is a DNS subdomain, so anything else
+	// is refused at admission.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="subscription must be the name of a Subscription: lower case letters, digits, '-' and '.'"
 	Subscription string `json:"subscription,omitempty"`
 	// parameters fill the class template's ${params.KEY} placeholders.
 	// +optional

@@ -40,17 +40,23 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.phoneExtension) || has(self.phone)",message="phoneExtension needs a phone"
 type UserSpec struct {
 	// fullName is the person's name as shown to others and used in emails.
+	// It is one line of text: control characters (line breaks, tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +required
 	// +kubebuilder:validation:MinLength=2
 	// +kubebuilder:validation:MaxLength=50
 	// +kubebuilder:validation:XValidation:rule="self.trim() == self",message="fullName must not start or end with spaces"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1F\\\\x7F-\\\\x9F]')",message="fullName must be one line of text: no line breaks, tabs or other control characters"
 	FullName string `json:"fullName"`
 
 	// email is where the invitation goes and what the person logs in with.
+	// It is one line of text: control characters (line breaks, tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +required
 	// +kubebuilder:validation:MinLength=3
 	// +kubebuilder:validation:MaxLength=254
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[^@\\\\s]+@[^@\\\\s]+\\\\.[^@\\\\s.]+$')",message="email must be a valid address such as alice@example.com"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1F\\\\x7F-\\\\x9F]')",message="email must be one line of text: no line breaks, tabs or other control characters"
 	Email string `json:"email"`
 
 	// phone is the person's phone number, digits only (no spaces or +).
@@ -116,44 +122,68 @@ type UserProfile struct {
 	Type ProfileType `json:"type,omitempty"`
 
 	// payerNumber is the tax or payer identification number.
+	// It is one line of text: control characters (line breaks, tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1F\\\\x7F-\\\\x9F]')",message="payerNumber must be one line of text: no line breaks, tabs or other control characters"
 	PayerNumber string `json:"payerNumber,omitempty"`
 
 	// legalAddress is the registered address.
+	// It may span lines (LF, CR); other control characters (tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +optional
 	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x09\\\\x0B\\\\x0C\\\\x0E-\\\\x1F\\\\x7F-\\\\x9F]')",message="legalAddress may hold line breaks but no tabs or other control characters"
 	LegalAddress string `json:"legalAddress,omitempty"`
 
 	// postalAddress is where letters go, when not the legal address.
+	// It may span lines (LF, CR); other control characters (tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +optional
 	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x09\\\\x0B\\\\x0C\\\\x0E-\\\\x1F\\\\x7F-\\\\x9F]')",message="postalAddress may hold line breaks but no tabs or other control characters"
 	PostalAddress string `json:"postalAddress,omitempty"`
 
 	// bank is the name of the bank.
+	// It is one line of text: control characters (line breaks, tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +optional
 	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1F\\\\x7F-\\\\x9F]')",message="bank must be one line of text: no line breaks, tabs or other control characters"
 	Bank string `json:"bank,omitempty"`
 
 	// bankAccount is the account number at that bank.
+	// It is one line of text: control characters (line breaks, tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1F\\\\x7F-\\\\x9F]')",message="bankAccount must be one line of text: no line breaks, tabs or other control characters"
 	BankAccount string `json:"bankAccount,omitempty"`
 
 	// additionalInfo is free text for the account's administrators.
+	// It may span lines (LF, CR); other control characters (tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x09\\\\x0B\\\\x0C\\\\x0E-\\\\x1F\\\\x7F-\\\\x9F]')",message="additionalInfo may hold line breaks but no tabs or other control characters"
 	AdditionalInfo string `json:"additionalInfo,omitempty"`
 
 	// preferredMap is the map provider the person prefers (tracking platforms).
+	// It is one line of text: control characters (line breaks, tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1F\\\\x7F-\\\\x9F]')",message="preferredMap must be one line of text: no line breaks, tabs or other control characters"
 	PreferredMap string `json:"preferredMap,omitempty"`
 
 	// photoURL is an https URL of the person's photo; the photo lives elsewhere.
+	// It is one line of text: control characters (line breaks, tabs, NUL,
+	// U+007F-U+009F) are refused at admission.
 	// +optional
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() == 'https'",message="photoURL must be an https URL"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\x00-\\\\x1F\\\\x7F-\\\\x9F]')",message="photoURL must be one line of text: no line breaks, tabs or other control characters"
 	PhotoURL string `json:"photoURL,omitempty"`
 }
 
