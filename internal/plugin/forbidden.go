@@ -2,8 +2,6 @@ package plugin
 
 import (
 	"fmt"
-
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 // access is one request a command makes, named the way RBAC names it, so a
@@ -22,16 +20,23 @@ func (a access) String() string {
 	return fmt.Sprintf("%q on %s %s", a.verb, a.resource, where)
 }
 
-// explain turns a Forbidden answer into one that names the permission the
-// command needed; other errors pass through with what was being done.
+// explain turns a refusal by authorization into one that names the
+// permission the command needed, and one by admission into the rule's own
+// message, said not to be about permissions: a 403 from the last-owner rule
+// sent to fix RBAC sends an administrator to fix the wrong thing. Other
+// errors pass through with what was being done.
 func explain(err error, a access) error {
 	if err == nil {
 		return nil
 	}
-	if apierrors.IsForbidden(err) {
+	switch refusalOf(err) {
+	case refusedByRBAC:
 		return fmt.Errorf("permission denied: this needs %s, which your identity does not have (ask an admin for a Role granting it): %w", a, err)
+	case refusedByAdmission:
+		return fmt.Errorf("%s %s refused by the cluster's admission rules, not for lack of permission: %w", a.verb, a.resource, err)
+	default:
+		return fmt.Errorf("%s %s: %w", a.verb, a.resource, err)
 	}
-	return fmt.Errorf("%s %s: %w", a.verb, a.resource, err)
 }
 
 const (

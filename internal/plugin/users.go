@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/cli-runtime/pkg/printers"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -62,7 +61,7 @@ func (o *options) runUsers(ctx context.Context, allNamespaces, deleted bool, out
 	// the tile out with a note, as the portal hides a section.
 	users := &iamv1alpha1.UserList{}
 	if err := c.List(ctx, users, client.InNamespace(ns)); err != nil {
-		if !apierrors.IsForbidden(err) {
+		if refusalOf(err) != refusedByRBAC {
 			return explain(err, access{verbList, usersResource, ns})
 		}
 		note(o.streams.ErrOut, explain(err, access{verbList, usersResource, ns}))
@@ -70,7 +69,7 @@ func (o *options) runUsers(ctx context.Context, allNamespaces, deleted bool, out
 	}
 	classes := &iamv1alpha1.ServiceClassList{}
 	if err := c.List(ctx, classes); err != nil {
-		if !apierrors.IsForbidden(err) {
+		if refusalOf(err) != refusedByRBAC {
 			return explain(err, access{verbList, serviceClassesResource, ""})
 		}
 		note(o.streams.ErrOut, fmt.Errorf("%w; service columns come from the users' status alone",
