@@ -45,13 +45,13 @@ func (o *options) signIn(ctx context.Context, c *http.Client, base string, f *lo
 }
 
 // endSession ends the session whose token it is (DELETE
-// /v1/sessions/current), as logging out does. A session the API does not
-// know any more (401) has ended already: by expiry, or with the right
-// behind it.
+// /v1/sessions/current), as logging out does. A session that has ended
+// already is no failure: unknown to the API (401), or a "log in as" whose
+// actor's session or right went first (403 ImpersonationForbidden).
 func endSession(ctx context.Context, c *http.Client, base, session string) error {
 	err := callJSON(ctx, c, http.MethodDelete, base+"/v1/sessions/current", session, nil, nil)
 	var p *selfServiceProblem
-	if errors.As(err, &p) && p.Status == http.StatusUnauthorized {
+	if errors.As(err, &p) && (p.Status == http.StatusUnauthorized || p.Reason == "ImpersonationForbidden") {
 		return nil
 	}
 	return err
