@@ -18,6 +18,7 @@ import (
 	"github.com/tenantry-io/tenantry/internal/mail"
 	"github.com/tenantry-io/tenantry/internal/operator"
 	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
 // The floor a benchmark is judged against: a bare client doing only the
@@ -67,8 +68,8 @@ func bareInvitations(b *testing.B, smtp *smtpcatcher.Server, n int) (time.Durati
 
 // inviteBare is one user's unavoidable work.
 func inviteBare(ctx context.Context, sender mail.Sender, ns, name string) error {
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: credentials.SecretName(name)},
-		Data: map[string][]byte{"invitation-token-hash": []byte("0123456789abcdef0123456789abcdef")}}
+	secret := credentials.NewSecret(testsupport.CredentialsNamespace, ns, name)
+	secret.Data = map[string][]byte{"invitation-token-hash": []byte("0123456789abcdef0123456789abcdef")}
 	if err := k8s.Create(ctx, secret); err != nil {
 		return err
 	}
@@ -205,7 +206,8 @@ func discardAccount(b *testing.B, ns string) {
 	inParallel(b, "delete", len(held), 16, func(i int) error {
 		return client.IgnoreNotFound(k8s.Delete(ctx, held[i]))
 	})
-	g.Expect(k8s.DeleteAllOf(ctx, &corev1.Secret{}, client.InNamespace(ns))).To(Succeed())
+	g.Expect(k8s.DeleteAllOf(ctx, &corev1.Secret{}, client.InNamespace(testsupport.CredentialsNamespace),
+		client.MatchingLabels{iamv1alpha1.AccountLabel: ns})).To(Succeed())
 	g.Expect(k8s.DeleteAllOf(ctx, &iamv1alpha1.UserChange{}, client.InNamespace(ns))).To(Succeed())
 }
 

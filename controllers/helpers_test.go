@@ -77,9 +77,15 @@ func changeUser(g Gomega, key client.ObjectKey, change func(u *iamv1alpha1.User)
 	return testsupport.ChangeUser(g, k8s, key, change)
 }
 
+// secretKey is where the user's credential Secret lives: in the operator's
+// namespace, not the account's.
+func secretKey(user client.ObjectKey) client.ObjectKey {
+	return credentials.SecretKey(testsupport.CredentialsNamespace, user.Namespace, user.Name)
+}
+
 func getSecret(g Gomega, key client.ObjectKey) *corev1.Secret {
 	secret := &corev1.Secret{}
-	g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: key.Namespace, Name: credentials.SecretName(key.Name)}, secret)).To(Succeed())
+	g.Expect(k8s.Get(context.Background(), secretKey(key), secret)).To(Succeed())
 	return secret
 }
 

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -18,6 +17,7 @@ import (
 	"github.com/tenantry-io/tenantry/internal/credentials"
 	"github.com/tenantry-io/tenantry/internal/mail"
 	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
 func delivered(g Gomega, u *iamv1alpha1.User) {
@@ -57,15 +57,11 @@ func TestInterruptedSendIsReportedAndRetriedOnce(t *testing.T) {
 	// The state a manager leaves when it is killed between recording the
 	// intent to send and recording the outcome: the credential Secret says
 	// attempt 1 of invitation 1 started, the status knows of no invitation.
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
-		Namespace: ns, Name: credentials.SecretName(user.Name),
-		Labels: map[string]string{iamv1alpha1.UserLabel: user.Name},
-	}}
+	secret := credentials.NewSecret(testsupport.CredentialsNamespace, ns, user.Name)
 	credentials.WriteInvitation(secret, credentials.Invitation{
 		Number: 1, Attempt: 1, TokenHash: credentials.HashToken("lost"), Expiry: time.Now().Add(time.Hour).Truncate(time.Second),
 	})
 	g := NewWithT(t)
-	g.Expect(controllerRef(user, secret)).To(Succeed())
 	g.Expect(k8s.Create(context.Background(), secret)).To(Succeed())
 
 	// The grace period is long enough to see the honest report before the
@@ -306,13 +302,4 @@ func annotate(t *testing.T, key client.ObjectKey, name, value string) {
 	t.Helper()
 	g := NewWithT(t)
 	g.Expect(changeUser(g, key, func(u *iamv1alpha1.User) { metav1.SetMetaDataAnnotation(&u.ObjectMeta, name, value) })).To(Succeed())
-}
-
-func controllerRef(user *iamv1alpha1.User, secret *corev1.Secret) error {
-	live := &iamv1alpha1.User{}
-	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(user), live); err != nil {
-		return err
-	}
-	secret.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(live, iamv1alpha1.GroupVersion.WithKind("User"))}
-	return nil
 }

@@ -62,6 +62,9 @@ type UserReconciler struct {
 	Services ServiceSettings
 	// History bounds the change history filed for each user.
 	History HistorySettings
+	// CredentialsNamespace is where the credential Secrets live: the
+	// operator's own namespace, out of every account's reach.
+	CredentialsNamespace string
 	// DeletionRetention is how long a soft-deleted user can be restored
 	// before it is deleted for real; zero means DefaultDeletionRetention.
 	DeletionRetention time.Duration
@@ -114,7 +117,9 @@ type subReconciler func(ctx context.Context, s *userScope) (ctrl.Result, error)
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=users,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=users/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=users/finalizers,verbs=update
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
+// Credential Secrets live in the operator's own namespace only (see
+// credentials.SecretKey): the manager may not read any other Secret.
+// +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=roles,verbs=get;list;watch
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=get;list;watch;create;update;patch;delete
@@ -214,7 +219,7 @@ func (r *UserReconciler) SetupWithManager(mgr ctrl.Manager, options controller.O
 			predicate.AnnotationChangedPredicate{},
 			predicate.LabelChangedPredicate{},
 		))).
-		Owns(&corev1.Secret{}).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.ownerOfCredentials)).
 		Owns(&rbacv1.RoleBinding{}).
 		Watches(&iamv1alpha1.Role{}, handler.EnqueueRequestsFromMapFunc(r.holdersOf),
 			builder.WithPredicates(roleComesOrGoes)).

@@ -16,6 +16,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
 func TestInvitedUserBecomesActiveWhenInvitationAccepted(t *testing.T) {
@@ -51,7 +52,10 @@ func TestInvitedUserBecomesActiveWhenInvitationAccepted(t *testing.T) {
 	token := tokenFrom(t, msgs[0])
 	secret := getSecret(g, key)
 	g.Expect(string(secret.Data[credentials.KeyInvitationTokenHash])).To(Equal(credentials.HashToken(token)))
-	g.Expect(metav1.IsControlledBy(secret, user)).To(BeTrue())
+	// Owned through its labels: an owner reference cannot cross namespaces.
+	g.Expect(secret.Namespace).To(Equal(testsupport.CredentialsNamespace))
+	g.Expect(credentials.IsSecretOf(secret, ns, user.Name)).To(BeTrue())
+	g.Expect(secret.OwnerReferences).To(BeEmpty())
 
 	code, reply := accept(t, tm.selfServiceURL, token, strongPassword)
 	g.Expect(code).To(Equal(http.StatusOK), "%v", reply)
@@ -140,7 +144,7 @@ func TestDeletedUserTakesItsCredentials(t *testing.T) {
 	g.Eventually(func() bool {
 		return apierrors.IsNotFound(k8s.Get(context.Background(), key, &iamv1alpha1.User{}))
 	}).WithTimeout(timeout).Should(BeTrue(), "user gone")
-	err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: credentials.SecretName(key.Name)}, &corev1.Secret{})
+	err := k8s.Get(context.Background(), secretKey(key), &corev1.Secret{})
 	g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "credential secret gone, got %v", err)
 	expectEvents(t, key, "CredentialsRemoved")
 }

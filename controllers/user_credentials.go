@@ -9,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
@@ -23,31 +23,45 @@ import (
 // so a new user costs one write for its Secret, not two. It never reads or
 // changes what is inside: the invitation and the self-service API own its
 // data.
+//
+// The Secret lives in the credentials namespace, the operator's own, out of
+// reach of anyone who may create Pods in the account. A user that had a
+// Secret already (it accepted an invitation, or its status names a Secret
+// of another name: the account-namespace Secret of an earlier version) and
+// has none there now is not given a new, empty one: that would wipe the
+// person's password and second factor. It stalls and says how to move the
+// old Secret instead.
 func (r *UserReconciler) reconcileCredentials(ctx context.Context, s *userScope) (ctrl.Result, error) {
 	user := s.user
-	key := client.ObjectKey{Namespace: user.Namespace, Name: credentials.SecretName(user.Name)}
+	key := credentials.SecretKey(r.CredentialsNamespace, user.Namespace, user.Name)
 	secret := &corev1.Secret{}
 	err := r.Get(ctx, key, secret)
 	switch {
+	case apierrors.IsNotFound(err) && hadCredentials(user, key.Name):
+		s.stalled = &verdict{iamv1alpha1.ReasonCredentialsFailed, fmt.Sprintf(
+			"credential secret %s is missing; if the operator was upgraded from a version that kept it in the account namespace, run `kubectl tenantry migrate-credentials`", key)}
+		return ctrl.Result{}, nil
 	case apierrors.IsNotFound(err):
-		secret = newCredentialSecret(user)
-		if err := controllerutil.SetControllerReference(user, secret, r.Scheme()); err != nil {
-			return ctrl.Result{}, fmt.Errorf("own credential secret of user %s: %w", user.Name, err)
-		}
-		s.secret, s.secretUnsaved = secret, true
+		s.secret, s.secretUnsaved = credentials.NewSecret(key.Namespace, user.Namespace, user.Name), true
 		return ctrl.Result{}, nil
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("get credential secret of user %s: %w", user.Name, err)
-	case !metav1.IsControlledBy(secret, user):
+	case !credentials.IsSecretOf(secret, user.Namespace, user.Name):
 		// Someone else's Secret has the name; taking it over could leak or
 		// destroy their data, so a person has to sort it out.
 		s.stalled = &verdict{iamv1alpha1.ReasonCredentialsFailed, fmt.Sprintf(
-			"secret %s exists and is not owned by this user; delete or rename it", key.Name)}
+			"secret %s exists and is not labelled for this user; delete or rename it", key)}
 		return ctrl.Result{}, nil
 	}
 	s.secret = secret
 	user.Status.CredentialsSecretName = secret.Name
 	return ctrl.Result{}, nil
+}
+
+// hadCredentials reports whether the user had a credential Secret before,
+// so that a missing one is data lost or not yet moved, not a new user's.
+func hadCredentials(user *iamv1alpha1.User, name string) bool {
+	return user.Status.EmailVerified || (user.Status.CredentialsSecretName != "" && user.Status.CredentialsSecretName != name)
 }
 
 // writeSecret stores a changed credential Secret: it creates the Secret when
@@ -88,20 +102,6 @@ func (r *UserReconciler) createCredentials(ctx context.Context, s *userScope) (c
 	return ctrl.Result{}, nil
 }
 
-func newCredentialSecret(user *iamv1alpha1.User) *corev1.Secret {
-	return &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:      credentials.SecretName(user.Name),
-			Namespace: user.Namespace,
-			Labels: map[string]string{
-				iamv1alpha1.UserLabel:      user.Name,
-				iamv1alpha1.ManagedByLabel: iamv1alpha1.ManagedBy,
-			},
-		},
-		Type: corev1.SecretTypeOpaque,
-	}
-}
-
 // reconcileAcceptance notices that the person accepted an invitation: the
 // self-service API stored a password hash in the credential Secret. Email
 // verification is a fact about the past, so it stays true once seen.
@@ -126,4 +126,14 @@ func (r *UserReconciler) reconcileAcceptance(_ context.Context, s *userScope) (c
 			"waiting for the person to accept the invitation")
 	}
 	return ctrl.Result{}, nil
+}
+
+// ownerOfCredentials maps a credential Secret to its User by the Secret's
+// labels: an owner reference cannot point across namespaces.
+func (r *UserReconciler) ownerOfCredentials(_ context.Context, obj client.Object) []reconcile.Request {
+	owner, ok := credentials.SecretOwner(obj)
+	if !ok || obj.GetNamespace() != r.CredentialsNamespace {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: owner}}
 }

@@ -6,7 +6,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -52,16 +51,17 @@ func (r *UserReconciler) reconcileDelete(ctx context.Context, s *userScope) (ctr
 	return ctrl.Result{}, nil
 }
 
-// deleteCredentials deletes the user's credential Secret at once rather than
-// leaving it to the garbage collector: a deleted person's password hash
-// should not outlive them, and the collector may be slow or absent.
+// deleteCredentials deletes the user's credential Secret. It lives in the
+// operator's namespace, where no owner reference can point at the User, so
+// nothing else would: a deleted person's password hash must not outlive
+// them.
 func (r *UserReconciler) deleteCredentials(ctx context.Context, user *iamv1alpha1.User) error {
 	secret := &corev1.Secret{}
-	key := client.ObjectKey{Namespace: user.Namespace, Name: credentials.SecretName(user.Name)}
+	key := credentials.SecretKey(r.CredentialsNamespace, user.Namespace, user.Name)
 	if err := r.Get(ctx, key, secret); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	if !metav1.IsControlledBy(secret, user) {
+	if !credentials.IsSecretOf(secret, user.Namespace, user.Name) {
 		return nil // not ours: leave it alone
 	}
 	err := r.Delete(ctx, secret, client.Preconditions{UID: &secret.UID})

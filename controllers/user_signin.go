@@ -44,7 +44,7 @@ func (r *UserReconciler) reconcileSignIn(ctx context.Context, s *userScope) (ctr
 	}
 
 	user.Status.TwoFactor = iamv1alpha1.TwoFactorDisabled
-	if credentials.ReadTwoFactor(s.secret).Enabled() {
+	if credentials.TwoFactorEnabled(s.secret) {
 		user.Status.TwoFactor = iamv1alpha1.TwoFactorEnabled
 	}
 	return result, nil
@@ -129,10 +129,12 @@ func (r *UserReconciler) answerTwoFactorReset(ctx context.Context, s *userScope)
 	if request == "" || request == user.Status.TwoFactorResetRequest {
 		return nil
 	}
-	tf := credentials.ReadTwoFactor(s.secret)
-	if tf.Secret != "" || tf.PendingSecret != "" || len(tf.RecoveryCodes) > 0 {
+	if credentials.HasTwoFactor(s.secret) {
 		secret := s.secret.DeepCopy()
-		credentials.WriteTwoFactor(secret, credentials.TwoFactor{})
+		// Clearing seals nothing: no key is needed.
+		if err := credentials.WriteTwoFactor(secret, credentials.TwoFactor{}, nil); err != nil {
+			return fmt.Errorf("reset two-factor of user %s: %w", user.Name, err)
+		}
 		if err := r.writeSecret(ctx, s, secret); err != nil {
 			return fmt.Errorf("reset two-factor of user %s: %w", user.Name, err)
 		}

@@ -1,6 +1,8 @@
 // Package credentials holds the layout of a user's credential Secret and the
 // hashing of the secrets kept in it. Nothing in this package stores or logs a
-// plain token or password: only their hashes reach the API server.
+// plain token or password: only their hashes reach the API server, and the
+// one secret that must be kept whole, a TOTP secret, is sealed with a key
+// only the operator holds (see Cipher).
 package credentials
 
 import (
@@ -12,10 +14,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 )
-
-// secretSuffix makes the Secret's purpose readable in `kubectl get secrets`.
-// The Secret carries iamv1alpha1.UserLabel, which names its User.
-const secretSuffix = "-credentials"
 
 // Keys of the credential Secret's data.
 const (
@@ -41,13 +39,6 @@ const (
 	// KeyPasswordSetTime is when the password was last set (RFC 3339).
 	KeyPasswordSetTime = "password-set-time"
 )
-
-// SecretName is the name of the credential Secret of the named user. User
-// names are DNS labels of at most 63 characters (the CRD enforces it), so the
-// result is always a valid Secret name.
-func SecretName(userName string) string {
-	return userName + secretSuffix
-}
 
 // HashToken returns the hex SHA-256 of a token. Tokens carry 256 random bits,
 // so a fast hash is enough: there is nothing to brute-force.

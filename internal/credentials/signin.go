@@ -2,6 +2,7 @@ package credentials
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,11 +51,12 @@ const (
 	// KeyResetUsedTime is set when the token was used (RFC 3339).
 	KeyResetUsedTime = "password-reset-used-time"
 
-	// KeyTOTPSecret is the base32 TOTP secret of a confirmed enrolment. It
-	// is read only to check codes and never logged or returned again.
+	// KeyTOTPSecret is the base32 TOTP secret of a confirmed enrolment,
+	// sealed (see Cipher). It is read only to check codes and never logged
+	// or returned again.
 	KeyTOTPSecret = "totp-secret"
 	// KeyTOTPPendingSecret is the secret of an enrolment not yet confirmed
-	// with a first code.
+	// with a first code, sealed like KeyTOTPSecret.
 	KeyTOTPPendingSecret = "totp-pending-secret"
 	// KeyTOTPEnabledTime is when the enrolment was confirmed (RFC 3339).
 	KeyTOTPEnabledTime = "totp-enabled-time"
@@ -313,27 +315,62 @@ type TwoFactor struct {
 // Enabled reports whether the person confirmed an authenticator.
 func (t TwoFactor) Enabled() bool { return t.Secret != "" }
 
-// ReadTwoFactor decodes the TOTP part of a credential Secret.
-func ReadTwoFactor(secret *corev1.Secret) TwoFactor {
+// TwoFactorEnabled reports whether the person confirmed an authenticator,
+// without opening its secret.
+func TwoFactorEnabled(secret *corev1.Secret) bool {
+	return secret != nil && len(secret.Data[KeyTOTPSecret]) > 0
+}
+
+// HasTwoFactor reports whether anything of two-factor is kept: a confirmed
+// or pending secret, or recovery codes.
+func HasTwoFactor(secret *corev1.Secret) bool {
 	if secret == nil {
-		return TwoFactor{}
+		return false
+	}
+	for _, key := range []string{KeyTOTPSecret, KeyTOTPPendingSecret, KeyRecoveryCodeHashes} {
+		if len(secret.Data[key]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadTwoFactor decodes the TOTP part of a credential Secret, opening the
+// sealed secrets with c. A secret kept in plain text (written before
+// secrets were sealed) reads as it is. A secret that does not open is an
+// error, never "no two-factor": that would let a password alone in.
+func ReadTwoFactor(secret *corev1.Secret, c *Cipher) (TwoFactor, error) {
+	if secret == nil {
+		return TwoFactor{}, nil
 	}
 	d := secret.Data
 	step, _ := strconv.ParseInt(string(d[KeyTOTPLastStep]), 10, 64)
-	return TwoFactor{
-		Secret:        string(d[KeyTOTPSecret]),
-		PendingSecret: string(d[KeyTOTPPendingSecret]),
+	tf := TwoFactor{
 		EnabledTime:   parseTime(d[KeyTOTPEnabledTime]),
 		LastStep:      step,
 		RecoveryCodes: strings.Fields(string(d[KeyRecoveryCodeHashes])),
 	}
+	var err error
+	if tf.Secret, err = c.Open(string(d[KeyTOTPSecret]), sealContext(secret, KeyTOTPSecret)); err != nil {
+		return TwoFactor{}, fmt.Errorf("read the TOTP secret of %s: %w", secret.Name, err)
+	}
+	if tf.PendingSecret, err = c.Open(string(d[KeyTOTPPendingSecret]), sealContext(secret, KeyTOTPPendingSecret)); err != nil {
+		return TwoFactor{}, fmt.Errorf("read the pending TOTP secret of %s: %w", secret.Name, err)
+	}
+	return tf, nil
 }
 
-// WriteTwoFactor stores the TOTP state; the zero value removes it all.
-func WriteTwoFactor(secret *corev1.Secret, t TwoFactor) {
+// WriteTwoFactor stores the TOTP state, sealing the secrets with c; the
+// zero value removes it all (and needs no key). A secret that is kept
+// sealed already and did not change keeps its stored value, so writing the
+// same state changes nothing; one kept in plain text is sealed now.
+func WriteTwoFactor(secret *corev1.Secret, t TwoFactor, c *Cipher) error {
 	ensureData(secret)
-	setString(secret, KeyTOTPSecret, t.Secret)
-	setString(secret, KeyTOTPPendingSecret, t.PendingSecret)
+	for key, plaintext := range map[string]string{KeyTOTPSecret: t.Secret, KeyTOTPPendingSecret: t.PendingSecret} {
+		if err := writeSealed(secret, key, plaintext, c); err != nil {
+			return err
+		}
+	}
 	setTime(secret, KeyTOTPEnabledTime, t.EnabledTime)
 	if t.LastStep == 0 {
 		delete(secret.Data, KeyTOTPLastStep)
@@ -341,6 +378,34 @@ func WriteTwoFactor(secret *corev1.Secret, t TwoFactor) {
 		secret.Data[KeyTOTPLastStep] = []byte(strconv.FormatInt(t.LastStep, 10))
 	}
 	setString(secret, KeyRecoveryCodeHashes, strings.Join(t.RecoveryCodes, "\n"))
+	return nil
+}
+
+func writeSealed(secret *corev1.Secret, key, plaintext string, c *Cipher) error {
+	if plaintext == "" {
+		delete(secret.Data, key)
+		return nil
+	}
+	context := sealContext(secret, key)
+	if stored := string(secret.Data[key]); IsSealed(stored) {
+		if opened, err := c.Open(stored, context); err == nil && opened == plaintext {
+			return nil
+		}
+	}
+	sealed, err := c.Seal(plaintext, context)
+	if err != nil {
+		return fmt.Errorf("seal the TOTP secret of %s: %w", secret.Name, err)
+	}
+	secret.Data[key] = []byte(sealed)
+	return nil
+}
+
+// sealContext binds a sealed value to the user and the data key it is kept
+// under, so that it does not open when copied to another user or from the
+// pending to the confirmed secret.
+func sealContext(secret *corev1.Secret, key string) string {
+	owner, _ := SecretOwner(secret)
+	return key + "/" + owner.Namespace + "/" + owner.Name
 }
 
 func ensureData(secret *corev1.Secret) {

@@ -180,6 +180,8 @@ func newUserReconciler(mgr ctrl.Manager, o Options) (*controllers.UserReconciler
 		DefaultCurrency:   o.DefaultCurrency,
 		History:           controllers.HistorySettings{Limit: o.Records.HistoryLimit},
 		DeletionRetention: o.Records.DeletionRetention,
+		// Where the credential Secrets live: the operator's namespace.
+		CredentialsNamespace: o.CredentialsNamespace,
 	}, nil
 }
 

@@ -64,7 +64,12 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 
+	sealing, err := loadCredentialsKey(mgr, o)
+	if err != nil {
+		return nil, err
+	}
 	selfService := newSelfService(mgr, o)
+	selfService.Cipher = sealing
 	if o.Tokens.Enabled() {
 		if selfService.Tokens, err = newIssuer(mgr, o); err != nil {
 			return nil, err
@@ -99,8 +104,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 const shutdownMargin = 15 * time.Second
 
 func managerOptions(o Options) ctrl.Options {
-	// Only credential Secrets are cached: the manager never holds the rest
-	// of the cluster's Secrets in memory. Likewise only the RBAC objects it
+	// Only credential Secrets are cached, and only in the credentials
+	// namespace: the manager never lists, watches or holds the rest of the
+	// cluster's Secrets (its RBAC for Secrets is a Role in that namespace). Likewise only the RBAC objects it
 	// rendered: a cluster has many ClusterRoles and RoleBindings of its own.
 	credentialSecrets := hasLabel(iamv1alpha1.UserLabel)
 	managedByTenantry := labels.SelectorFromSet(labels.Set{iamv1alpha1.ManagedByLabel: iamv1alpha1.ManagedBy})
@@ -120,7 +126,7 @@ func managerOptions(o Options) ctrl.Options {
 		GracefulShutdownTimeout: ptr.To(o.SMTP.Timeout + shutdownMargin),
 		Cache: cache.Options{
 			ByObject: map[client.Object]cache.ByObject{
-				&corev1.Secret{}: {Label: credentialSecrets},
+				&corev1.Secret{}: {Label: credentialSecrets, Namespaces: map[string]cache.Config{o.CredentialsNamespace: {}}},
 				// Rendered from Roles.
 				&rbacv1.ClusterRole{}: {Label: managedByTenantry},
 				// Users' and teams' bindings.
@@ -228,9 +234,10 @@ const (
 func newSelfService(mgr ctrl.Manager, o Options) *selfservice.Server {
 	si := o.SignIn
 	return &selfservice.Server{
-		Client:    mgr.GetClient(),
-		APIReader: mgr.GetAPIReader(),
-		Now:       o.Now,
+		Client:               mgr.GetClient(),
+		APIReader:            mgr.GetAPIReader(),
+		Now:                  o.Now,
+		CredentialsNamespace: o.CredentialsNamespace,
 		Lockout: selfservice.LockoutPolicy{
 			Threshold: int32(min(si.LockoutThreshold, 1<<20)), Window: si.LockoutWindow, Duration: si.LockoutDuration,
 		},

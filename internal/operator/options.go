@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/tenantry-io/tenantry/controllers"
 	"github.com/tenantry-io/tenantry/internal/mail"
 	"github.com/tenantry-io/tenantry/internal/rbac"
@@ -29,6 +31,7 @@ type Options struct {
 	SelfServiceAddr      string
 	LeaderElection       bool
 	LeaderElectionNS     string
+	CredentialsNamespace string // credential Secrets and their sealing key: the operator's own, out of every account's reach
 	Concurrency          ConcurrencyOptions
 	SkipNameValidation   bool // tests start several managers in one process
 	DefaultCurrency      string
@@ -205,6 +208,7 @@ func DefaultOptions() Options {
 		SelfServiceAddr:       ":8082",
 		Concurrency:           ConcurrencyOptions{Users: 4, Roles: 2, Ledgers: 4, Subscriptions: 2},
 		DefaultCurrency:       "USD",
+		CredentialsNamespace:  ownNamespace(),
 		TransactionUserGrace:  controllers.DefaultUserGrace,
 		ServiceRemovalTimeout: controllers.DefaultServiceRemovalTimeout,
 		SMTP: SMTPOptions{
@@ -259,6 +263,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Concurrency.Users, "max-concurrent-users", o.Concurrency.Users, "Users the User controller reconciles in parallel.")
 	fs.IntVar(&o.Concurrency.Roles, "max-concurrent-roles", o.Concurrency.Roles, "Roles the Role controller reconciles in parallel.")
 	fs.IntVar(&o.Concurrency.Ledgers, "max-concurrent-ledgers", o.Concurrency.Ledgers, "Users whose balance transactions the ledger applies in parallel.")
+	fs.StringVar(&o.CredentialsNamespace, "credentials-namespace", o.CredentialsNamespace, "Namespace of the users' credential Secrets and of the key their TOTP secrets are sealed with; the operator's own (POD_NAMESPACE), where no account may create Pods.")
 	fs.IntVar(&o.Concurrency.Subscriptions, "max-concurrent-subscriptions", o.Concurrency.Subscriptions, "Subscriptions the Subscription controller gives out seats of in parallel.")
 
 	fs.StringVar(&o.DefaultCurrency, "default-currency", o.DefaultCurrency, "ISO 4217 currency of a user's balance when its spec.currency is empty.")
@@ -350,6 +355,9 @@ func (o Options) Validate() error {
 	}
 	if s := o.SMTP.CredentialsSecret; s != "" && len(strings.Split(s, "/")) != 2 {
 		errs = append(errs, fmt.Errorf("--smtp-credentials-secret: %q is not namespace/name", s))
+	}
+	if problems := validation.IsDNS1123Label(o.CredentialsNamespace); len(problems) > 0 {
+		errs = append(errs, fmt.Errorf("--credentials-namespace: %q is not a namespace name: %s", o.CredentialsNamespace, strings.Join(problems, "; ")))
 	}
 	if !currencyCode.MatchString(o.DefaultCurrency) {
 		errs = append(errs, fmt.Errorf("--default-currency: %q is not an ISO 4217 code such as USD", o.DefaultCurrency))

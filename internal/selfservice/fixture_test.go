@@ -18,7 +18,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
@@ -90,21 +89,22 @@ func newNamespace(t *testing.T) string {
 }
 
 // credentialSecret is the Secret the User controller writes for an
-// invitation, owned by the User.
+// invitation, in the credentials namespace.
 func credentialSecret(t *testing.T, user *iamv1alpha1.User, tokenHash string, expiry time.Time) *corev1.Secret {
 	t.Helper()
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
-		Namespace: user.Namespace,
-		Name:      credentials.SecretName(user.Name),
-		Labels:    map[string]string{iamv1alpha1.UserLabel: user.Name},
-	}}
+	secret := credentials.NewSecret(credentialsNamespace, user.Namespace, user.Name)
 	credentials.WriteInvitation(secret, credentials.Invitation{Number: 1, Attempt: 1, TokenHash: tokenHash, Expiry: expiry})
-	if user.UID != "" {
-		if err := controllerutil.SetControllerReference(user, secret, direct.Scheme()); err != nil {
-			t.Fatalf("own the Secret: %v", err)
-		}
-	}
 	return secret
+}
+
+// readTwoFactor reads the two-factor state of a Secret as the Server does.
+func readTwoFactor(t *testing.T, secret *corev1.Secret) credentials.TwoFactor {
+	t.Helper()
+	tf, err := credentials.ReadTwoFactor(secret, testCipher)
+	if err != nil {
+		t.Fatalf("read two-factor: %v", err)
+	}
+	return tf
 }
 
 // waitForCache waits until the cached client sees these versions of the
@@ -137,7 +137,7 @@ func (inv *invitation) currentSecret(t *testing.T) *corev1.Secret {
 
 // newServer is a Server as the manager builds it.
 func newServer() *Server {
-	return &Server{Client: cached, APIReader: direct}
+	return &Server{Client: cached, APIReader: direct, CredentialsNamespace: credentialsNamespace, Cipher: testCipher}
 }
 
 // logBuffer collects what a handler logs, verbose lines included, so tests

@@ -175,7 +175,7 @@ func (s *Server) impersonationTarget(ctx context.Context, a *authenticated, name
 		return nil, nil, impersonationNotAllowed(name + " is not active: only an active user can be acted as.")
 	}
 	secret := &corev1.Secret{}
-	if err := s.Client.Get(ctx, client.ObjectKey{Namespace: user.Namespace, Name: credentials.SecretName(user.Name)}, secret); err != nil {
+	if err := s.Client.Get(ctx, credentials.SecretKey(s.CredentialsNamespace, user.Namespace, user.Name), secret); err != nil {
 		if client.IgnoreNotFound(err) == nil {
 			return nil, nil, impersonationNotAllowed(name + " is not active: only an active user can be acted as.")
 		}

@@ -4,7 +4,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
 )
 
@@ -17,14 +16,16 @@ const TokenHashField = "tenantry.invitationTokenHash"
 
 // IndexTokenHash is the IndexerFunc to register with
 // mgr.GetFieldIndexer().IndexField(ctx, &corev1.Secret{}, TokenHashField, IndexTokenHash).
-// It returns nil for Secrets without the user label or without a token hash,
-// so a Secret the operator does not own can never be found by a token.
+// It returns nil for Secrets that name no user and account in their labels
+// or have no token hash, so a Secret the operator does not own can never be
+// found by a token. The manager caches Secrets of the credentials namespace
+// only, so a Secret elsewhere is never indexed either.
 func IndexTokenHash(obj client.Object) []string {
 	secret, ok := obj.(*corev1.Secret)
 	if !ok {
 		return nil
 	}
-	if secret.Labels[iamv1alpha1.UserLabel] == "" {
+	if _, ok := credentials.SecretOwner(secret); !ok {
 		return nil
 	}
 	hashes := credentials.ReadInvitation(secret).TokenHashes()

@@ -13,7 +13,7 @@ import (
 )
 
 func TestIndexTokenHash(t *testing.T) {
-	labelled := map[string]string{iamv1alpha1.UserLabel: "alice"}
+	labelled := credentials.SecretLabels("acme", "alice")
 	withHash := map[string][]byte{credentials.KeyInvitationTokenHash: []byte("4f1c")}
 	tests := []struct {
 		name string
@@ -26,6 +26,7 @@ func TestIndexTokenHash(t *testing.T) {
 			credentials.KeyInvitationEarlierTokenHashes: []byte("9a2b,77e0"),
 		}}, []string{"4f1c", "9a2b", "77e0"}},
 		{"no label", &corev1.Secret{Data: withHash}, nil},
+		{"no account label", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{iamv1alpha1.UserLabel: "alice"}}, Data: withHash}, nil},
 		{"empty label", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{iamv1alpha1.UserLabel: ""}}, Data: withHash}, nil},
 		{"no token hash", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Labels: labelled}}, nil},
 		{"not a Secret", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Labels: labelled}}, nil},

@@ -73,16 +73,18 @@ func (s *Server) acceptInvitation(ctx context.Context, token, password string) (
 	}
 }
 
-// ownerKey names the User a credential Secret belongs to.
+// ownerKey names the User a credential Secret belongs to, by its labels:
+// the Secret lives in the operator's namespace, not the account's.
 func ownerKey(secret *corev1.Secret) types.NamespacedName {
-	return types.NamespacedName{Namespace: secret.Namespace, Name: secret.Labels[iamv1alpha1.UserLabel]}
+	owner, _ := credentials.SecretOwner(secret)
+	return owner
 }
 
 // findSecret looks the credential Secret up by the hash of its token, in the
-// cache's index, across all namespaces.
+// cache's index, in the credentials namespace.
 func (s *Server) findSecret(ctx context.Context, tokenHash string) (*corev1.Secret, error) {
 	var secrets corev1.SecretList
-	if err := s.Client.List(ctx, &secrets, client.MatchingFields{TokenHashField: tokenHash}); err != nil {
+	if err := s.Client.List(ctx, &secrets, client.InNamespace(s.CredentialsNamespace), client.MatchingFields{TokenHashField: tokenHash}); err != nil {
 		return nil, fmt.Errorf("list credential Secrets by token hash: %w", err)
 	}
 	switch len(secrets.Items) {

@@ -129,7 +129,10 @@ func (s *Server) decideLogin(secret *corev1.Secret, user *iamv1alpha1.User, chec
 		return errUserDisabled
 	}
 	lockout.Password = credentials.Counter{}
-	twoFactor := credentials.ReadTwoFactor(secret)
+	twoFactor, err := credentials.ReadTwoFactor(secret, s.Cipher)
+	if err != nil {
+		return err
+	}
 	switch {
 	case twoFactor.Enabled():
 		if p := s.checkSecondFactor(&twoFactor, req, now, result); p != nil {
@@ -139,7 +142,9 @@ func (s *Server) decideLogin(secret *corev1.Secret, user *iamv1alpha1.User, chec
 			credentials.WriteLockout(secret, lockout)
 			return p
 		}
-		credentials.WriteTwoFactor(secret, twoFactor)
+		if err := credentials.WriteTwoFactor(secret, twoFactor, s.Cipher); err != nil {
+			return err
+		}
 	case s.RequireTwoFactor || user.Spec.RequireTwoFactor:
 		result.enroll = true
 	}
@@ -228,7 +233,7 @@ func (s *Server) findLoginTarget(ctx context.Context, account, email string) (*l
 			continue
 		}
 		secret := &corev1.Secret{}
-		err := s.Client.Get(ctx, client.ObjectKey{Namespace: account, Name: credentials.SecretName(user.Name)}, secret)
+		err := s.Client.Get(ctx, credentials.SecretKey(s.CredentialsNamespace, account, user.Name), secret)
 		switch {
 		case apierrors.IsNotFound(err):
 			continue

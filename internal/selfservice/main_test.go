@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/selection"
@@ -20,6 +21,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/credentials"
 )
 
 // The control plane and cache shared by the tests of this package.
@@ -31,7 +33,13 @@ var (
 	cached client.Client
 	// informers is the cache behind cached, for tests that wait on it.
 	informers cache.Cache
+	// testCipher seals the TOTP secrets, as the manager's key does.
+	testCipher *credentials.Cipher
 )
+
+// credentialsNamespace is where the tests keep credential Secrets, as the
+// manager keeps them in its own namespace.
+const credentialsNamespace = "tenantry-system"
 
 func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
@@ -85,8 +93,9 @@ func onlyFuzzing() bool {
 	return fuzz != nil && fuzz.Value.String() != "" && run != nil && run.Value.String() == "^$"
 }
 
-// startClients builds the cache the way the manager does: Secrets only when
-// they carry the user label, with the token-hash index.
+// startClients builds the cache the way the manager does: Secrets only of
+// the credentials namespace and when they carry the user label, with the
+// token-hash index.
 func startClients(ctx context.Context, cfg *rest.Config) error {
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
@@ -103,7 +112,10 @@ func startClients(ctx context.Context, cfg *rest.Config) error {
 	informers, err = cache.New(cfg, cache.Options{
 		Scheme: scheme,
 		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}: {Label: labels.NewSelector().Add(*hasUserLabel)},
+			&corev1.Secret{}: {
+				Label:      labels.NewSelector().Add(*hasUserLabel),
+				Namespaces: map[string]cache.Config{credentialsNamespace: {}},
+			},
 		},
 	})
 	if err != nil {
@@ -123,6 +135,15 @@ func startClients(ctx context.Context, cfg *rest.Config) error {
 
 	if direct, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
 		return fmt.Errorf("create the direct client: %w", err)
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: credentialsNamespace}}
+	if err := direct.Create(ctx, ns); err != nil {
+		return fmt.Errorf("create the credentials namespace: %w", err)
+	}
+	testCipher = &credentials.Cipher{}
+	keys := client.ObjectKey{Namespace: credentialsNamespace, Name: credentials.KeySecretName}
+	if err := credentials.LoadKeys(ctx, direct, direct, keys, testCipher); err != nil {
+		return err
 	}
 	cached, err = client.New(cfg, client.Options{Scheme: scheme, Cache: &client.CacheOptions{Reader: informers}})
 	if err != nil {

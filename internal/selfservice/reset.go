@@ -76,7 +76,7 @@ func (s *Server) confirmReset(ctx context.Context, token, password string) (type
 	}
 	key := types.NamespacedName{Namespace: namespace, Name: userName}
 	tokenHash := credentials.HashToken(token)
-	secretKey := client.ObjectKey{Namespace: namespace, Name: credentials.SecretName(userName)}
+	secretKey := credentials.SecretKey(s.CredentialsNamespace, namespace, userName)
 	secret := &corev1.Secret{}
 	if err := s.Client.Get(ctx, secretKey, secret); err != nil && !apierrors.IsNotFound(err) {
 		return key, fmt.Errorf("get credential Secret %s: %w", secretKey, err)

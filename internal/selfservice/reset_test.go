@@ -200,7 +200,7 @@ func TestBrowserLogsIn(t *testing.T) {
 	if ex.Code != http.StatusOK || !strings.Contains(body, `<img src="data:image/png;base64,`) || !strings.Contains(body, `name="code"`) {
 		t.Fatalf("enrolment page: %d %s", ex.Code, body)
 	}
-	expectNoSecretsInLogs(t, ex, credentials.ReadTwoFactor(m.current(t)).PendingSecret)
+	expectNoSecretsInLogs(t, ex, readTwoFactor(t, m.current(t)).PendingSecret)
 
 	// Logging out from the page ends the session.
 	r = httptest.NewRequest(http.MethodPost, "/v1/sessions/current", strings.NewReader(""))

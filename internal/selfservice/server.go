@@ -8,6 +8,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/tenantry-io/tenantry/internal/credentials"
 	"github.com/tenantry-io/tenantry/internal/issuer"
 )
 
@@ -22,6 +23,11 @@ type Server struct {
 	APIReader client.Reader
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// CredentialsNamespace is where the credential Secrets live (see
+	// credentials.SecretKey).
+	CredentialsNamespace string
+	// Cipher seals and opens the TOTP secrets kept in them.
+	Cipher *credentials.Cipher
 
 	// Lockout locks a user after failed passwords or codes; the zero value
 	// means DefaultLockoutPolicy.

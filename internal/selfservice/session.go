@@ -72,7 +72,7 @@ func (s *Server) lookupSession(ctx context.Context, r *http.Request, enrollOK bo
 	}
 	hash := credentials.HashToken(token)
 	now := s.now()
-	key := client.ObjectKey{Namespace: namespace, Name: credentials.SecretName(userName)}
+	key := credentials.SecretKey(s.CredentialsNamespace, namespace, userName)
 	// Read past the cache: a session ended by a logout or a password reset
 	// a moment ago must not work for as long as the cache lags.
 	secret := &corev1.Secret{}

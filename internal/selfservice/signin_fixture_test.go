@@ -15,7 +15,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
@@ -66,13 +65,8 @@ func newMember(t *testing.T, opts ...invitationOption) *member {
 	if err := direct.Status().Update(ctx, user); err != nil {
 		t.Fatalf("verify user: %v", err)
 	}
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
-		Namespace: user.Namespace, Name: credentials.SecretName(user.Name),
-		Labels: map[string]string{iamv1alpha1.UserLabel: user.Name},
-	}, Data: map[string][]byte{credentials.KeyPasswordHash: strongPasswordHash(t)}}
-	if err := controllerutil.SetControllerReference(user, secret, direct.Scheme()); err != nil {
-		t.Fatal(err)
-	}
+	secret := credentials.NewSecret(credentialsNamespace, user.Namespace, user.Name)
+	secret.Data = map[string][]byte{credentials.KeyPasswordHash: strongPasswordHash(t)}
 	if err := direct.Create(ctx, secret); err != nil {
 		t.Fatalf("create credential Secret: %v", err)
 	}

@@ -180,7 +180,7 @@ func (s *Server) serveCurrentSession(w http.ResponseWriter, r *http.Request) {
 		logWriteError(log, writeJSON(w, http.StatusOK, currentSessionBody{
 			Namespace: a.user.Namespace, User: a.user.Name, Email: a.user.Spec.Email, FullName: a.user.Spec.FullName,
 			ExpiryTime: a.session.Expiry.UTC(), EnrollOnly: a.session.EnrollOnly,
-			TwoFactor: credentials.ReadTwoFactor(a.secret).Enabled(), Actor: sessionActor(a.session),
+			TwoFactor: credentials.TwoFactorEnabled(a.secret), Actor: sessionActor(a.session),
 		}))
 		return
 	}

@@ -115,10 +115,12 @@ func (s *Server) startEnrollment(ctx context.Context, sess *authenticated) (enro
 		if !sess.stillValid(secret, s.now()) {
 			return errSessionInvalid
 		}
-		tf := credentials.ReadTwoFactor(secret)
+		tf, err := credentials.ReadTwoFactor(secret, s.Cipher)
+		if err != nil {
+			return err
+		}
 		tf.PendingSecret = key.Secret()
-		credentials.WriteTwoFactor(secret, tf)
-		return nil
+		return credentials.WriteTwoFactor(secret, tf, s.Cipher)
 	})
 	if err != nil {
 		return enrollment{}, err
@@ -141,7 +143,10 @@ func (s *Server) confirmEnrollment(ctx context.Context, sess *authenticated, cod
 		if !sess.stillValid(secret, now) {
 			return errSessionInvalid
 		}
-		tf := credentials.ReadTwoFactor(secret)
+		tf, err := credentials.ReadTwoFactor(secret, s.Cipher)
+		if err != nil {
+			return err
+		}
 		if tf.PendingSecret == "" {
 			return errTwoFactorNotPending
 		}
@@ -149,9 +154,11 @@ func (s *Server) confirmEnrollment(ctx context.Context, sess *authenticated, cod
 		if !ok {
 			return errCodeInvalid
 		}
-		credentials.WriteTwoFactor(secret, credentials.TwoFactor{
+		if err := credentials.WriteTwoFactor(secret, credentials.TwoFactor{
 			Secret: tf.PendingSecret, EnabledTime: now, LastStep: step, RecoveryCodes: hashes,
-		})
+		}, s.Cipher); err != nil {
+			return err
+		}
 		sessions := credentials.ReadSessions(secret)
 		kept := sessions[:0]
 		for _, session := range sessions {

@@ -121,7 +121,7 @@ func TestTwoFactorLogin(t *testing.T) {
 	secret, recovery := enroll(t, s, clock, loginOK(t, s, m))
 
 	stored := m.current(t)
-	tf := credentials.ReadTwoFactor(stored)
+	tf := readTwoFactor(t, stored)
 	if !tf.Enabled() || tf.PendingSecret != "" || len(tf.RecoveryCodes) != recoveryCodeCount {
 		t.Fatalf("two-factor state = enabled %v, pending %v, %d recovery codes", tf.Enabled(), tf.PendingSecret != "", len(tf.RecoveryCodes))
 	}
@@ -142,7 +142,7 @@ func TestTwoFactorLogin(t *testing.T) {
 	// A recovery code works once.
 	loginOK(t, s, m, "recoveryCode", recovery[0])
 	expectProblem(t, login(s, m.account(), m.user.Spec.Email, strongPassword, "recoveryCode", recovery[0]), http.StatusUnauthorized, ReasonCodeInvalid)
-	if got := len(credentials.ReadTwoFactor(m.current(t)).RecoveryCodes); got != recoveryCodeCount-1 {
+	if got := len(readTwoFactor(t, m.current(t)).RecoveryCodes); got != recoveryCodeCount-1 {
 		t.Errorf("%d recovery codes left, want %d", got, recoveryCodeCount-1)
 	}
 
@@ -231,7 +231,7 @@ func TestEnrolmentNeedsASessionAndAPendingSecret(t *testing.T) {
 	}
 	expectProblem(t, call(s, http.MethodPost, "/v1/totp/confirm", session, map[string]string{"code": "000000"}),
 		http.StatusUnauthorized, ReasonCodeInvalid)
-	if credentials.ReadTwoFactor(m.current(t)).Enabled() {
+	if readTwoFactor(t, m.current(t)).Enabled() {
 		t.Error("a wrong first code enabled two-factor")
 	}
 }

@@ -51,6 +51,9 @@ func ManagerOptions(t testing.TB, smtp *smtpcatcher.Server) operator.Options {
 	opts.SignIn.ClientRate, opts.SignIn.ClientBurst = 1000, 1000
 	opts.SignIn.MaxConcurrentHashes = 4
 	opts.Webhook.Disabled = true
+	// The operator's namespace, as config/default deploys it, whatever
+	// the machine running the tests says.
+	opts.CredentialsNamespace = CredentialsNamespace
 	return opts
 }
 
@@ -64,6 +67,9 @@ type Manager struct {
 // returns once its cache has synced.
 func StartManager(t testing.TB, cfg *rest.Config, opts operator.Options) *Manager {
 	t.Helper()
+	if err := EnsureNamespace(context.Background(), cfg, opts.CredentialsNamespace); err != nil {
+		t.Fatalf("create the credentials namespace: %v", err)
+	}
 	mgr, err := operator.New(cfg, opts)
 	if err != nil {
 		t.Fatalf("create manager: %v", err)

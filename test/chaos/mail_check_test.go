@@ -20,6 +20,7 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
 	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
 const messageIDDomain = "chaos.tenantry.test"
@@ -103,7 +104,7 @@ func checkMail(ctx context.Context, st state, smtp *smtpcatcher.Server) (mailFig
 			continue
 		}
 		secret := &corev1.Secret{}
-		if err := admin.Get(ctx, client.ObjectKey{Namespace: u.Namespace, Name: credentials.SecretName(u.Name)}, secret); err != nil {
+		if err := admin.Get(ctx, credentials.SecretKey(testsupport.CredentialsNamespace, u.Namespace, u.Name), secret); err != nil {
 			bad("user %s: read credential secret: %v", key, err)
 			continue
 		}

@@ -3,6 +3,7 @@
 package chaos
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -102,6 +103,9 @@ func setUp(cfg *rest.Config) error {
 	kubeconfigPath = filepath.Join(workDir, "kubeconfig")
 	if err := os.WriteFile(kubeconfigPath, data, 0o600); err != nil {
 		return fmt.Errorf("write the manager's kubeconfig: %w", err)
+	}
+	if err := testsupport.EnsureNamespace(context.Background(), cfg, testsupport.CredentialsNamespace); err != nil {
+		return err
 	}
 	return installRoles(filepath.Join("..", "..", "config", "roles"))
 }

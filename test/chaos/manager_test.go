@@ -89,6 +89,7 @@ func newManagers(t testing.TB, smtp *smtpcatcher.Server) *managers {
 		"--webhook-port=" + strconv.Itoa(webhooks.LocalServingPort),
 		"--webhook-cert-dir=" + webhooks.LocalServingCertDir,
 		"--max-concurrent-users=4",
+		"--credentials-namespace=" + testsupport.CredentialsNamespace,
 	}
 	t.Cleanup(func() {
 		if err := m.stop(); err != nil {

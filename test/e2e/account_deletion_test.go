@@ -100,7 +100,7 @@ func TestDeleteAccountWithKubectl(t *testing.T) {
 
 	// Everything whose absence is checked below exists now, so its absence
 	// afterwards means something.
-	mustKubectl(t, "get", "secret", "carol-credentials", "-n", "globex")
+	mustKubectl(t, "get", "secret", "globex.carol", "-n", "tenantry-system")
 	mustKubectl(t, "get", "rolebinding", "tenantry:user:carol", "-n", "globex")
 	g.Expect(canI(t, carolEmail, "create", "users.iam.tenantry.io", "globex")).To(Equal("yes"))
 	// The webhooks are on: carol alone could not be deleted.
@@ -119,6 +119,8 @@ func TestDeleteAccountWithKubectl(t *testing.T) {
 		g.Expect(strings.TrimSpace(out)).To(BeEmpty(), "%s left in the deleted account", kind)
 	}
 	g.Expect(mustKubectl(t, "get", "users", "-A")).NotTo(ContainSubstring("globex"))
+	// carol's credentials lived in the operator's namespace and went with her.
+	g.Expect(kubectlFails(t, "", "get", "secret", "globex.carol", "-n", "tenantry-system")).To(ContainSubstring("NotFound"))
 	g.Expect(canI(t, carolEmail, "create", "users.iam.tenantry.io", "globex")).To(Equal("no"))
 }
 

@@ -269,7 +269,7 @@ func refillAndCancel(t *testing.T) {
 func deleteUser(t *testing.T) {
 	g := NewWithT(t)
 	// The Secret exists now, so its absence afterwards means something.
-	mustKubectl(t, "get", "secret", "alice-credentials", "-n", "acme")
+	mustKubectl(t, "get", "secret", "acme.alice", "-n", "tenantry-system")
 
 	// kubectl delete waits until the finalizer has let go.
 	out := mustKubectl(t, "delete", "user", "alice", "-n", "acme", "--timeout=60s")
@@ -277,7 +277,7 @@ func deleteUser(t *testing.T) {
 
 	out = kubectlFails(t, "", "get", "user", "alice", "-n", "acme")
 	g.Expect(out).To(ContainSubstring("NotFound"))
-	out = kubectlFails(t, "", "get", "secret", "alice-credentials", "-n", "acme")
+	out = kubectlFails(t, "", "get", "secret", "acme.alice", "-n", "tenantry-system")
 	g.Expect(out).To(ContainSubstring("NotFound"))
 	out = kubectlFails(t, "", "get", "configmap", "alice-mailbox", "-n", "acme")
 	g.Expect(out).To(ContainSubstring("NotFound"), "her mailbox went before she did")
