@@ -10,7 +10,14 @@ chart=dist/chart
 rm -rf "$chart/crds" "$chart/files"
 mkdir -p "$chart/crds" "$chart/files/roles"
 cp config/crd/bases/*.yaml "$chart/crds/"
-cp config/rbac/role.yaml "$chart/files/manager-role.yaml"
+# role.yaml holds the ClusterRole, then the Role in the operator's namespace
+# (markers with namespace=system: Secrets there only); the chart reads each.
+awk -v cluster="$chart/files/manager-role.yaml" -v namespaced="$chart/files/manager-credentials-role.yaml" '
+	/^---$/ { if (seen) docs++; next }
+	{ seen = 1 }
+	docs > 1 { print "role.yaml holds more than a ClusterRole and one Role" > "/dev/stderr"; exit 1 }
+	{ print > (docs == 0 ? cluster : namespaced) }
+' config/rbac/role.yaml
 cp config/webhook/manifests.yaml "$chart/files/webhooks.yaml"
 for role in config/roles/*.yaml; do
 	[[ "$(basename "$role")" == kustomization.yaml ]] && continue
