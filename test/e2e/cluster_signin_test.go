@@ -12,6 +12,8 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
 
 // signinAccounts are two accounts: carol owns the first (erin too, so
@@ -100,13 +102,20 @@ func TestClusterSignInWithKubectl(t *testing.T) {
 	// kubectl --as is refused to everyone: no RBAC grants impersonate,
 	// and the operator renders none.
 	for _, token := range []string{carol, dan} {
-		out, err := kubectlWithToken(t, token, "", "auth", "whoami", "--as", "dan@signin.example")
+		out, err := kubectlWithToken(t, token, "", "get", "pods", "-n", "signin", "--as", "dan@signin.example")
 		g.Expect(err).To(HaveOccurred(), "kubectl --as:\n%s", out)
 		g.Expect(out).To(ContainSubstring("cannot impersonate"))
 	}
 	out, err = kubectl(t, "", "get", "clusterroles,clusterrolebindings", "-o", "name")
 	g.Expect(err).NotTo(HaveOccurred(), out)
 	g.Expect(out).NotTo(ContainSubstring("tenantry:impersonate:"))
+	// The README's command for what older releases left behind spares the
+	// ClusterRoles rendered from Roles.
+	g.Expect(mustKubectl(t, "get", "clusterroles", "-l", iamv1alpha1.RoleLabel, "-o", "name")).To(ContainSubstring("clusterrole"))
+	out, err = kubectl(t, "", "delete", "clusterrolebinding,clusterrole", "--dry-run=server", "-o", "name",
+		"-l", "app.kubernetes.io/managed-by=tenantry,iam.tenantry.io/account,!iam.tenantry.io/service-class")
+	g.Expect(err).NotTo(HaveOccurred(), out)
+	g.Expect(out).NotTo(ContainSubstring("clusterrole"))
 
 	// Log in as dan through the self-service API: the token says dan, with
 	// carol as the actor, and the start is on dan's record. carol may not
