@@ -107,22 +107,22 @@ func (o *options) runLoginAs(ctx context.Context, f *loginAsFlags, name string, 
 	err = callJSON(signInCtx, httpClient, http.MethodPost, base+"/v1/sessions/impersonate", actor, map[string]string{"user": name}, &as)
 	if err != nil {
 		// Nothing was started: the actor's own session has no further use.
-		return 0, errors.Join(fmt.Errorf("log in to %s as %s: %w", f.account, name, err), o.endSessions(httpClient, base, actor))
+		return 0, errors.Join(fmt.Errorf("log in to %s as %s: %w", f.account, name, err), endSessions(httpClient, base, actor))
 	}
 	if kubectlArgs == nil {
 		return 0, o.printExecCredential(as.IDToken, as.IDTokenExpiryTime)
 	}
 	code, runErr := o.runKubectlWithToken(ctx, f.kubectl, f.account, as.IDToken, kubectlArgs)
 	// The "log in as" first, then the actor's: each end is recorded.
-	return code, errors.Join(runErr, o.endSessions(httpClient, base, as.Token, actor))
+	return code, errors.Join(runErr, endSessions(httpClient, base, as.Token, actor))
 }
 
 // endSessions ends each session in turn, on a context of its own: kubectl
 // has exited, maybe because the command was interrupted.
-func (o *options) endSessions(c *http.Client, base string, sessions ...string) error {
+func endSessions(c *http.Client, base string, sessions ...string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), endTimeout)
 	defer cancel()
-	var errs []error
+	errs := make([]error, 0, len(sessions))
 	for _, session := range sessions {
 		if err := endSession(ctx, c, base, session); err != nil {
 			errs = append(errs, fmt.Errorf("end a session: %w", err))

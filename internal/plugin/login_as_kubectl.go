@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	clientcmd "k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 

@@ -172,14 +172,14 @@ func TestLogInAsFollowsTheAccount(t *testing.T) {
 // "log in as", as the operator once rendered them per account
 // (tenantry:impersonate:<account>).
 func expectNoImpersonationRBAC(g Gomega) {
-	var names []string
 	roles := &rbacv1.ClusterRoleList{}
 	g.Expect(k8s.List(context.Background(), roles)).To(Succeed())
+	bindings := &rbacv1.ClusterRoleBindingList{}
+	g.Expect(k8s.List(context.Background(), bindings)).To(Succeed())
+	names := make([]string, 0, len(roles.Items)+len(bindings.Items))
 	for _, r := range roles.Items {
 		names = append(names, r.Name)
 	}
-	bindings := &rbacv1.ClusterRoleBindingList{}
-	g.Expect(k8s.List(context.Background(), bindings)).To(Succeed())
 	for _, b := range bindings.Items {
 		names = append(names, b.Name)
 	}
