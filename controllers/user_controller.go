@@ -167,6 +167,7 @@ func (r *UserReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 		r.openLedger,
 		r.reconcileCredentials,
 		r.reconcileSoftDelete,
+		r.reconcileSessions,
 		r.reconcileAcceptance,
 		r.reconcileSignIn,
 		r.reconcilePasswordReset,

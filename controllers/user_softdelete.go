@@ -12,7 +12,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
-	"github.com/tenantry-io/tenantry/internal/credentials"
 )
 
 // DefaultDeletionRetention is how long a soft-deleted user can be restored
@@ -27,9 +26,9 @@ const DefaultDeletionRetention = 30 * 24 * time.Hour
 // a soft delete follows from the state in the other steps: the RoleBinding
 // goes (it binds Active users only), no email is sent, services are
 // suspended or removed as their class says, and the self-service API knows
-// the user no more. Here the person's sessions end, so that a restore
-// does not bring them back. Setting the state back restores the user with
-// its balance, history and teams.
+// the user no more, and its sessions end (reconcileSessions), so that a
+// restore does not bring them back. Setting the state back restores the
+// user with its balance, history and teams.
 func (r *UserReconciler) reconcileSoftDelete(ctx context.Context, s *userScope) (ctrl.Result, error) {
 	user := s.user
 	if user.Spec.State != iamv1alpha1.UserStateDeleted {
@@ -53,9 +52,6 @@ func (r *UserReconciler) reconcileSoftDelete(ctx context.Context, s *userScope) 
 				purge.Format(time.RFC3339)))
 		}
 	}
-	if err := r.endSessions(ctx, s); err != nil {
-		return ctrl.Result{}, err
-	}
 	if s.now.Before(purge) {
 		return ctrl.Result{RequeueAfter: purge.Sub(s.now)}, nil
 	}
@@ -69,20 +65,6 @@ func (r *UserReconciler) reconcileSoftDelete(ctx context.Context, s *userScope) 
 		"deleted for real: it was deleted softly on %s and not restored within %s",
 		user.Status.DeletedTime.UTC().Format(time.RFC3339), r.deletionRetention()))
 	return ctrl.Result{}, nil
-}
-
-// endSessions removes the person's sessions from the credential Secret;
-// a Secret without any costs no write.
-func (r *UserReconciler) endSessions(ctx context.Context, s *userScope) error {
-	if s.secret == nil || s.secretUnsaved || len(credentials.ReadSessions(s.secret)) == 0 {
-		return nil
-	}
-	secret := s.secret.DeepCopy()
-	credentials.WriteSessions(secret, nil, s.now)
-	if err := r.writeSecret(ctx, s, secret); err != nil {
-		return fmt.Errorf("end the sessions of deleted user %s: %w", s.user.Name, err)
-	}
-	return nil
 }
 
 // softDeletedMessage is a soft-deleted user's Ready message.

@@ -12,6 +12,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/history"
 	"github.com/tenantry-io/tenantry/internal/issuer"
 	"github.com/tenantry-io/tenantry/internal/metrics"
 	"github.com/tenantry-io/tenantry/internal/rbac"
@@ -25,7 +26,7 @@ const DefaultImpersonationTTL = 15 * time.Minute
 // Reasons of the events "log in as" records on the target User.
 const (
 	EventImpersonationStarted = "ImpersonationStarted"
-	EventImpersonationEnded   = "ImpersonationEnded"
+	EventImpersonationEnded   = history.EventImpersonationEnded
 )
 
 type impersonateRequest struct {
@@ -102,7 +103,8 @@ func (s *Server) impersonate(ctx context.Context, a *authenticated, name string)
 		// Acting as someone never outlasts the actor's own session.
 		expiry = a.session.Expiry
 	}
-	actor := &credentials.SessionActor{User: a.user.Name, UID: string(a.user.UID), Email: a.user.Spec.Email}
+	actor := &credentials.SessionActor{User: a.user.Name, UID: string(a.user.UID), Email: a.user.Spec.Email,
+		SessionHash: credentials.ActorSessionHash(a.tokenHash)}
 	record, err := s.recordLogInAs(ctx, a, target, hash, expiry)
 	if err != nil {
 		return impersonation{}, err
@@ -185,12 +187,6 @@ func (s *Server) impersonationTarget(ctx context.Context, a *authenticated, name
 		return nil, nil, userNotFound(name)
 	}
 	return user, secret, nil
-}
-
-// recordImpersonationEnd records that a "log in as" session was ended.
-func (s *Server) recordImpersonationEnd(a *authenticated) {
-	actor := a.session.Actor
-	s.event(a.user, nil, EventImpersonationEnded, "%s (%s) stopped acting as this user", actor.User, actor.Email)
 }
 
 // event records an event on a User, related to another when not nil.

@@ -204,16 +204,23 @@ func (s *Server) addSession(secret *corev1.Secret, user *iamv1alpha1.User, now t
 }
 
 // appendSession adds a session to the Secret, dropping expired ones and,
-// beyond maxSessions, the one closest to its end.
+// beyond maxSessions, the one closest to its end. An expired "log in as"
+// session stays, uncounted, until the User controller records its end.
 func appendSession(secret *corev1.Secret, session credentials.Session, now time.Time) {
-	sessions := slices.DeleteFunc(credentials.ReadSessions(secret), func(old credentials.Session) bool {
-		return !now.Before(old.Expiry)
-	})
+	var sessions, unrecorded []credentials.Session
+	for _, old := range credentials.ReadSessions(secret) {
+		switch {
+		case !old.Expired(now):
+			sessions = append(sessions, old)
+		case old.Actor != nil:
+			unrecorded = append(unrecorded, old)
+		}
+	}
 	slices.SortFunc(sessions, func(a, b credentials.Session) int { return a.Expiry.Compare(b.Expiry) })
 	if len(sessions) >= maxSessions {
 		sessions = sessions[len(sessions)-maxSessions+1:]
 	}
-	credentials.WriteSessions(secret, append(sessions, session), now)
+	credentials.WriteSessions(secret, append(append(unrecorded, sessions...), session), now)
 }
 
 // enrollSessionTTL bounds a session that may only enrol two-factor.

@@ -127,7 +127,7 @@ func (s *Server) confirmReset(ctx context.Context, token, password string) (type
 		reset := credentials.ReadPasswordReset(secret)
 		reset.UsedTime = now
 		credentials.WritePasswordReset(secret, reset)
-		credentials.WriteSessions(secret, nil, now)
+		credentials.RevokeSessions(secret, endPasswordReset, now)
 		credentials.WriteLockout(secret, credentials.Lockout{})
 		return nil
 	})

@@ -78,6 +78,8 @@ func (s *Server) now() time.Time {
 //	GET  /v1/totp/enroll                   the page to enrol an authenticator
 //	POST /v1/totp/enroll                   start an enrolment: key and QR code
 //	POST /v1/totp/confirm                  confirm it with a first code
+//	DELETE /v1/totp                        turn two-factor off (step-up)
+//	POST /v1/totp/recovery-codes           new recovery codes (step-up)
 //
 // and, when Tokens is set:
 //
@@ -98,6 +100,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/v1/password-resets/confirm", s.serveResetConfirm)
 	mux.HandleFunc("/v1/totp/enroll", s.serveEnroll)
 	mux.HandleFunc("/v1/totp/confirm", s.serveEnrollConfirm)
+	mux.HandleFunc("/v1/totp", s.serveTwoFactor)
+	mux.HandleFunc("/v1/totp/recovery-codes", s.serveRecoveryCodes)
 	if s.Tokens != nil {
 		mux.HandleFunc(issuer.DiscoveryPath, s.serveDiscovery)
 		mux.HandleFunc(issuer.JWKSPath, s.serveJWKS)

@@ -14,6 +14,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/history"
 )
 
 // sessionCookie carries the session of the HTML pages. API clients send
@@ -63,7 +64,10 @@ func (s *Server) authenticateSession(ctx context.Context, r *http.Request, enrol
 }
 
 // lookupSession is authenticateSession that tells a disabled user so,
-// for the answers where that is more useful than "log in first".
+// for the answers where that is more useful than "log in first". A "log in
+// as" session is checked on every use: it ends at its own expiry, with the
+// actor's session, and when the actor may no longer act as the user; the
+// use that finds it ended removes it and records the end.
 func (s *Server) lookupSession(ctx context.Context, r *http.Request, enrollOK bool) (*authenticated, error) {
 	token := sessionToken(r)
 	namespace, userName, ok := credentials.ParseScopedToken(token)
@@ -72,18 +76,17 @@ func (s *Server) lookupSession(ctx context.Context, r *http.Request, enrollOK bo
 	}
 	hash := credentials.HashToken(token)
 	now := s.now()
-	key := credentials.SecretKey(s.CredentialsNamespace, namespace, userName)
 	// Read past the cache: a session ended by a logout or a password reset
 	// a moment ago must not work for as long as the cache lags.
-	secret := &corev1.Secret{}
-	if err := s.APIReader.Get(ctx, key, secret); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, errSessionInvalid
-		}
-		return nil, fmt.Errorf("get credential Secret %s: %w", key, err)
+	secret, err := s.readCredentials(ctx, namespace, userName)
+	if err != nil {
+		return nil, err
 	}
-	session, found := findSession(secret, hash, now)
-	if !found {
+	if secret == nil {
+		return nil, errSessionInvalid
+	}
+	session, found := findAnySession(secret, hash)
+	if !found || (session.Expired(now) && session.Actor == nil) {
 		return nil, errSessionInvalid
 	}
 	if session.EnrollOnly && !enrollOK {
@@ -99,16 +102,51 @@ func (s *Server) lookupSession(ctx context.Context, r *http.Request, enrollOK bo
 	case p != nil:
 		return nil, errSessionInvalid
 	}
-	return &authenticated{user: user, secret: secret, tokenHash: hash, session: session}, nil
+	a := &authenticated{user: user, secret: secret, tokenHash: hash, session: session}
+	if session.Actor == nil {
+		return a, nil
+	}
+	why, err := s.impersonationEnd(ctx, a, now)
+	if err != nil {
+		return nil, err
+	}
+	if why == "" {
+		return a, nil
+	}
+	s.endImpersonation(ctx, a, why)
+	if why != history.EndActorRight && why != history.EndActorSession {
+		return nil, errSessionInvalid
+	}
+	return nil, errActorGone
+}
+
+// readCredentials reads a user's credential Secret from the API server;
+// nil when there is none.
+func (s *Server) readCredentials(ctx context.Context, namespace, userName string) (*corev1.Secret, error) {
+	key := credentials.SecretKey(s.CredentialsNamespace, namespace, userName)
+	secret := &corev1.Secret{}
+	if err := s.APIReader.Get(ctx, key, secret); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("get credential Secret %s: %w", key, err)
+	}
+	return secret, nil
 }
 
 // findSession finds a live session by the hash of its token.
 func findSession(secret *corev1.Secret, hash string, now time.Time) (credentials.Session, bool) {
+	session, found := findAnySession(secret, hash)
+	return session, found && !session.Expired(now)
+}
+
+// findAnySession finds a session by the hash of its token, expired or not.
+func findAnySession(secret *corev1.Secret, hash string) (credentials.Session, bool) {
 	if secret.Labels[iamv1alpha1.UserLabel] == "" {
 		return credentials.Session{}, false
 	}
 	for _, session := range credentials.ReadSessions(secret) {
-		if subtle.ConstantTimeCompare([]byte(session.TokenHash), []byte(hash)) == 1 && now.Before(session.Expiry) {
+		if subtle.ConstantTimeCompare([]byte(session.TokenHash), []byte(hash)) == 1 {
 			return session, true
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/history"
 )
 
 // sessionBody is the JSON of a new session.
@@ -189,9 +190,8 @@ func (s *Server) serveCurrentSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log.Info("Logged out")
-	if actor := a.session.Actor; actor != nil {
-		log.Info("Impersonation ended", "actor", actor.User)
-		s.recordImpersonationEnd(a)
+	if a.session.Actor != nil {
+		s.recordImpersonationEnd(logr.NewContext(r.Context(), log), a, history.EndLoggedOut)
 	}
 	if html {
 		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/v1/", MaxAge: -1, HttpOnly: true})
@@ -322,7 +322,11 @@ func (s *Server) serveResetConfirm(w http.ResponseWriter, r *http.Request) {
 func enrollStartPage() page {
 	return page{Title: titleEnroll,
 		Message: "You will scan a QR code with an authenticator app, then type the code it shows.",
-		Form:    &form{Action: "enroll", Submit: "Start"}}
+		Form: &form{Action: "enroll", Fields: []field{
+			{Name: fieldPassword, Label: "Current password (if two-factor is on)", Type: fieldPassword, Autocomplete: "current-password"},
+			{Name: fieldCode, Label: "Current code (if two-factor is on)", Type: inputText, Autocomplete: "one-time-code"},
+		}, Hint: "Replacing an authenticator you already use needs your password and a code from it (or a recovery code).",
+			Submit: "Start"}}
 }
 
 func enrollConfirmForm() *form {
@@ -346,13 +350,24 @@ func (s *Server) serveEnroll(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(w, http.MethodGet, http.MethodHead, http.MethodPost)
 		return
 	}
+	req, p := decodeStepUp(w, r)
+	if p != nil {
+		fail(w, log, html, p, enrollStartPage())
+		return
+	}
 	a, err := s.authenticateSession(r.Context(), r, true)
 	if err != nil {
 		fail(w, log, html, err, loginPage(""))
 		return
 	}
 	log = log.WithValues("namespace", a.user.Namespace, "user", a.user.Name)
-	e, err := s.startEnrollment(r.Context(), a)
+	up, err := s.checkStepUpPassword(r.Context(), a, req)
+	if err != nil {
+		fail(w, log, html, err, enrollStartPage())
+		return
+	}
+	e, err := s.startEnrollment(r.Context(), a, up)
+	up.recordLockout(err)
 	if err != nil {
 		fail(w, log, html, err, enrollStartPage())
 		return

@@ -94,8 +94,12 @@ type enrollment struct {
 // startEnrollment makes a new TOTP secret, keeps it in the Secret as
 // pending, and returns what the person scans. Enrolling again before
 // confirming replaces the pending secret; an enabled one stays until a new
-// one is confirmed.
-func (s *Server) startEnrollment(ctx context.Context, sess *authenticated) (enrollment, error) {
+// one is confirmed, and replacing it needs the step-up up carries. A "log
+// in as" session may not enrol.
+func (s *Server) startEnrollment(ctx context.Context, sess *authenticated, up *stepUp) (enrollment, error) {
+	if err := refuseActor(sess); err != nil {
+		return enrollment{}, err
+	}
 	key, err := totp.Generate(totp.GenerateOpts{
 		Issuer: s.totpIssuer(), AccountName: sess.user.Spec.Email,
 		Period: totpPeriod, Digits: totpDigits, Algorithm: otp.AlgorithmSHA1,
@@ -112,12 +116,18 @@ func (s *Server) startEnrollment(ctx context.Context, sess *authenticated) (enro
 		return enrollment{}, fmt.Errorf("encode QR code: %w", err)
 	}
 	err = s.updateSecret(ctx, sess.secret, func(secret *corev1.Secret) error {
-		if !sess.stillValid(secret, s.now()) {
+		now := s.now()
+		if !sess.stillValid(secret, now) {
 			return errSessionInvalid
 		}
 		tf, err := credentials.ReadTwoFactor(secret, s.Cipher)
 		if err != nil {
 			return err
+		}
+		if tf.Enabled() {
+			if err := up.decide(s, secret, &tf, now); err != nil {
+				return err
+			}
 		}
 		tf.PendingSecret = key.Secret()
 		return credentials.WriteTwoFactor(secret, tf, s.Cipher)
@@ -130,8 +140,12 @@ func (s *Server) startEnrollment(ctx context.Context, sess *authenticated) (enro
 
 // confirmEnrollment enables two-factor when code matches the pending
 // secret, and returns new recovery codes. Sessions that could only enrol
-// end: the person logs in again, now with a code.
+// end: the person logs in again, now with a code. No step-up here: the
+// pending secret of an enabled user was started with one.
 func (s *Server) confirmEnrollment(ctx context.Context, sess *authenticated, code string) ([]string, error) {
+	if err := refuseActor(sess); err != nil {
+		return nil, err
+	}
 	codes, hashes, err := newRecoveryCodes()
 	if err != nil {
 		return nil, err
