@@ -18,8 +18,11 @@ import (
 	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
-// clerk may read and edit the account's users, and nothing else.
-const clerk = "clerk@refusals.example"
+// clerk may read and edit the users of account refusals, and nothing else.
+const (
+	refusals = "refusals"
+	clerk    = "clerk@refusals.example"
+)
 
 // notPermission is how the plugin says admission, not RBAC, refused.
 const notPermission = "refused by the cluster's admission rules, not for lack of permission"
@@ -33,7 +36,7 @@ func TestAdmissionRefusalIsToldFromMissingPermission(t *testing.T) {
 	owner.Spec.Role = "owner"
 	testsupport.CreateUser(t, k8s, owner)
 	testsupport.CreateUser(t, k8s, testsupport.NewUser("refusals", "hugo", "hugo@refusals.example"))
-	grantClerk(t, "refusals")
+	grantClerk(t)
 
 	// A webhook: the last-owner rule.
 	r := run(t, "disable", "olga", "-n", "refusals", "--as", clerk)
@@ -51,7 +54,7 @@ func TestAdmissionRefusalIsToldFromMissingPermission(t *testing.T) {
 	g.Expect(r.stderr).NotTo(gomega.ContainSubstring("permission denied"))
 
 	// A ValidatingAdmissionPolicy the cluster's administrator wrote.
-	holdAccount(t, "refusals", "hugo")
+	holdAccount(t)
 	r = run(t, "disable", "hugo", "-n", "refusals", "--as", clerk)
 	g.Expect(r.err).To(gomega.HaveOccurred())
 	g.Expect(r.stderr).To(gomega.ContainSubstring("account refusals is on legal hold"))
@@ -70,9 +73,10 @@ func TestAdmissionRefusalIsToldFromMissingPermission(t *testing.T) {
 	g.Expect(hugo.Spec.State).To(gomega.Equal(iamv1alpha1.UserStateActive))
 }
 
-// grantClerk lets the clerk read and edit the users of account ns.
-func grantClerk(t *testing.T, ns string) {
+// grantClerk lets the clerk read and edit the users of account refusals.
+func grantClerk(t *testing.T) {
 	t.Helper()
+	ns := refusals
 	ctx := context.Background()
 	role := &rbacv1.Role{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "clerk"},
@@ -94,10 +98,11 @@ func grantClerk(t *testing.T, ns string) {
 }
 
 // holdAccount installs a ValidatingAdmissionPolicy, as a cluster
-// administrator would, that keeps the users of account ns from being
-// disabled, and waits until it holds user; it is removed when the test ends.
-func holdAccount(t *testing.T, ns, user string) {
+// administrator would, that keeps the users of account refusals from being
+// disabled, and waits until it holds hugo; it is removed when the test ends.
+func holdAccount(t *testing.T) {
 	t.Helper()
+	ns := refusals
 	ctx := context.Background()
 	policy := &admissionregistrationv1.ValidatingAdmissionPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: "legal-hold-" + ns},
@@ -144,7 +149,7 @@ func holdAccount(t *testing.T, ns, user string) {
 	// server-side dry run of the refused change says when.
 	hold := []byte(`{"spec":{"state":"Disabled"}}`)
 	gomega.NewWithT(t).Eventually(func() error {
-		probe := &iamv1alpha1.User{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: user}}
+		probe := &iamv1alpha1.User{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hugo"}}
 		return k8s.Patch(ctx, probe, client.RawPatch(types.MergePatchType, hold), client.DryRunAll)
 	}).WithTimeout(30 * time.Second).Should(gomega.MatchError(gomega.ContainSubstring("legal hold")))
 }
