@@ -36,6 +36,10 @@ type RoleReconciler struct {
 	// ClusterRoles, to tell a name taken by someone else from a stale cache.
 	APIReader client.Reader
 	Recorder  events.EventRecorder
+	// GrantCeiling names the ClusterRole that bounds what Roles may grant
+	// (--grant-ceiling). The cache holds it: it carries the label of the
+	// ClusterRoles the operator renders.
+	GrantCeiling string
 }
 
 // roleScope carries one reconcile's verdicts to the status.
@@ -47,10 +51,10 @@ type roleScope struct {
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=roles,verbs=get;list;watch
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=roles/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=roles/finalizers,verbs=update
+// The manager writes the ClusterRoles of Roles within the grant ceiling,
+// which it holds; it holds neither escalate nor bind, so the API server
+// refuses anything beyond the ceiling whatever the manager is made to ask.
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=get;list;watch;create;update;patch;delete
-// The manager grants, through the ClusterRoles it renders, rules it does not
-// hold itself; escalate lets it write them and bind lets it bind them.
-// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind;escalate
 
 // Reconcile brings the role's ClusterRole in line with its spec and
 // records the outcome and the number of holders, once, in the deferred
@@ -77,7 +81,9 @@ func (r *RoleReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 	if err := r.countUsers(ctx, role); err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, r.reconcileClusterRole(ctx, s)
+	err := r.reconcileClusterRole(ctx, s)
+	r.warnBeyondCeiling(role, s.stalled)
+	return ctrl.Result{}, err
 }
 
 // countUsers records how many users name the role, from the cache's
@@ -105,11 +111,19 @@ func (r *RoleReconciler) reconcileClusterRole(ctx context.Context, s *roleScope)
 	role := s.role
 	want := rbac.ClusterRole(role)
 	role.Status.ClusterRoleName = want.Name
+	if v, err := r.checkCeiling(ctx, want); v != nil || err != nil {
+		s.stalled = v
+		return err
+	}
 	have := &rbacv1.ClusterRole{}
 	err := r.Get(ctx, client.ObjectKeyFromObject(want), have)
 	switch {
 	case apierrors.IsNotFound(err):
 		err = r.Create(ctx, want)
+		if v := escalationRefused(r.GrantCeiling, err); v != nil {
+			s.stalled = v
+			return nil
+		}
 		if apierrors.IsAlreadyExists(err) {
 			// The cache holds only labelled ClusterRoles: this one is
 			// either someone else's or not in the cache yet.
@@ -141,6 +155,10 @@ func (r *RoleReconciler) reconcileClusterRole(ctx context.Context, s *roleScope)
 	}
 	have.OwnerReferences = want.OwnerReferences
 	if err := r.Update(ctx, have); err != nil {
+		if v := escalationRefused(r.GrantCeiling, err); v != nil {
+			s.stalled = v
+			return nil
+		}
 		return fmt.Errorf("update cluster role %s: %w", want.Name, err)
 	}
 	r.event(role, corev1.EventTypeNormal, "ClusterRoleUpdated", "updated cluster role %s", want.Name)
@@ -160,7 +178,8 @@ func (r *RoleReconciler) event(role *iamv1alpha1.Role, eventType, reason, format
 	recordEvent(r.Recorder, role, nil, eventType, reason, "Reconcile", format, args...)
 }
 
-// SetupWithManager watches Roles, the ClusterRoles they own, and Users
+// SetupWithManager watches Roles, the ClusterRoles they own, the grant
+// ceiling (a change may let a stalled Role through, or hold one back), and Users
 // only when one starts or stops naming a role or being deleted softly,
 // which is all the count depends on: the status writes of thousands of
 // users wake no role.
@@ -169,6 +188,8 @@ func (r *RoleReconciler) SetupWithManager(mgr ctrl.Manager, options controller.O
 		WithOptions(options).
 		For(&iamv1alpha1.Role{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&rbacv1.ClusterRole{}).
+		Watches(&rbacv1.ClusterRole{}, handler.EnqueueRequestsFromMapFunc(r.allRoles),
+			builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetName() == r.GrantCeiling }))).
 		Watches(&iamv1alpha1.User{}, roleHoldersChanged{}).
 		Named("role").
 		Complete(r)

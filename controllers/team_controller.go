@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -37,6 +39,9 @@ type teamScope struct {
 	active  int
 	stalled *verdict
 	ready   metav1.Condition
+	// requeueAfter asks for another pass while the API server refuses to
+	// bind the team's role.
+	requeueAfter time.Duration
 }
 
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=teams,verbs=get;list;watch;update;patch
@@ -72,7 +77,8 @@ func (r *TeamReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 			retErr = errors.Join(retErr, fmt.Errorf("patch status of team %s: %w", team.Name, err))
 		}
 	}()
-	return ctrl.Result{}, r.reconcileBinding(ctx, s)
+	err := r.reconcileBinding(ctx, s)
+	return ctrl.Result{RequeueAfter: s.requeueAfter}, err
 }
 
 // reconcileBinding decides who the team binds, and makes its RoleBinding
@@ -109,6 +115,11 @@ func (r *TeamReconciler) reconcileBinding(ctx context.Context, s *teamScope) err
 	}
 	want := rbac.TeamRoleBinding(team, emails, r.identity())
 	taken, err := r.ensureBinding(ctx, team, want)
+	if v := bindingRefused(team.Spec.Role, err); v != nil {
+		ready(metav1.ConditionFalse, v.reason, v.message)
+		s.requeueAfter = roleNotGrantedRequeue
+		return nil
+	}
 	if err != nil {
 		return err
 	}

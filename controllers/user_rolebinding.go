@@ -40,7 +40,12 @@ func (r *UserReconciler) reconcileRoleBinding(ctx context.Context, s *userScope)
 		return ctrl.Result{}, r.deleteRoleBinding(ctx, user, "the user is disabled")
 	}
 	want := rbac.RoleBinding(user, r.identity())
-	if taken, err := r.ensureRoleBinding(ctx, user, want); err != nil || taken {
+	taken, err := r.ensureRoleBinding(ctx, user, want)
+	if v := bindingRefused(user.Spec.Role, err); v != nil {
+		conditions.MarkFalse(user, iamv1alpha1.RoleBoundCondition, v.reason, v.message)
+		return ctrl.Result{RequeueAfter: roleNotGrantedRequeue}, nil
+	}
+	if err != nil || taken {
 		if taken {
 			msg := fmt.Sprintf("role binding %s exists and was not made by Tenantry; delete or rename it", want.Name)
 			conditions.MarkFalse(user, iamv1alpha1.RoleBoundCondition, iamv1alpha1.ReasonRoleBindingTaken, msg)

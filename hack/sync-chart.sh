@@ -19,6 +19,7 @@ awk -v cluster="$chart/files/manager-role.yaml" -v namespaced="$chart/files/mana
 	{ print > (docs == 0 ? cluster : namespaced) }
 ' config/rbac/role.yaml
 cp config/webhook/manifests.yaml "$chart/files/webhooks.yaml"
+cp config/rbac/grantable_builtin_roles.yaml "$chart/files/grantable-builtin-roles.yaml"
 for role in config/roles/*.yaml; do
 	[[ "$(basename "$role")" == kustomization.yaml ]] && continue
 	cp "$role" "$chart/files/roles/"

@@ -132,6 +132,8 @@ const (
 	ReasonTeamNoActive     = "NoActiveMembers"
 	ReasonTeamBindingTaken = "RoleBindingTaken"
 	// ReasonRoleNotFound (shared with users) says the team's role does not exist.
+	// ReasonRoleNotGranted (shared with users) says the API server refused
+	// to bind it.
 )
 
 // GetConditions returns the team's conditions.

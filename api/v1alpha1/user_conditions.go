@@ -50,6 +50,10 @@ const (
 	ReasonRoleNotFound     = "RoleNotFound"
 	ReasonNotActive        = "NotActive"
 	ReasonRoleBindingTaken = "RoleBindingTaken"
+	// ReasonRoleNotGranted (shared with teams) says the API server refused
+	// to bind the role: its ClusterRole goes beyond the grant ceiling or has
+	// not been rendered, which the Role's own status explains.
+	ReasonRoleNotGranted = "RoleNotGranted"
 
 	// Locked reasons; a Locked user's Ready has reason Locked. The
 	// PasswordResetDelivered condition uses the InvitationDelivered reasons.

@@ -53,7 +53,7 @@ func run(args []string) error {
 		return err
 	}
 	defer cp.stop()
-	if err := createSystemNamespace(ctx, cp.cfg); err != nil {
+	if err := createSystemNamespace(ctx, cp.cfg, ws.root); err != nil {
 		return err
 	}
 	cp.serveWebhooksLocally(&flags.operator)

@@ -64,8 +64,9 @@ func trustIssuer(env *envtest.Environment, ws workspace, issuer *controlplane.JW
 }
 
 // createSystemNamespace creates the operator's namespace, where the token
-// signing keys are kept, as installing the operator does on a cluster.
-func createSystemNamespace(ctx context.Context, cfg *rest.Config) error {
+// signing keys are kept, and the grant ceiling, as installing the operator
+// does on a cluster.
+func createSystemNamespace(ctx context.Context, cfg *rest.Config, root string) error {
 	c, err := client.New(cfg, client.Options{Scheme: operator.Scheme()})
 	if err != nil {
 		return err
@@ -74,5 +75,6 @@ func createSystemNamespace(ctx context.Context, cfg *rest.Config) error {
 	if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create namespace %s: %w", devSystemNamespace, err)
 	}
-	return nil
+	// The grant ceiling bounds what Roles may grant, on a cluster and here.
+	return controlplane.InstallGrantCeiling(ctx, c, root)
 }

@@ -35,10 +35,12 @@ const (
 
 // controllers are the only ones that matter without nodes or pods: the
 // namespace controller empties and removes deleted namespaces, the garbage
-// collector removes objects whose owners are gone. The token controller,
-// which would need a signing key, is left out: nothing here uses
-// service account tokens.
-var controllers = []string{"namespace-controller", "garbage-collector-controller"}
+// collector removes objects whose owners are gone, and the cluster role
+// aggregation controller fills the aggregated ClusterRoles the operator
+// ships (the grant ceiling, the manager's services role) from the
+// ClusterRoles labelled for them. The token controller, which would need a
+// signing key, is left out: tokens come from the TokenRequest API.
+var controllers = []string{"namespace-controller", "garbage-collector-controller", "clusterrole-aggregation-controller"}
 
 // ControllerManager is a running kube-controller-manager.
 type ControllerManager struct {

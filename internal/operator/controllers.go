@@ -63,9 +63,10 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	}
 	classes := &controllers.ServiceClassReconciler{Client: mgr.GetClient(), Mapper: mgr.GetRESTMapper()}
 	roles := &controllers.RoleReconciler{
-		Client:    mgr.GetClient(),
-		APIReader: mgr.GetAPIReader(),
-		Recorder:  mgr.GetEventRecorder("tenantry-role-controller"),
+		Client:       mgr.GetClient(),
+		APIReader:    mgr.GetAPIReader(),
+		Recorder:     mgr.GetEventRecorder("tenantry-role-controller"),
+		GrantCeiling: o.Roles.GrantCeiling,
 	}
 	ledger := &controllers.LedgerReconciler{
 		Client:          mgr.GetClient(),

@@ -127,7 +127,7 @@ func managerOptions(o Options) ctrl.Options {
 		Cache: cache.Options{
 			ByObject: map[client.Object]cache.ByObject{
 				&corev1.Secret{}: {Label: credentialSecrets, Namespaces: map[string]cache.Config{o.CredentialsNamespace: {}}},
-				// Rendered from Roles.
+				// Rendered from Roles, and the grant ceiling.
 				&rbacv1.ClusterRole{}: {Label: managedByTenantry},
 				// Users' and teams' bindings.
 				&rbacv1.RoleBinding{}:             {Label: managedByTenantry},

@@ -126,6 +126,9 @@ type RoleOptions struct {
 	FirstUser string
 	// Default is the role of every later user.
 	Default string
+	// GrantCeiling names the ClusterRole that bounds what Roles may grant:
+	// the one bound to the manager, which the cluster administrator owns.
+	GrantCeiling string
 }
 
 // Ways the webhook server gets its certificate.
@@ -229,7 +232,7 @@ func DefaultOptions() Options {
 			SigningKeyRotation: 24 * time.Hour, SigningKeySecret: "tenantry-system/tenantry-signing-keys",
 		},
 		Identity: IdentityOptions{Kind: rbac.DefaultIdentity.Kind, Prefix: rbac.DefaultIdentity.Prefix},
-		Roles:    RoleOptions{FirstUser: "owner", Default: "manager"},
+		Roles:    RoleOptions{FirstUser: "owner", Default: "manager", GrantCeiling: rbac.DefaultGrantCeiling},
 		Records:  defaultRecordsOptions(),
 		SignIn: SignInOptions{
 			LockoutThreshold: 5, LockoutWindow: 15 * time.Minute, LockoutDuration: 30 * time.Minute,
@@ -289,6 +292,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Identity.Kind, "identity-kind", o.Identity.Kind, "RBAC subject kind a user's RoleBinding names the person as: User or Group.")
 	fs.StringVar(&o.Roles.FirstUser, "first-user-role", o.Roles.FirstUser, "Role of the first user of an account that names none; the last active user holding it cannot be demoted, disabled or deleted.")
 	fs.StringVar(&o.Roles.Default, "default-role", o.Roles.Default, "Role of later users that name none.")
+	fs.StringVar(&o.Roles.GrantCeiling, "grant-ceiling", o.Roles.GrantCeiling, "ClusterRole bound to the manager that bounds what Roles may grant; a Role granting more reports BeyondGrantCeiling.")
 
 	fs.BoolVar(&o.Webhook.Disabled, "disable-webhooks", o.Webhook.Disabled, "Serve no admission webhooks (only where none are configured: they fail closed).")
 	fs.StringVar(&o.Webhook.Host, "webhook-host", o.Webhook.Host, "Address the webhook server listens on; empty means all.")
@@ -379,6 +383,9 @@ func (o Options) Validate() error {
 	}
 	if o.ServiceRemovalTimeout <= 0 {
 		errs = append(errs, errors.New("--service-removal-timeout must be positive"))
+	}
+	if o.Roles.GrantCeiling == "" {
+		errs = append(errs, errors.New("--grant-ceiling must name the ClusterRole that bounds what Roles may grant"))
 	}
 	if o.Roles.FirstUser == "" || o.Roles.Default == "" {
 		errs = append(errs, errors.New("--first-user-role and --default-role must name roles"))

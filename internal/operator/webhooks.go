@@ -19,7 +19,7 @@ func webhookServer(o Options) webhook.Server {
 	return webhook.NewServer(webhook.Options{Host: o.Webhook.Host, Port: o.Webhook.Port, CertDir: o.Webhook.CertDir})
 }
 
-// setupWebhooks registers the User and BalanceTransaction webhooks. With a certificate from files
+// setupWebhooks registers the User, BalanceTransaction and Role webhooks. With a certificate from files
 // they are served from the start; with a self-issued one, only once the
 // rotator has written it and injected its CA, since the server cannot start
 // without it.
@@ -38,8 +38,9 @@ func setupWebhooks(mgr ctrl.Manager, o Options) error {
 		Writer:    mgr.GetClient(),
 		UserGrace: o.TransactionUserGrace,
 	}
+	roles := &tenantrywebhook.RoleWarner{Reader: mgr.GetClient(), GrantCeiling: o.Roles.GrantCeiling}
 	if o.Webhook.Certs == WebhookCertsFiles {
-		if err := tenantrywebhook.SetupWithManager(mgr, hooks, transactions); err != nil {
+		if err := tenantrywebhook.SetupWithManager(mgr, hooks, transactions, roles); err != nil {
 			return fmt.Errorf("set up webhooks: %w", err)
 		}
 		return mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker())
@@ -71,7 +72,7 @@ func setupWebhooks(mgr ctrl.Manager, o Options) error {
 		return fmt.Errorf("set up the webhook certificate rotator: %w", err)
 	}
 	return mgr.Add(&afterCertificate{ready: ready, register: func() error {
-		return tenantrywebhook.SetupWithManager(mgr, hooks, transactions)
+		return tenantrywebhook.SetupWithManager(mgr, hooks, transactions, roles)
 	}})
 }
 

@@ -95,7 +95,8 @@ func ServeWebhooks(env *envtest.Environment, cfg *rest.Config) (stop func(), err
 	}
 	err = tenantrywebhook.SetupWithManager(mgr,
 		&tenantrywebhook.UserWebhook{Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), FirstUserRole: opts.Roles.FirstUser, DefaultRole: opts.Roles.Default},
-		&tenantrywebhook.BalanceTransactionValidator{Reader: mgr.GetAPIReader()})
+		&tenantrywebhook.BalanceTransactionValidator{Reader: mgr.GetAPIReader()},
+		&tenantrywebhook.RoleWarner{Reader: mgr.GetAPIReader(), GrantCeiling: opts.Roles.GrantCeiling})
 	if err != nil {
 		return nil, err
 	}

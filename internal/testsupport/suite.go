@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/tenantry-io/tenantry/internal/controlplane"
 	"github.com/tenantry-io/tenantry/internal/operator"
 )
 
@@ -62,6 +63,10 @@ func RunSuiteWith(root string, configure func(*envtest.Environment) error, run f
 	s.Cfg = cfg
 	if s.Client, err = client.NewWithWatch(s.Cfg, client.Options{Scheme: testScheme()}); err != nil {
 		fmt.Fprintf(os.Stderr, "create client: %v\n", err)
+		return 1
+	}
+	if err := controlplane.InstallGrantCeiling(context.Background(), s.Client, root); err != nil {
+		fmt.Fprintf(os.Stderr, "install the grant ceiling: %v\n", err)
 		return 1
 	}
 	if err := InstallBuiltinRoles(context.Background(), s.Client, root); err != nil {

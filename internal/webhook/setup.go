@@ -6,9 +6,9 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
 
-// SetupWithManager registers the User and BalanceTransaction webhooks on the
-// manager's webhook server, which serves them from then on.
-func SetupWithManager(mgr ctrl.Manager, users *UserWebhook, transactions *BalanceTransactionValidator) error {
+// SetupWithManager registers the User, BalanceTransaction and Role webhooks
+// on the manager's webhook server, which serves them from then on.
+func SetupWithManager(mgr ctrl.Manager, users *UserWebhook, transactions *BalanceTransactionValidator, roles *RoleWarner) error {
 	if transactions.Writer == nil {
 		// Admitting a cancel without recording it would let the ledger
 		// apply a newer transaction over it.
@@ -20,8 +20,13 @@ func SetupWithManager(mgr ctrl.Manager, users *UserWebhook, transactions *Balanc
 		Complete(); err != nil {
 		return err
 	}
-	return ctrl.NewWebhookManagedBy(mgr, &iamv1alpha1.BalanceTransaction{}).
+	if err := ctrl.NewWebhookManagedBy(mgr, &iamv1alpha1.BalanceTransaction{}).
 		WithDefaulter(&TransactionAdopter{Reader: transactions.Reader, Scheme: mgr.GetScheme()}).
 		WithValidator(transactions).
+		Complete(); err != nil {
+		return err
+	}
+	return ctrl.NewWebhookManagedBy(mgr, &iamv1alpha1.Role{}).
+		WithValidator(roles).
 		Complete()
 }

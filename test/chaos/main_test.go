@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/tenantry-io/tenantry/internal/controlplane"
 	"github.com/tenantry-io/tenantry/internal/operator"
 	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
@@ -106,6 +107,9 @@ func setUp(cfg *rest.Config) error {
 	}
 	if err := testsupport.EnsureNamespace(context.Background(), cfg, testsupport.CredentialsNamespace); err != nil {
 		return err
+	}
+	if err := controlplane.InstallGrantCeiling(context.Background(), admin, filepath.Join("..", "..")); err != nil {
+		return fmt.Errorf("install the grant ceiling: %w", err)
 	}
 	return installRoles(filepath.Join("..", "..", "config", "roles"))
 }
