@@ -1,9 +1,14 @@
 package rbac
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	"sigs.k8s.io/yaml"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
 
 func rule(groups, resources, verbs []string) rbacv1.PolicyRule {
@@ -46,23 +51,41 @@ func TestBeyondCeiling(t *testing.T) {
 }
 
 func TestBuiltInRolesFitTheShippedCeiling(t *testing.T) {
-	// What config/rbac/grant_ceiling.yaml ships as grantable must cover the
-	// built-in roles, manageUsers included, or a new installation would
-	// start with both roles stalled.
-	ceiling := []rbacv1.PolicyRule{
-		rule([]string{"iam.tenantry.io"}, []string{"users", "balancetransactions", "teams"}, []string{"get", "list", "watch", "create", "update", "patch", "delete"}),
-		rule([]string{"iam.tenantry.io"}, []string{"userchanges"}, []string{"get", "list", "watch"}),
-		rule([]string{""}, []string{"configmaps", "services", "pods", "pods/log", "persistentvolumeclaims", "events"}, []string{"*"}),
-		rule([]string{"apps", "batch"}, []string{"*"}, []string{"*"}),
+	// What config/rbac ships as grantable must cover the built-in roles of
+	// config/roles, manageUsers included, or a new installation would start
+	// with both roles held back.
+	data, err := os.ReadFile(filepath.Join("..", "..", "config", "rbac", "grantable_builtin_roles.yaml"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	owner := []rbacv1.PolicyRule{
-		rule([]string{"iam.tenantry.io"}, []string{"users", "balancetransactions", "userchanges", "teams"}, []string{"get", "list", "watch"}),
-		rule([]string{""}, []string{"configmaps", "services", "pods", "pods/log", "persistentvolumeclaims", "events"}, []string{"*"}),
-		rule([]string{"apps", "batch"}, []string{"*"}, []string{"*"}),
-		manageUsersRule,
+	grantable := &rbacv1.ClusterRole{}
+	if err := yaml.Unmarshal(data, grantable); err != nil {
+		t.Fatal(err)
 	}
-	if missing := BeyondCeiling(ceiling, owner); len(missing) > 0 {
-		t.Errorf("the owner role goes beyond the shipped ceiling: %s", DescribeRules(missing))
+	files, err := filepath.Glob(filepath.Join("..", "..", "config", "roles", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := 0
+	for _, file := range files {
+		if filepath.Base(file) == "kustomization.yaml" {
+			continue
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		role := &iamv1alpha1.Role{}
+		if err := yaml.UnmarshalStrict(data, role); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		roles++
+		if missing := BeyondCeiling(grantable.Rules, ClusterRole(role).Rules); len(missing) > 0 {
+			t.Errorf("the built-in role %s goes beyond the shipped ceiling: %s", role.Name, DescribeRules(missing))
+		}
+	}
+	if roles < 2 {
+		t.Fatalf("found %d built-in roles in config/roles, want owner and manager", roles)
 	}
 }
 
