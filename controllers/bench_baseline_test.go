@@ -68,7 +68,7 @@ func bareInvitations(b *testing.B, smtp *smtpcatcher.Server, n int) (time.Durati
 
 // inviteBare is one user's unavoidable work.
 func inviteBare(ctx context.Context, sender mail.Sender, ns, name string) error {
-	secret := credentials.NewSecret(testsupport.CredentialsNamespace, ns, name)
+	secret := credentials.NewSecret(testsupport.CredentialsNamespace, ns, name, "")
 	secret.Data = map[string][]byte{"invitation-token-hash": []byte("0123456789abcdef0123456789abcdef")}
 	if err := k8s.Create(ctx, secret); err != nil {
 		return err

@@ -57,7 +57,7 @@ func TestInterruptedSendIsReportedAndRetriedOnce(t *testing.T) {
 	// The state a manager leaves when it is killed between recording the
 	// intent to send and recording the outcome: the credential Secret says
 	// attempt 1 of invitation 1 started, the status knows of no invitation.
-	secret := credentials.NewSecret(testsupport.CredentialsNamespace, ns, user.Name)
+	secret := credentials.NewSecret(testsupport.CredentialsNamespace, ns, user.Name, "")
 	credentials.WriteInvitation(secret, credentials.Invitation{
 		Number: 1, Attempt: 1, TokenHash: credentials.HashToken("lost"), Expiry: time.Now().Add(time.Hour).Truncate(time.Second),
 	})

@@ -54,7 +54,7 @@ func TestInvitedUserBecomesActiveWhenInvitationAccepted(t *testing.T) {
 	g.Expect(string(secret.Data[credentials.KeyInvitationTokenHash])).To(Equal(credentials.HashToken(token)))
 	// Owned through its labels: an owner reference cannot cross namespaces.
 	g.Expect(secret.Namespace).To(Equal(testsupport.CredentialsNamespace))
-	g.Expect(credentials.IsSecretOf(secret, ns, user.Name)).To(BeTrue())
+	g.Expect(credentials.IsSecretOf(secret, user)).To(BeTrue())
 	g.Expect(secret.OwnerReferences).To(BeEmpty())
 
 	code, reply := accept(t, tm.selfServiceURL, token, strongPassword)

@@ -42,15 +42,16 @@ func (r *UserReconciler) reconcileCredentials(ctx context.Context, s *userScope)
 			"credential secret %s is missing; if the operator was upgraded from a version that kept it in the account namespace, run `kubectl tenantry migrate-credentials`", key)}
 		return ctrl.Result{}, nil
 	case apierrors.IsNotFound(err):
-		s.secret, s.secretUnsaved = credentials.NewSecret(key.Namespace, user.Namespace, user.Name), true
+		s.secret, s.secretUnsaved = credentials.NewSecret(key.Namespace, user.Namespace, user.Name, user.UID), true
 		return ctrl.Result{}, nil
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("get credential secret of user %s: %w", user.Name, err)
-	case !credentials.IsSecretOf(secret, user.Namespace, user.Name):
-		// Someone else's Secret has the name; taking it over could leak or
-		// destroy their data, so a person has to sort it out.
+	case !credentials.IsSecretOf(secret, user):
+		// Someone else's Secret has the name, or a former user's of the
+		// same name; taking it over could leak or destroy their data, so a
+		// person has to sort it out.
 		s.stalled = &verdict{iamv1alpha1.ReasonCredentialsFailed, fmt.Sprintf(
-			"secret %s exists and is not labelled for this user; delete or rename it", key)}
+			"secret %s exists and is not this user's (its labels or %s name another); delete or rename it", key, credentials.OwnerUIDAnnotation)}
 		return ctrl.Result{}, nil
 	}
 	s.secret = secret

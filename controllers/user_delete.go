@@ -61,7 +61,7 @@ func (r *UserReconciler) deleteCredentials(ctx context.Context, user *iamv1alpha
 	if err := r.Get(ctx, key, secret); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	if !credentials.IsSecretOf(secret, user.Namespace, user.Name) {
+	if !credentials.IsSecretOf(secret, user) {
 		return nil // not ours: leave it alone
 	}
 	err := r.Delete(ctx, secret, client.Preconditions{UID: &secret.UID})

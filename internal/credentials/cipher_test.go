@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 func testCipher(t *testing.T, active string, ids ...string) *Cipher {
@@ -109,7 +111,7 @@ func TestNewCipherRefusesBadKeys(t *testing.T) {
 
 func TestTwoFactorIsSealedAtRest(t *testing.T) {
 	c := testCipher(t, "k1", "k1")
-	secret := NewSecret("tenantry-system", "acme", "alice")
+	secret := NewSecret("tenantry-system", "acme", "alice", "")
 	tf := TwoFactor{Secret: totpSecret, PendingSecret: "KRSXG5CTMVRXEZLU", LastStep: 7, RecoveryCodes: []string{"h1", "h2"}}
 	if err := WriteTwoFactor(secret, tf, c); err != nil {
 		t.Fatal(err)
@@ -144,7 +146,7 @@ func TestTwoFactorIsSealedAtRest(t *testing.T) {
 	}
 
 	// Copied to another user, it does not open.
-	other := NewSecret("tenantry-system", "acme", "bob")
+	other := NewSecret("tenantry-system", "acme", "bob", "")
 	other.Data = secret.Data
 	if _, err := ReadTwoFactor(other, c); err == nil {
 		t.Error("a sealed secret copied to another user opened")
@@ -164,7 +166,7 @@ func TestTwoFactorIsSealedAtRest(t *testing.T) {
 
 func TestLegacyPlainTwoFactorIsSealedAtTheNextWrite(t *testing.T) {
 	c := testCipher(t, "k1", "k1")
-	secret := NewSecret("tenantry-system", "acme", "alice")
+	secret := NewSecret("tenantry-system", "acme", "alice", "")
 	secret.Data = map[string][]byte{KeyTOTPSecret: []byte(totpSecret), KeyTOTPLastStep: []byte("3")}
 
 	tf, err := ReadTwoFactor(secret, c)
@@ -192,12 +194,20 @@ func TestSecretLocation(t *testing.T) {
 	if SecretKey("ns", "acme", "alice") == SecretKey("ns", "globex", "alice") {
 		t.Error("users of two accounts share a Secret")
 	}
-	secret := NewSecret("tenantry-system", "acme", "alice")
+	secret := NewSecret("tenantry-system", "acme", "alice", "")
 	if owner, ok := SecretOwner(secret); !ok || owner.Namespace != "acme" || owner.Name != "alice" {
 		t.Errorf("SecretOwner() = %v, %v", owner, ok)
 	}
-	if !IsSecretOf(secret, "acme", "alice") || IsSecretOf(secret, "globex", "alice") {
+	user := func(account, name string, uid types.UID) *metav1.PartialObjectMetadata {
+		return &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Namespace: account, Name: name, UID: uid}}
+	}
+	if !IsSecretOf(secret, user("acme", "alice", "u1")) || IsSecretOf(secret, user("globex", "alice", "u1")) {
 		t.Error("IsSecretOf does not tell the owner")
+	}
+	// Made for one User, the Secret is not the next one's of the same name.
+	made := NewSecret("tenantry-system", "acme", "alice", "u1")
+	if !IsSecretOf(made, user("acme", "alice", "u1")) || IsSecretOf(made, user("acme", "alice", "u2")) {
+		t.Error("IsSecretOf does not tell a User from a former one of the same name")
 	}
 	if _, ok := SecretOwner(&corev1.Secret{}); ok {
 		t.Error("an unlabelled Secret has an owner")

@@ -30,14 +30,24 @@ func SecretLabels(account, user string) map[string]string {
 	}
 }
 
+// OwnerUIDAnnotation holds the UID of the User a credential Secret was made
+// for. It does what an owner reference did when the Secret lived beside its
+// User: a User deleted and created again under the same name is another
+// person, and a Secret the old one left behind is not the new one's.
+const OwnerUIDAnnotation = "iam.tenantry.io/user-uid"
+
 // NewSecret is an empty credential Secret of a user, at SecretKey with
-// SecretLabels.
-func NewSecret(credentialsNamespace, account, user string) *corev1.Secret {
+// SecretLabels, naming the User's UID when it has one.
+func NewSecret(credentialsNamespace, account, user string, uid types.UID) *corev1.Secret {
 	key := SecretKey(credentialsNamespace, account, user)
-	return &corev1.Secret{
+	secret := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name, Labels: SecretLabels(account, user)},
 		Type:       corev1.SecretTypeOpaque,
 	}
+	if uid != "" {
+		secret.Annotations = map[string]string{OwnerUIDAnnotation: string(uid)}
+	}
+	return secret
 }
 
 // SecretOwner names the User a credential Secret belongs to, from its
@@ -48,10 +58,15 @@ func SecretOwner(secret client.Object) (owner types.NamespacedName, ok bool) {
 	return owner, owner.Namespace != "" && owner.Name != ""
 }
 
-// IsSecretOf reports whether secret is the credential Secret of the named
-// user: at its place and labelled for it. A Secret that only has the name
-// may be someone else's and is never taken over.
-func IsSecretOf(secret client.Object, account, user string) bool {
+// IsSecretOf reports whether secret is the credential Secret of user:
+// labelled for it and, when the Secret names a UID, made for this very
+// User. A Secret that only has the name may be someone else's, or a former
+// user's of the same name, and is never taken over.
+func IsSecretOf(secret, user client.Object) bool {
 	owner, ok := SecretOwner(secret)
-	return ok && owner == types.NamespacedName{Namespace: account, Name: user}
+	if !ok || owner != (types.NamespacedName{Namespace: user.GetNamespace(), Name: user.GetName()}) {
+		return false
+	}
+	uid := secret.GetAnnotations()[OwnerUIDAnnotation]
+	return uid == "" || uid == string(user.GetUID())
 }

@@ -53,6 +53,7 @@ func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	root.AddCommand(newSetRoleCommand(o))
 	root.AddCommand(newTransactionCommands(o)...)
 	root.AddCommand(newCancelCommand(o), newHistoryCommand(o), newDeleteCommand(o), newLoginAsCommand(o), newLoginCommand(o))
+	root.AddCommand(newMigrateCredentialsCommand(o))
 	return root
 }
 

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
@@ -57,20 +55,13 @@ func checkUser(user *iamv1alpha1.User, secret *corev1.Secret) *problem {
 		return errTokenInvalid
 	}
 	// A User deleted and created again under the same name is another person;
-	// the old Secret may outlive its owner until the garbage collector gets to
-	// it. An owner reference, when present, tells the two apart.
-	for _, ref := range secret.OwnerReferences {
-		if isUserRef(ref, user.Name) && ref.UID != user.UID {
-			return errTokenInvalid
-		}
+	// the old Secret may outlive its owner (its finalizer was forced off).
+	// The UID the Secret was made for tells the two apart.
+	if uid := secret.Annotations[credentials.OwnerUIDAnnotation]; uid != "" && uid != string(user.UID) {
+		return errTokenInvalid
 	}
 	if user.Spec.State == iamv1alpha1.UserStateDisabled {
 		return errUserDisabled
 	}
 	return nil
-}
-
-func isUserRef(ref metav1.OwnerReference, name string) bool {
-	gv, err := schema.ParseGroupVersion(ref.APIVersion)
-	return err == nil && gv.Group == iamv1alpha1.GroupVersion.Group && ref.Kind == "User" && ref.Name == name
 }

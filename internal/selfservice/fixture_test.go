@@ -92,7 +92,7 @@ func newNamespace(t *testing.T) string {
 // invitation, in the credentials namespace.
 func credentialSecret(t *testing.T, user *iamv1alpha1.User, tokenHash string, expiry time.Time) *corev1.Secret {
 	t.Helper()
-	secret := credentials.NewSecret(credentialsNamespace, user.Namespace, user.Name)
+	secret := credentials.NewSecret(credentialsNamespace, user.Namespace, user.Name, user.UID)
 	credentials.WriteInvitation(secret, credentials.Invitation{Number: 1, Attempt: 1, TokenHash: tokenHash, Expiry: expiry})
 	return secret
 }

@@ -65,7 +65,7 @@ func newMember(t *testing.T, opts ...invitationOption) *member {
 	if err := direct.Status().Update(ctx, user); err != nil {
 		t.Fatalf("verify user: %v", err)
 	}
-	secret := credentials.NewSecret(credentialsNamespace, user.Namespace, user.Name)
+	secret := credentials.NewSecret(credentialsNamespace, user.Namespace, user.Name, user.UID)
 	secret.Data = map[string][]byte{credentials.KeyPasswordHash: strongPasswordHash(t)}
 	if err := direct.Create(ctx, secret); err != nil {
 		t.Fatalf("create credential Secret: %v", err)
