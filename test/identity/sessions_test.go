@@ -2,7 +2,9 @@ package identity
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -229,6 +231,14 @@ func TestStepUpGuardsTheSecondFactor(t *testing.T) {
 	expectAnswer(t, m.call(t, http.MethodDelete, "/v1/totp", session,
 		map[string]string{"password": password, "recoveryCode": recovery[1]}), http.StatusUnauthorized, "StepUpFailed")
 
+	// The enrolment page asks for both, and a new authenticator needs them.
+	code, page := m.postForm(t, "/v1/totp/enroll", session, url.Values{})
+	g.Expect(code).To(Equal(http.StatusForbidden), page)
+	g.Expect(page).To(And(ContainSubstring(`name="password"`), ContainSubstring(`name="code"`), ContainSubstring("current password")))
+	code, page = m.postForm(t, "/v1/totp/enroll", session, url.Values{"password": {password}, "code": {fresh[1]}})
+	g.Expect(code).To(Equal(http.StatusOK), page)
+	g.Expect(page).To(ContainSubstring(`<img src="data:image/png;base64,`))
+
 	// Wrong passwords count as at login: enough of them lock bob, and the
 	// right password and code are refused while he is locked.
 	for range 5 {
@@ -251,6 +261,25 @@ func TestStepUpGuardsTheSecondFactor(t *testing.T) {
 	g.Expect(current.body["twoFactor"]).To(BeFalse())
 	expectAnswer(t, m.call(t, http.MethodDelete, "/v1/totp", session, map[string]string{"password": password}),
 		http.StatusConflict, "TwoFactorNotEnabled")
+}
+
+// postForm posts a form as the HTML pages do, with the session, and
+// returns the status and the page.
+func (m *issuerManager) postForm(t *testing.T, path, session string, form url.Values) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, m.base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+session)
+	resp, err := m.http.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
 
 // annotateUser sets one annotation of the user, as `kubectl annotate
