@@ -17,7 +17,7 @@ import (
 const (
 	ReasonStepUpRequired     = "StepUpRequired"
 	ReasonStepUpFailed       = "StepUpFailed"
-	ReasonTwoFactorNotActive = "TwoFactorNotEnabled"
+	ReasonTwoFactorNotEnabled = "TwoFactorNotEnabled"
 )
 
 var (
@@ -25,7 +25,7 @@ var (
 		message: "Two-factor is on: give your current password and a current code from your authenticator (or a recovery code) to change it."}
 	errStepUpFailed = &problem{status: http.StatusUnauthorized, reason: ReasonStepUpFailed,
 		message: "The password or the code is wrong. Failed attempts count towards the lockout, as at login."}
-	errTwoFactorNotActive = &problem{status: http.StatusConflict, reason: ReasonTwoFactorNotActive,
+	errTwoFactorNotEnabled = &problem{status: http.StatusConflict, reason: ReasonTwoFactorNotEnabled,
 		message: "Two-factor is not on: there is nothing to remove or renew."}
 )
 

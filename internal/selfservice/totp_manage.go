@@ -108,7 +108,7 @@ func (s *Server) changeTwoFactor(ctx context.Context, a *authenticated, up *step
 			return err
 		}
 		if !tf.Enabled() {
-			return errTwoFactorNotActive
+			return errTwoFactorNotEnabled
 		}
 		if err := up.decide(s, secret, &tf, now); err != nil {
 			return err
