@@ -69,6 +69,12 @@ func RunSuiteWith(root string, configure func(*envtest.Environment) error, run f
 		fmt.Fprintf(os.Stderr, "install the grant ceiling: %v\n", err)
 		return 1
 	}
+	// The operator's namespace exists before it starts, as installing it
+	// does: tests arrange credential Secrets there before any manager runs.
+	if err := EnsureNamespace(context.Background(), s.Cfg, CredentialsNamespace); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	if err := InstallBuiltinRoles(context.Background(), s.Client, root); err != nil {
 		fmt.Fprintf(os.Stderr, "install the built-in roles: %v\n", err)
 		return 1
