@@ -86,6 +86,8 @@ func devOptions() operator.Options {
 	// The signing keys live where a cluster keeps them; the dev
 	// environment creates the namespace.
 	o.Tokens.SigningKeySecret = devSystemNamespace + "/tenantry-signing-keys"
+	// So do the credential Secrets and the key that seals them.
+	o.CredentialsNamespace = devSystemNamespace
 	return o
 }
 
