@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
 // quietWindow is how long a restarted manager is watched for writes once
@@ -57,7 +58,9 @@ func snapshot(ctx context.Context, accounts []string) (map[string]string, error)
 				return nil, err
 			}
 		}
-		if err := add(&corev1.SecretList{}, client.InNamespace(ns), client.HasLabels{iamv1alpha1.UserLabel}); err != nil {
+		// The account's users' credential Secrets, in the operator's namespace.
+		if err := add(&corev1.SecretList{}, client.InNamespace(testsupport.CredentialsNamespace),
+			client.MatchingLabels{iamv1alpha1.AccountLabel: ns}, client.HasLabels{iamv1alpha1.UserLabel}); err != nil {
 			return nil, err
 		}
 	}
