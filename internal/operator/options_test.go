@@ -25,6 +25,8 @@ func TestValidateOptions(t *testing.T) {
 		{"unknown certificate source", func(o *Options) { o.Webhook.Certs = "vault" }, "--webhook-certs"},
 		{"cert secret without namespace", func(o *Options) { o.Webhook.CertSecret = "cert" }, "--webhook-cert-secret"},
 		{"no first user role", func(o *Options) { o.Roles.FirstUser = "" }, "--first-user-role"},
+		{"no credentials namespace", func(o *Options) { o.CredentialsNamespace = "" }, "--credentials-namespace"},
+		{"credentials namespace not a name", func(o *Options) { o.CredentialsNamespace = "tenantry.system" }, "--credentials-namespace"},
 		{"no subscription workers", func(o *Options) { o.Concurrency.Subscriptions = 0 }, "--max-concurrent-subscriptions"},
 		{"webhooks off need no certificate", func(o *Options) { o.Webhook.Disabled, o.Webhook.Certs = true, "" }, ""},
 		{"accept URL without scheme", func(o *Options) { o.Invitation.AcceptURL = "portal.example.com" }, "--accept-url"},
