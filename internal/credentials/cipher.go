@@ -69,10 +69,10 @@ func (c *Cipher) SetKeys(keys map[string][]byte, active string) error {
 	return nil
 }
 
-// Seal encrypts plaintext under the active key, bound to context (where the
+// Seal encrypts plaintext under the active key, bound to place (where the
 // value is kept: moved elsewhere it does not open). The result is
 // "sealed:<key id>:<base64url of nonce and ciphertext>".
-func (c *Cipher) Seal(plaintext, context string) (string, error) {
+func (c *Cipher) Seal(plaintext, place string) (string, error) {
 	if c == nil {
 		return "", ErrNoKey
 	}
@@ -86,14 +86,14 @@ func (c *Cipher) Seal(plaintext, context string) (string, error) {
 	if _, err := rand.Read(nonce); err != nil {
 		return "", fmt.Errorf("seal: %w", err)
 	}
-	sealed := aead.Seal(nonce, nonce, []byte(plaintext), []byte(context))
+	sealed := aead.Seal(nonce, nonce, []byte(plaintext), []byte(place))
 	return sealedPrefix + id + ":" + base64.RawURLEncoding.EncodeToString(sealed), nil
 }
 
-// Open returns the plaintext of a value Seal made with the same context. A
+// Open returns the plaintext of a value Seal made with the same place. A
 // value without the sealed prefix was written before values were sealed
 // and is returned as it is; the next write seals it.
-func (c *Cipher) Open(value, context string) (string, error) {
+func (c *Cipher) Open(value, place string) (string, error) {
 	rest, sealed := strings.CutPrefix(value, sealedPrefix)
 	if !sealed {
 		return value, nil
@@ -115,7 +115,7 @@ func (c *Cipher) Open(value, context string) (string, error) {
 	if err != nil || len(data) < aead.NonceSize() {
 		return "", errors.New("open: malformed sealed value")
 	}
-	plaintext, err := aead.Open(nil, data[:aead.NonceSize()], data[aead.NonceSize():], []byte(context))
+	plaintext, err := aead.Open(nil, data[:aead.NonceSize()], data[aead.NonceSize():], []byte(place))
 	if err != nil {
 		return "", fmt.Errorf("open with key %s: %w", id, err)
 	}

@@ -351,10 +351,10 @@ func ReadTwoFactor(secret *corev1.Secret, c *Cipher) (TwoFactor, error) {
 		RecoveryCodes: strings.Fields(string(d[KeyRecoveryCodeHashes])),
 	}
 	var err error
-	if tf.Secret, err = c.Open(string(d[KeyTOTPSecret]), sealContext(secret, KeyTOTPSecret)); err != nil {
+	if tf.Secret, err = c.Open(string(d[KeyTOTPSecret]), sealPlace(secret, KeyTOTPSecret)); err != nil {
 		return TwoFactor{}, fmt.Errorf("read the TOTP secret of %s: %w", secret.Name, err)
 	}
-	if tf.PendingSecret, err = c.Open(string(d[KeyTOTPPendingSecret]), sealContext(secret, KeyTOTPPendingSecret)); err != nil {
+	if tf.PendingSecret, err = c.Open(string(d[KeyTOTPPendingSecret]), sealPlace(secret, KeyTOTPPendingSecret)); err != nil {
 		return TwoFactor{}, fmt.Errorf("read the pending TOTP secret of %s: %w", secret.Name, err)
 	}
 	return tf, nil
@@ -386,13 +386,13 @@ func writeSealed(secret *corev1.Secret, key, plaintext string, c *Cipher) error 
 		delete(secret.Data, key)
 		return nil
 	}
-	context := sealContext(secret, key)
+	place := sealPlace(secret, key)
 	if stored := string(secret.Data[key]); IsSealed(stored) {
-		if opened, err := c.Open(stored, context); err == nil && opened == plaintext {
+		if opened, err := c.Open(stored, place); err == nil && opened == plaintext {
 			return nil
 		}
 	}
-	sealed, err := c.Seal(plaintext, context)
+	sealed, err := c.Seal(plaintext, place)
 	if err != nil {
 		return fmt.Errorf("seal the TOTP secret of %s: %w", secret.Name, err)
 	}
@@ -400,10 +400,10 @@ func writeSealed(secret *corev1.Secret, key, plaintext string, c *Cipher) error 
 	return nil
 }
 
-// sealContext binds a sealed value to the user and the data key it is kept
+// sealPlace binds a sealed value to the user and the data key it is kept
 // under, so that it does not open when copied to another user or from the
 // pending to the confirmed secret.
-func sealContext(secret *corev1.Secret, key string) string {
+func sealPlace(secret *corev1.Secret, key string) string {
 	owner, _ := SecretOwner(secret)
 	return key + "/" + owner.Namespace + "/" + owner.Name
 }
