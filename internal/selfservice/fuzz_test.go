@@ -1,6 +1,8 @@
 package selfservice
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -9,6 +11,11 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 const fuzzAcceptPath = "/v1/invitations/accept"
@@ -37,6 +44,11 @@ func FuzzParseAcceptRequest(f *testing.F) {
 		{"multipart/form-data; boundary=x", "--x--"},
 		{"", `{"token":"abc","password":"x"}`},
 		{"application/json; charset", `{}`},
+		{"application/json", `{"token":"abc","password":"x","admin":true}`},
+		{"application/json", `{"token":"abc","password":"x","Token":"def"}`},
+		{"application/json", `{"token":"abc","password":"x","to\u212aen":"def"}`},
+		{"application/json", `{"token":5,"password":"x"}`},
+		{"application/json", `{"token":"abc","password":"x"}]`},
 	} {
 		f.Add(seed.contentType, []byte(seed.body))
 	}
@@ -73,6 +85,18 @@ func FuzzParseAcceptRequest(f *testing.F) {
 			if *want.Token != req.Token || *want.Password != req.Password {
 				t.Fatalf("read token %q, password %q from %q", req.Token, req.Password, body)
 			}
+			// Strict: no field but token and password, none twice.
+			keys := objectKeys(t, body)
+			for i, key := range keys {
+				if !strings.EqualFold(key, "token") && !strings.EqualFold(key, "password") {
+					t.Fatalf("accepted the unknown field %q in %q", key, body)
+				}
+				for _, other := range keys[:i] {
+					if strings.EqualFold(key, other) {
+						t.Fatalf("accepted the field %q twice in %q", key, body)
+					}
+				}
+			}
 		case contentTypeForm:
 			form, err := url.ParseQuery(string(body))
 			if err != nil || form.Get("token") != req.Token || form.Get("password") != req.Password {
@@ -85,6 +109,28 @@ func FuzzParseAcceptRequest(f *testing.F) {
 			t.Fatalf("accepted content type %q", contentType)
 		}
 	})
+}
+
+// objectKeys lists the field names of a JSON object, repeats included.
+func objectKeys(t *testing.T, body []byte) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if _, err := dec.Token(); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, key.(string))
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keys
 }
 
 // pageMarkup counts the characters that make HTML structure.
@@ -131,4 +177,140 @@ func serveForm(t testing.TB, token string) exchange {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodGet, fuzzAcceptPath+"?token="+url.QueryEscape(token), nil)
 	return serve(&Server{}, r)
+}
+
+// FuzzSessionCredential feeds arbitrary Authorization headers and session
+// cookies to the parser of the session credential. Either the request is
+// refused with a client error whose message quotes nothing sent, or the
+// token it yields names an account and a user that are DNS labels: nothing
+// else is ever looked up.
+func FuzzSessionCredential(f *testing.F) {
+	f.Add("", "")
+	f.Add("Bearer "+wellFormedToken, "")
+	f.Add("", wellFormedToken)
+	f.Add("Bearer "+wellFormedToken, "acme_bob_"+randomPart)
+	f.Add("Basic YWxpY2U6cGFzc3dvcmQ=", "")
+	f.Add("Bearer", "")
+	for _, tt := range malformedTokens {
+		f.Add("Bearer "+tt.token, "")
+		f.Add("", tt.token)
+	}
+	f.Fuzz(func(t *testing.T, authorization, cookie string) {
+		r := httptest.NewRequest(http.MethodGet, "/v1/sessions/current", nil)
+		if authorization != "" {
+			r.Header.Set("Authorization", authorization)
+		}
+		if cookie != "" {
+			r.Header.Set("Cookie", sessionCookie+"="+cookie)
+		}
+		token, p := sessionCredential(r)
+		if p != nil {
+			if p.status < 400 || p.status >= 500 || p.reason != ReasonSessionMalformed || p.message == "" {
+				t.Fatalf("refused with %d %s %q, want 400 %s with a message", p.status, p.reason, p.message, ReasonSessionMalformed)
+			}
+			for _, sent := range []string{authorization, cookie} {
+				if len(sent) >= 8 && strings.Contains(p.message, sent) {
+					t.Fatalf("the answer %q quotes the request", p.message)
+				}
+			}
+			return
+		}
+		if token == "" {
+			return
+		}
+		namespace, user, ok := parseScopedToken(token)
+		if !ok {
+			t.Fatalf("accepted a token that does not parse: %q", token)
+		}
+		for _, name := range []string{namespace, user} {
+			if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
+				t.Fatalf("the token %q names %q, not a DNS label: %v", token, name, errs)
+			}
+		}
+	})
+}
+
+// nameCheckingClient fails the test when a handler asks for an object by a
+// name no object can have, and otherwise asks the real client, or, when
+// fuzzing without a control plane, answers that there is no such object.
+type nameCheckingClient struct {
+	client.Client
+	t *testing.T
+}
+
+func (c nameCheckingClient) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	errs := validation.IsDNS1123Subdomain(key.Name)
+	if key.Namespace != "" {
+		errs = append(errs, validation.IsDNS1123Label(key.Namespace)...)
+	}
+	if len(errs) > 0 {
+		c.t.Fatalf("looked up %q in %q: %v", key.Name, key.Namespace, errs)
+	}
+	if c.Client == nil {
+		return apierrors.NewNotFound(schema.GroupResource{}, key.Name)
+	}
+	return c.Client.Get(ctx, key, obj, opts...)
+}
+
+func (c nameCheckingClient) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	if c.Client == nil {
+		return nil
+	}
+	return c.Client.List(ctx, list, opts...)
+}
+
+// fuzzRoutes are the routes FuzzRequestShapes sends to: every one that
+// takes a session or a token from the request, and none that hashes a
+// password before looking anything up.
+var fuzzRoutes = []struct{ method, path string }{
+	{http.MethodGet, "/v1/sessions/current"},
+	{http.MethodDelete, "/v1/sessions/current"},
+	{http.MethodPost, "/v1/sessions/current"},
+	{http.MethodPost, "/v1/totp/enroll"},
+	{http.MethodPost, "/v1/totp/confirm"},
+	{http.MethodDelete, "/v1/totp"},
+	{http.MethodPost, "/v1/totp/recovery-codes"},
+	{http.MethodPost, "/v1/password-resets/confirm"},
+	{http.MethodPost, "/v1/invitations/accept"},
+}
+
+// FuzzRequestShapes sends arbitrary credentials, content types and bodies
+// to the routes that read them, through the whole handler. Whatever comes
+// in, the answer is a client error or a success, never a 5xx, and nothing
+// is looked up by a name no object can have. With a control plane (a test
+// run, or -run naming this fuzz test) the lookups reach the API server.
+func FuzzRequestShapes(f *testing.F) {
+	for i := range fuzzRoutes {
+		f.Add(uint8(i), "Bearer "+wellFormedToken, "", contentTypeJSON, []byte(`{"code":"123456"}`))
+		f.Add(uint8(i), "", wellFormedToken, contentTypeForm, []byte("code=123456"))
+	}
+	for i, tt := range malformedTokens {
+		f.Add(uint8(i), "Bearer "+tt.token, "", contentTypeJSON, []byte(`{"token":"`+tt.token+`","password":"`+strongPassword+`"}`))
+		f.Add(uint8(i), "", tt.token, "", []byte{})
+	}
+	f.Add(uint8(3), "Basic YWxpY2U6cGFzc3dvcmQ=", wellFormedToken, "text/plain", []byte("x"))
+	f.Add(uint8(4), "Bearer "+wellFormedToken, "acme_bob_"+randomPart, contentTypeJSON, []byte(`{"code":1}`))
+	f.Fuzz(func(t *testing.T, route uint8, authorization, cookie, contentType string, body []byte) {
+		rt := fuzzRoutes[int(route)%len(fuzzRoutes)]
+		r := httptest.NewRequest(rt.method, rt.path, bytes.NewReader(body))
+		for name, value := range map[string]string{"Authorization": authorization, "Cookie": sessionCookie + "=" + cookie, "Content-Type": contentType} {
+			if value != "" && value != sessionCookie+"=" {
+				r.Header.Set(name, value)
+			}
+		}
+		s := &Server{Client: nameCheckingClient{t: t}, APIReader: nameCheckingClient{t: t}, CredentialsNamespace: credentialsNamespace}
+		if direct != nil {
+			s.Client, s.APIReader = nameCheckingClient{Client: cached, t: t}, nameCheckingClient{Client: direct, t: t}
+			s.Cipher = testCipher
+		}
+		ex := serve(s, r)
+		if ex.Code >= 500 {
+			t.Fatalf("%s %s answered %d: %s\n%s", rt.method, rt.path, ex.Code, ex.Body, ex.logs)
+		}
+		if ex.Code >= 400 && !strings.HasPrefix(ex.Header().Get("Content-Type"), "text/html") {
+			if p := problemOf(t, ex); p.Reason == "" || p.Message == "" {
+				t.Fatalf("%s %s answered %d without a reason: %s", rt.method, rt.path, ex.Code, ex.Body)
+			}
+		}
+	})
 }

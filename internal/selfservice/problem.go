@@ -30,6 +30,7 @@ const (
 	ReasonTwoFactorEnrollmentRequired = "TwoFactorEnrollmentRequired"
 	ReasonTwoFactorNotPending         = "TwoFactorNotPending"
 	ReasonSessionInvalid              = "SessionInvalid"
+	ReasonSessionMalformed            = "SessionMalformed"
 	ReasonTooManyRequests             = "TooManyRequests"
 	ReasonServerBusy                  = "ServerBusy"
 

@@ -1,7 +1,6 @@
 package selfservice
 
 import (
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -48,14 +47,14 @@ func parseAcceptRequest(w http.ResponseWriter, r *http.Request) (acceptRequest, 
 	switch mediaType {
 	case contentTypeJSON:
 		if p := decodeJSON(body, &req); p != nil {
-			return req, p
+			return acceptRequest{}, p // never half of what was sent
 		}
 	case contentTypeForm:
 		if p := decodeForm(body, &req); p != nil {
-			return req, p
+			return acceptRequest{}, p
 		}
 	default:
-		return req, &problem{status: http.StatusUnsupportedMediaType, reason: ReasonUnsupportedMediaType, message: "Send the request as " + contentTypeJSON + " or " + contentTypeForm + "."}
+		return req, errMediaType
 	}
 
 	switch {
@@ -70,16 +69,7 @@ func parseAcceptRequest(w http.ResponseWriter, r *http.Request) (acceptRequest, 
 }
 
 func decodeJSON(body io.Reader, req *acceptRequest) *problem {
-	dec := json.NewDecoder(body)
-	if err := dec.Decode(req); err != nil {
-		return bodyProblem(err, "The request body is not a JSON object with token and password.")
-	}
-	// One object, nothing after it: trailing data is a client bug worth
-	// reporting rather than guessing around.
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return bodyProblem(err, "The request body has data after the JSON object.")
-	}
-	return nil
+	return decodeJSONObject(body, req, "The request body is not a JSON object with token and password.")
 }
 
 func decodeForm(body io.Reader, req *acceptRequest) *problem {
@@ -105,7 +95,7 @@ func decodeForm(body io.Reader, req *acceptRequest) *problem {
 func bodyProblem(err error, message string) *problem {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return &problem{status: http.StatusRequestEntityTooLarge, reason: ReasonRequestTooLarge, message: "The request body is too large."}
+		return errTooLarge
 	}
 	return badRequest(message)
 }

@@ -70,7 +70,7 @@ func (s *Server) requestReset(ctx context.Context, req resetRequest) (types.Name
 // confirmReset sets a new password with a reset token, uses the token up,
 // ends every session and clears any lockout, all in one guarded write.
 func (s *Server) confirmReset(ctx context.Context, token, password string) (types.NamespacedName, error) {
-	namespace, userName, ok := credentials.ParseScopedToken(token)
+	namespace, userName, ok := parseScopedToken(token)
 	if !ok {
 		return types.NamespacedName{}, errResetTokenInvalid
 	}

@@ -111,7 +111,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		_ = writeProblemJSON(w, errNotFound)
 	})
-	return securityHeaders(mux)
+	return securityHeaders(wellFormed(mux))
 }
 
 func serveHealthz(w http.ResponseWriter, r *http.Request) {

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -36,22 +35,6 @@ func (a *authenticated) stillValid(secret *corev1.Secret, now time.Time) bool {
 	return ok
 }
 
-// sessionToken is the token of the request: the bearer token, else the
-// cookie of the HTML pages.
-func sessionToken(r *http.Request) string {
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		scheme, token, _ := strings.Cut(auth, " ")
-		if strings.EqualFold(scheme, "Bearer") {
-			return strings.TrimSpace(token)
-		}
-		return ""
-	}
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		return c.Value
-	}
-	return ""
-}
-
 // authenticateSession finds the request's session. enrollOnly says whether
 // a session that may only enrol two-factor is enough. A disabled user's
 // session is as invalid as a missing one.
@@ -69,8 +52,11 @@ func (s *Server) authenticateSession(ctx context.Context, r *http.Request, enrol
 // actor's session, and when the actor may no longer act as the user; the
 // use that finds it ended removes it and records the end.
 func (s *Server) lookupSession(ctx context.Context, r *http.Request, enrollOK bool) (*authenticated, error) {
-	token := sessionToken(r)
-	namespace, userName, ok := credentials.ParseScopedToken(token)
+	token, p := sessionCredential(r)
+	if p != nil {
+		return nil, p
+	}
+	namespace, userName, ok := parseScopedToken(token)
 	if !ok {
 		return nil, errSessionInvalid
 	}
