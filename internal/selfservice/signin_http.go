@@ -130,7 +130,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var p *problem
 		if html && errors.As(err, &p) && p.reason == ReasonTwoFactorEnrollmentRequired {
-			setSessionCookie(w, p.enrollmentToken, *p.expiryTime)
+			setSessionCookie(w, r, p.enrollmentToken, *p.expiryTime)
 			log.Info("Login needs two-factor enrolment first")
 			logWriteError(log, writePage(w, p.status, page{Title: titleEnroll, Message: p.message,
 				Links: []link{{Href: "totp/enroll", Text: "Set up an authenticator app"}}}))
@@ -141,7 +141,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	log.Info("Logged in", "recoveryCodeUsed", result.usedRec)
 	if html {
-		setSessionCookie(w, result.token, result.expiry)
+		setSessionCookie(w, r, result.token, result.expiry)
 		err = writePage(w, http.StatusOK, page{Title: "Logged in", Message: "You are logged in.", Links: []link{
 			{Href: "totp/enroll", Text: titleEnroll},
 		}, Form: &form{Action: "sessions/current", Submit: "Log out"}})
@@ -151,13 +151,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	logWriteError(log, err)
-}
-
-func setSessionCookie(w http.ResponseWriter, token string, expiry time.Time) {
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: token, Path: "/v1/", Expires: expiry,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode,
-	})
 }
 
 // serveCurrentSession answers /v1/sessions/current: GET describes the
@@ -194,7 +187,7 @@ func (s *Server) serveCurrentSession(w http.ResponseWriter, r *http.Request) {
 		s.recordImpersonationEnd(logr.NewContext(r.Context(), log), a, history.EndLoggedOut)
 	}
 	if html {
-		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/v1/", MaxAge: -1, HttpOnly: true})
+		clearSessionCookie(w, r)
 		logWriteError(log, writePage(w, http.StatusOK, loginPage("You are logged out.")))
 		return
 	}
