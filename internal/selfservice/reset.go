@@ -5,12 +5,15 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
@@ -30,6 +33,70 @@ type resetConfirmRequest struct {
 	Confirm  string `json:"confirm,omitempty"`
 }
 
+// Bounds of the work behind password reset requests, done after the answer.
+const (
+	// maxResetsRunning is how many requests are looked up and recorded at
+	// once: the rest of the manager keeps its share of the API server.
+	maxResetsRunning = 4
+	// maxResetsWaiting bounds the requests running or waiting. One beyond
+	// it is dropped and logged; its answer is the same 202 as any other's,
+	// and the rate limits keep a person from getting there.
+	maxResetsWaiting = 256
+	// resetWorkTimeout bounds the work of one request, which no client
+	// waits on any more.
+	resetWorkTimeout = 30 * time.Second
+	// resetWorkDelay is how long the work waits before it starts: long
+	// enough for the answer to have left, so that the work of a request
+	// that names a user does not take the CPU its own answer needs, which
+	// on a busy server would make that answer slower than a stranger's.
+	resetWorkDelay = 100 * time.Millisecond
+)
+
+// resetWork runs password reset requests after they were answered.
+type resetWork struct {
+	once    sync.Once
+	waiting chan struct{}
+	running chan struct{}
+	// done counts the requests not finished yet.
+	done sync.WaitGroup
+}
+
+// requestResetLater records a password reset request after the answer has
+// left, in the background, with a context of its own: the answer is then
+// the same, and as quick, whether or not the request names a user, which
+// timing would otherwise tell. ctx gives only its values (the logger).
+func (s *Server) requestResetLater(ctx context.Context, log logr.Logger, req resetRequest) {
+	q := &s.resets
+	q.once.Do(func() {
+		q.waiting = make(chan struct{}, maxResetsWaiting)
+		q.running = make(chan struct{}, maxResetsRunning)
+	})
+	select {
+	case q.waiting <- struct{}{}:
+	default:
+		log.Info("Too many password reset requests waiting; one is dropped")
+		return
+	}
+	q.done.Add(1)
+	go func() {
+		defer q.done.Done()
+		defer func() { <-q.waiting }()
+		time.Sleep(resetWorkDelay)
+		q.running <- struct{}{}
+		defer func() { <-q.running }()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), resetWorkTimeout)
+		defer cancel()
+		key, err := s.requestReset(ctx, req)
+		switch {
+		case err != nil:
+			// Logged, never told: the answer does not depend on the user.
+			log.Error(err, "Recording a password reset request failed")
+		case key.Name != "":
+			log.V(1).Info("Password reset requested", "namespace", key.Namespace, "user", key.Name)
+		}
+	}()
+}
+
 // requestReset records a password reset request in the user's Secret when
 // the account and email name a user who may log in; the User controller
 // sends the email, once per request, with the invitation's delivery rules.
@@ -39,6 +106,9 @@ type resetConfirmRequest struct {
 // A request made while an earlier one is still unanswered is the same
 // request: someone pressing the button five times gets one email.
 func (s *Server) requestReset(ctx context.Context, req resetRequest) (types.NamespacedName, error) {
+	if len(validation.IsDNS1123Label(req.Account)) > 0 {
+		return types.NamespacedName{}, nil // no account has such a name
+	}
 	target, err := s.findLoginTarget(ctx, req.Account, req.Email)
 	if err != nil || target == nil {
 		return types.NamespacedName{}, err

@@ -35,6 +35,7 @@ func TestResetRequestAlwaysAccepted(t *testing.T) {
 			t.Errorf("%s: status %d body %s, want 202 and the same body for all", name, ex.Code, ex.Body)
 		}
 	}
+	s.resets.done.Wait()
 	secret := m.current(t)
 	request := credentials.ReadPasswordReset(secret).Request
 	if request == "" {
@@ -42,6 +43,7 @@ func TestResetRequestAlwaysAccepted(t *testing.T) {
 	}
 	m.waitForCache(t)
 	requestReset(s, m.account(), m.user.Spec.Email)
+	s.resets.done.Wait()
 	if again := credentials.ReadPasswordReset(m.current(t)).Request; again != request {
 		t.Errorf("a second request while the first is unanswered recorded %q over %q", again, request)
 	}

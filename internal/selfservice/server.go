@@ -53,6 +53,9 @@ type Server struct {
 	ImpersonationTTL time.Duration
 	// Recorder records "log in as" on the target User; nil records nothing.
 	Recorder events.EventRecorder
+
+	// resets records password reset requests after their answer.
+	resets resetWork
 }
 
 func (s *Server) now() time.Time {

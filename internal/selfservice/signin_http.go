@@ -232,19 +232,16 @@ func (s *Server) servePasswordResets(w http.ResponseWriter, r *http.Request) {
 		fail(w, log, html, errTooManyRequests, resetRequestPage())
 		return
 	}
-	key, err := s.requestReset(r.Context(), req)
-	if err != nil {
-		// Logged, never told: the answer must not depend on the user.
-		log.Error(err, "Recording a password reset request failed")
-	} else if key.Name != "" {
-		log.V(1).Info("Password reset requested", "namespace", key.Namespace, "user", key.Name)
-	}
+	var err error
 	if html {
 		err = writePage(w, http.StatusAccepted, page{Title: "Check your email", Message: resetAccepted})
 	} else {
 		err = writeJSON(w, http.StatusAccepted, statusBody{Status: "Accepted"})
 	}
 	logWriteError(log, err)
+	// The work is done after the answer, so that the answer takes as long
+	// whoever the request names.
+	s.requestResetLater(r.Context(), log, req)
 }
 
 // serveResetConfirm answers /v1/password-resets/confirm: GET shows the form
