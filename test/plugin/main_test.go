@@ -10,8 +10,6 @@ import (
 
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -97,10 +95,10 @@ func buildPlugin(dir string) (string, error) {
 // startManager runs the operator in-process, mail going to the catcher and
 // admission served by the suite. The returned function stops it.
 func startManager(cfg *rest.Config) (func() error, error) {
-	// The manager keeps its signing keys in its own namespace.
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "tenantry-system"}}
-	if err := k8s.Create(context.Background(), ns); err != nil {
-		return nil, fmt.Errorf("create namespace tenantry-system: %w", err)
+	// The manager keeps its signing keys and the credential Secrets in its
+	// own namespace, which the suite may have created already.
+	if err := testsupport.EnsureNamespace(context.Background(), cfg, testsupport.CredentialsNamespace); err != nil {
+		return nil, err
 	}
 	addr := selfService.addr
 	opts := operator.DefaultOptions()
