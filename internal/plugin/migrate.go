@@ -33,8 +33,9 @@ func newMigrateCredentialsCommand(o *options) *cobra.Command {
 account namespace, where anyone who may create Pods there could mount it. The
 operator now keeps them in its own namespace and has no right to read Secrets
 elsewhere, so a cluster administrator moves them once, with their own rights:
-each Secret labelled iam.tenantry.io/user is copied to the operator's namespace
-as <account>.<user> and then deleted. Running it again is harmless.`,
+each <user>-credentials Secret labelled iam.tenantry.io/user is copied to the
+operator's namespace as <account>.<user> and then deleted. Secrets a
+ServiceClass provisioned stay. Running it again is harmless.`,
 		Example: `  kubectl tenantry migrate-credentials                  # every account
   kubectl tenantry migrate-credentials -n acme          # one account
   kubectl tenantry migrate-credentials --credentials-namespace ops-tenantry`,
@@ -71,8 +72,8 @@ func (o *options) runMigrateCredentials(ctx context.Context, credentialsNamespac
 	var m migration
 	for i := range legacy.Items {
 		old := &legacy.Items[i]
-		if old.Namespace == credentialsNamespace || old.Labels[iamv1alpha1.UserLabel] == "" {
-			continue // moved already, or names no user
+		if old.Namespace == credentialsNamespace || !isLegacyCredentials(old) {
+			continue
 		}
 		if err := migrateSecret(ctx, c, old, credentialsNamespace, &m); err != nil {
 			return fmt.Errorf("%w (moved %d so far)", err, m.moved)
@@ -121,6 +122,17 @@ func migrateSecret(ctx context.Context, c client.Client, old *corev1.Secret, cre
 	}
 	return nil
 }
+
+// isLegacyCredentials tells an earlier version's credential Secret,
+// <user>-credentials, from other Secrets that name a user: those a
+// ServiceClass provisioned for one carry the user label too, and stay.
+func isLegacyCredentials(secret *corev1.Secret) bool {
+	user := secret.Labels[iamv1alpha1.UserLabel]
+	return user != "" && secret.Name == user+legacySuffix && secret.Labels[iamv1alpha1.ServiceClassLabel] == ""
+}
+
+// legacySuffix ended the name of a credential Secret in earlier versions.
+const legacySuffix = "-credentials"
 
 // ownerUID is the UID of the User an old Secret's owner reference names,
 // which the moved Secret keeps: a User deleted and created again under the

@@ -50,6 +50,12 @@ func TestMigrateCredentialsMovesLegacySecrets(t *testing.T) {
 	}).WithTimeout(testsupport.Timeout).Should(gomega.Succeed())
 	g.Expect(apierrors.IsNotFound(k8s.Get(ctx, newKey, &corev1.Secret{}))).To(gomega.BeTrue(), "a new Secret was made")
 
+	// A Secret a ServiceClass provisioned for lee names him too, and stays.
+	provisioned := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "legacy", Name: "lee-mailbox", Labels: map[string]string{
+		iamv1alpha1.UserLabel: "lee", iamv1alpha1.AccountLabel: "legacy", iamv1alpha1.ServiceClassLabel: "mailbox",
+	}}}
+	g.Expect(k8s.Create(ctx, provisioned)).To(gomega.Succeed())
+
 	out := mustRun(t, "migrate-credentials", "-n", "legacy")
 	g.Expect(out).To(gomega.ContainSubstring("credential Secrets moved to tenantry-system: 1, moved before: 0, left in place: 0"))
 	g.Expect(apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(legacy), &corev1.Secret{}))).
@@ -60,6 +66,7 @@ func TestMigrateCredentialsMovesLegacySecrets(t *testing.T) {
 	g.Expect(credentials.IsSecretOf(moved, user)).To(gomega.BeTrue())
 	g.Expect(moved.Annotations[credentials.OwnerUIDAnnotation]).To(gomega.Equal(string(user.UID)))
 	g.Expect(credentials.CheckPassword(moved.Data[credentials.KeyPasswordHash], password)).To(gomega.BeTrue())
+	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(provisioned), &corev1.Secret{})).To(gomega.Succeed(), "a provisioned Secret was moved")
 
 	// The operator finds it and the person signs in with the password set
 	// before the upgrade.
