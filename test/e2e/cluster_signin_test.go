@@ -139,7 +139,7 @@ func TestClusterSignInWithKubectl(t *testing.T) {
 		WithTimeout(30 * time.Second).Should(ContainSubstring("ImpersonationStarted"))
 
 	// Disabled, carol's token still authenticates but RBAC refuses it, and
-	// she gets no new one.
+	// she gets no new one: disabling ended her session.
 	mustKubectl(t, "patch", "user", "carol", "-n", "signin", "--type=merge", "-p", `{"spec":{"state":"Disabled"}}`)
 	g.Eventually(func() string {
 		out, _ := kubectlWithToken(t, carol, newUserYAML("signin", "ivy"), "create", "-f", "-")
@@ -149,7 +149,7 @@ func TestClusterSignInWithKubectl(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred(), out)
 	g.Expect(out).To(ContainSubstring("carol@signin.example"))
 	g.Eventually(func() int { return selfServicePost(t, "/v1/tokens", carolSession, nil).code }).
-		WithTimeout(30 * time.Second).Should(Equal(http.StatusForbidden))
+		WithTimeout(30 * time.Second).Should(Equal(http.StatusUnauthorized))
 
 	mustKubectl(t, "delete", "namespace", "signin", "signin-other", "--timeout=80s")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -112,6 +113,13 @@ func runTests(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "the manager stopped with an error: %v\n", err)
 		code = 1
 	}
+	// Everything the tests made the manager do, it did with the installer's
+	// RBAC: not one request was refused for want of a right.
+	if lines := forbiddenLines(logs.String()); len(lines) > 0 {
+		fmt.Fprintf(os.Stderr, "the manager was refused %d requests with the installer's RBAC:\n%s\n",
+			len(lines), strings.Join(lines, "\n"))
+		code = 1
+	}
 	if err := stopControllers(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		code = 1
@@ -124,10 +132,18 @@ func runTests(m *testing.M) int {
 }
 
 // startManager runs the operator in-process with the wiring cmd/manager
-// uses, mail going to the catcher. The returned function stops it and waits
-// until it has, so the control plane never goes away under it.
-func startManager(cfg *rest.Config, webhooks envtest.WebhookInstallOptions) (func() error, error) {
-	if err := createSystemNamespace(cfg); err != nil {
+// uses, mail going to the catcher, as the installer's ServiceAccount with
+// the installer's RBAC. The returned function stops it and waits until it
+// has, so the control plane never goes away under it.
+func startManager(admin *rest.Config, webhooks envtest.WebhookInstallOptions) (func() error, error) {
+	if err := createSystemNamespace(admin); err != nil {
+		return nil, err
+	}
+	if err := installManagerRBAC(); err != nil {
+		return nil, err
+	}
+	cfg, err := managerConfig(admin)
+	if err != nil {
 		return nil, err
 	}
 	opts := operator.DefaultOptions()
