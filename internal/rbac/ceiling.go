@@ -38,15 +38,27 @@ func BeyondCeiling(ceiling, rules []rbacv1.PolicyRule) []rbacv1.PolicyRule {
 const maxDescribedRules = 8
 
 // DescribeRules says which permissions rules grant, in kubectl's words
-// ("create pods", "get secrets in apps", "get /healthz"), grouped by verb
-// set and sorted, at most maxDescribedRules of them.
+// ("get,list secrets", "create deployments in apps", "get /healthz"): the
+// verbs of rules on the same resources are merged, as Kubernetes' escalation
+// check breaks a rule down to one verb each. Sorted, at most
+// maxDescribedRules of them.
 func DescribeRules(rules []rbacv1.PolicyRule) string {
-	parts := make([]string, 0, len(rules))
+	verbs := map[string][]string{}
+	var targets []string
 	for _, r := range rules {
-		parts = append(parts, describeRule(r))
+		target := describeTarget(r)
+		if _, seen := verbs[target]; !seen {
+			targets = append(targets, target)
+		}
+		verbs[target] = append(verbs[target], r.Verbs...)
+	}
+	parts := make([]string, 0, len(targets))
+	for _, target := range targets {
+		v := verbs[target]
+		slices.Sort(v)
+		parts = append(parts, strings.Join(slices.Compact(v), ",")+" "+target)
 	}
 	slices.Sort(parts)
-	parts = slices.Compact(parts)
 	if len(parts) > maxDescribedRules {
 		rest := len(parts) - maxDescribedRules
 		parts = append(parts[:maxDescribedRules], fmt.Sprintf("and %d more", rest))
@@ -54,14 +66,19 @@ func DescribeRules(rules []rbacv1.PolicyRule) string {
 	return strings.Join(parts, ", ")
 }
 
-func describeRule(r rbacv1.PolicyRule) string {
-	verbs := strings.Join(r.Verbs, ",")
+// describeTarget says what a rule grants its verbs on.
+func describeTarget(r rbacv1.PolicyRule) string {
 	if len(r.NonResourceURLs) > 0 {
-		return verbs + " " + strings.Join(r.NonResourceURLs, ",")
+		return strings.Join(r.NonResourceURLs, ",")
 	}
-	resources := strings.Join(r.Resources, ",")
+	target := strings.Join(r.Resources, ",")
 	if len(r.ResourceNames) > 0 {
-		resources += "/" + strings.Join(r.ResourceNames, ",")
+		target += "/" + strings.Join(r.ResourceNames, ",")
+	}
+	// The core group goes unsaid, as kubectl says "pods", unless other
+	// groups are named with it.
+	if len(r.APIGroups) == 0 || (len(r.APIGroups) == 1 && r.APIGroups[0] == "") {
+		return target
 	}
 	groups := make([]string, 0, len(r.APIGroups))
 	for _, g := range r.APIGroups {
@@ -70,11 +87,7 @@ func describeRule(r rbacv1.PolicyRule) string {
 		}
 		groups = append(groups, g)
 	}
-	s := verbs + " " + resources
-	if len(groups) > 0 && !(len(groups) == 1 && groups[0] == "core") {
-		s += " in " + strings.Join(groups, ",")
-	}
-	return s
+	return target + " in " + strings.Join(groups, ",")
 }
 
 // BeyondCeilingMessage says, in the words a person applying the Role and

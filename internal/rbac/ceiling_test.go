@@ -31,6 +31,8 @@ func TestBeyondCeiling(t *testing.T) {
 		{"a wildcard verb is covered by a wildcard", []rbacv1.PolicyRule{rule(core, []string{"configmaps"}, []string{"*"})}, ""},
 		{"a verb beyond", []rbacv1.PolicyRule{rule([]string{"apps"}, []string{"deployments"}, []string{"get", "create"})},
 			"create deployments in apps"},
+		{"the verbs of one resource together", []rbacv1.PolicyRule{rule(core, []string{"secrets"}, []string{"list", "get", "watch"})},
+			"get,list,watch secrets"},
 		{"a resource beyond", []rbacv1.PolicyRule{rule(core, []string{"secrets", "pods"}, []string{"get"})},
 			"get secrets"},
 		{"a wildcard resource is more than named ones", []rbacv1.PolicyRule{rule(core, []string{"*"}, []string{"get"})},
