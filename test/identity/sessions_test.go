@@ -135,13 +135,17 @@ func TestLogInAsEndsWithItsActor(t *testing.T) {
 
 	// It acts for bob but changes none of his credentials.
 	_, session := logInAs()
-	for _, req := range []struct{ method, path string }{
-		{http.MethodPost, "/v1/totp/enroll"},
-		{http.MethodPost, "/v1/totp/confirm"},
-		{http.MethodDelete, "/v1/totp"},
-		{http.MethodPost, "/v1/totp/recovery-codes"},
+	stepUp := map[string]string{"password": password, "code": "123456"}
+	for _, req := range []struct {
+		method, path string
+		body         map[string]string
+	}{
+		{http.MethodPost, "/v1/totp/enroll", stepUp},
+		{http.MethodPost, "/v1/totp/confirm", map[string]string{"code": "123456"}},
+		{http.MethodDelete, "/v1/totp", stepUp},
+		{http.MethodPost, "/v1/totp/recovery-codes", stepUp},
 	} {
-		a := m.call(t, req.method, req.path, session, map[string]string{"password": password, "code": "123456"})
+		a := m.call(t, req.method, req.path, session, req.body)
 		expectAnswer(t, a, http.StatusForbidden, "ImpersonationCannotChangeCredentials")
 	}
 	g.Expect(m.call(t, http.MethodDelete, "/v1/sessions/current", session, nil).code).To(Equal(http.StatusNoContent))
