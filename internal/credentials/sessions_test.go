@@ -19,7 +19,7 @@ func TestSessionEnds(t *testing.T) {
 	actedAsExpired := Session{TokenHash: "acted-as-expired", Expiry: now.Add(-time.Minute), Actor: actor}
 	all := []Session{own, ownExpired, actedAs, actedAsExpired}
 	hashes := func(sessions []Session) []string {
-		var out []string
+		out := make([]string, 0, len(sessions))
 		for _, s := range sessions {
 			out = append(out, s.TokenHash)
 		}

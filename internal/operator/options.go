@@ -384,36 +384,51 @@ func (o Options) Validate() error {
 	if o.ServiceRemovalTimeout <= 0 {
 		errs = append(errs, errors.New("--service-removal-timeout must be positive"))
 	}
-	if o.Roles.GrantCeiling == "" {
-		errs = append(errs, errors.New("--grant-ceiling must name the ClusterRole that bounds what Roles may grant"))
-	}
-	if o.Roles.FirstUser == "" || o.Roles.Default == "" {
-		errs = append(errs, errors.New("--first-user-role and --default-role must name roles"))
-	}
+	errs = append(errs, o.Roles.validate()...)
 	errs = append(errs, o.SignIn.validate()...)
 	errs = append(errs, o.Tokens.validate()...)
 	errs = append(errs, o.SelfServiceTLS.validate()...)
 	errs = append(errs, o.Records.validate()...)
-	if !o.Webhook.Disabled {
-		if o.Webhook.Port < 1 || o.Webhook.Port > 65535 {
-			errs = append(errs, fmt.Errorf("--webhook-port: %d is not a port", o.Webhook.Port))
-		}
-		switch o.Webhook.Certs {
-		case WebhookCertsFiles:
-		case WebhookCertsSelf:
-			for name, ref := range map[string]string{"--webhook-cert-secret": o.Webhook.CertSecret, "--webhook-service": o.Webhook.Service} {
-				if len(strings.Split(ref, "/")) != 2 {
-					errs = append(errs, fmt.Errorf("%s: %q is not namespace/name", name, ref))
-				}
-			}
-		default:
-			errs = append(errs, fmt.Errorf("--webhook-certs: %q is not self or files", o.Webhook.Certs))
-		}
-	}
+	errs = append(errs, o.Webhook.validate()...)
 	if err := (rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix}).Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("--identity-kind: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// validate reports the invalid role options, in flag terms.
+func (r RoleOptions) validate() []error {
+	var errs []error
+	if r.GrantCeiling == "" {
+		errs = append(errs, errors.New("--grant-ceiling must name the ClusterRole that bounds what Roles may grant"))
+	}
+	if r.FirstUser == "" || r.Default == "" {
+		errs = append(errs, errors.New("--first-user-role and --default-role must name roles"))
+	}
+	return errs
+}
+
+// validate reports the invalid webhook options, in flag terms.
+func (w WebhookOptions) validate() []error {
+	if w.Disabled {
+		return nil
+	}
+	var errs []error
+	if w.Port < 1 || w.Port > 65535 {
+		errs = append(errs, fmt.Errorf("--webhook-port: %d is not a port", w.Port))
+	}
+	switch w.Certs {
+	case WebhookCertsFiles:
+	case WebhookCertsSelf:
+		for name, ref := range map[string]string{"--webhook-cert-secret": w.CertSecret, "--webhook-service": w.Service} {
+			if len(strings.Split(ref, "/")) != 2 {
+				errs = append(errs, fmt.Errorf("%s: %q is not namespace/name", name, ref))
+			}
+		}
+	default:
+		errs = append(errs, fmt.Errorf("--webhook-certs: %q is not self or files", w.Certs))
+	}
+	return errs
 }
 
 // validate reports the invalid sign-in options, in flag terms.

@@ -92,7 +92,7 @@ func TestBuiltInRolesFitTheShippedCeiling(t *testing.T) {
 }
 
 func TestDescribeRulesIsBounded(t *testing.T) {
-	var rules []rbacv1.PolicyRule
+	rules := make([]rbacv1.PolicyRule, 0, 10)
 	for _, r := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"} {
 		rules = append(rules, rule([]string{""}, []string{r}, []string{"get"}))
 	}

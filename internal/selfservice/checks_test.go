@@ -77,7 +77,9 @@ func TestCheckUser(t *testing.T) {
 		}
 		return u
 	}
-	madeFor := func(uid types.UID) *corev1.Secret { return credentials.NewSecret("tenantry-system", "acme", "alice", uid) }
+	madeFor := func(uid types.UID) *corev1.Secret {
+		return credentials.NewSecret("tenantry-system", "acme", "alice", uid)
+	}
 	owned := madeFor("uid-1")
 	tests := []struct {
 		name   string

@@ -85,6 +85,9 @@ const (
 	fieldPassword = "password"
 	fieldCode     = "code"
 	inputText     = "text"
+	// autocompleteOneTimeCode lets browsers and password managers offer
+	// the code from an SMS or an authenticator.
+	autocompleteOneTimeCode = "one-time-code"
 )
 
 // accountAndEmail are the fields that name a user.

@@ -48,7 +48,8 @@ func TestResetAnswerTakesAsLongForAnyone(t *testing.T) {
 	post(m.account(), m.user.Spec.Email)
 	waitForResetRequest(t, m)
 
-	var user, stranger []time.Duration
+	user := make([]time.Duration, 0, resetTimingRounds)
+	stranger := make([]time.Duration, 0, resetTimingRounds)
 	for i := range resetTimingRounds {
 		// The controller answered the last request: the next is new.
 		m.change(t, func(secret *corev1.Secret) {

@@ -82,7 +82,7 @@ func loginPage(message string) page {
 		Action: "sessions",
 		Fields: append(accountAndEmail(),
 			field{Name: fieldPassword, Label: "Password", Type: fieldPassword, Autocomplete: "current-password", Required: true},
-			field{Name: fieldCode, Label: "Authenticator code (if you use two-factor)", Type: inputText, Autocomplete: "one-time-code"},
+			field{Name: fieldCode, Label: "Authenticator code (if you use two-factor)", Type: inputText, Autocomplete: autocompleteOneTimeCode},
 		),
 		Hint:   "Lost your authenticator? Enter a recovery code as the code.",
 		Submit: titleLogIn,
@@ -314,14 +314,14 @@ func enrollStartPage() page {
 		Message: "You will scan a QR code with an authenticator app, then type the code it shows.",
 		Form: &form{Action: "enroll", Fields: []field{
 			{Name: fieldPassword, Label: "Current password (if two-factor is on)", Type: fieldPassword, Autocomplete: "current-password"},
-			{Name: fieldCode, Label: "Current code (if two-factor is on)", Type: inputText, Autocomplete: "one-time-code"},
+			{Name: fieldCode, Label: "Current code (if two-factor is on)", Type: inputText, Autocomplete: autocompleteOneTimeCode},
 		}, Hint: "Replacing an authenticator you already use needs your password and a code from it (or a recovery code).",
 			Submit: "Start"}}
 }
 
 func enrollConfirmForm() *form {
 	return &form{Action: "confirm", Fields: []field{
-		{Name: fieldCode, Label: "Code from the app", Type: inputText, Autocomplete: "one-time-code", Required: true},
+		{Name: fieldCode, Label: "Code from the app", Type: inputText, Autocomplete: autocompleteOneTimeCode, Required: true},
 	}, Submit: "Confirm"}
 }
 

@@ -15,8 +15,8 @@ import (
 // the password and a current code besides the session, so that a stolen
 // session alone cannot lock the person out of their own account.
 const (
-	ReasonStepUpRequired     = "StepUpRequired"
-	ReasonStepUpFailed       = "StepUpFailed"
+	ReasonStepUpRequired      = "StepUpRequired"
+	ReasonStepUpFailed        = "StepUpFailed"
 	ReasonTwoFactorNotEnabled = "TwoFactorNotEnabled"
 )
 

@@ -30,8 +30,6 @@ import (
 const (
 	password = "Harbor-Violet-42-Kettle"
 	timeout  = testsupport.Timeout
-	// timeoutShort is how long a test watches that nothing happens.
-	timeoutShort = 3 * time.Second
 	// authTimeout allows for the API server's JWT authenticator, which
 	// retries discovery every ten seconds until the issuer answers.
 	authTimeout = 60 * time.Second
