@@ -335,7 +335,9 @@ type UserStatus struct {
 	EmailVerified bool `json:"emailVerified,omitempty"`
 
 	// credentialsSecretName names the Secret that holds the person's
-	// password hash and token hashes; never their plain values.
+	// password hash and token hashes, never their plain values. It lives in
+	// the operator's namespace (--credentials-namespace), out of reach of
+	// the account, as <account>.<user>.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	CredentialsSecretName string `json:"credentialsSecretName,omitempty"`
