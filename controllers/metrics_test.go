@@ -112,8 +112,12 @@ func TestMetricsCountTransactionsAndFollowSeats(t *testing.T) {
 
 	eventuallyTransaction(t, createTransaction(t, newTransaction(ns, "refill", "alice", iamv1alpha1.TransactionRefill, "5.00")), iamv1alpha1.TransactionApplied)
 	eventuallyTransaction(t, createTransaction(t, newTransaction(ns, "too-much", "alice", iamv1alpha1.TransactionCharge, "7.00")), iamv1alpha1.TransactionRejected)
-	g.Expect(metric(g, "tenantry_transactions_total", result("applied"))).To(Equal(appliedBefore + 1))
-	g.Expect(metric(g, "tenantry_transactions_total", result("rejected"))).To(Equal(rejectedBefore + 1))
+	// A result is counted once its status write has returned, so a status
+	// read here may come a moment before the count.
+	g.Eventually(func(g Gomega) {
+		g.Expect(metric(g, "tenantry_transactions_total", result("applied"))).To(Equal(appliedBefore + 1))
+		g.Expect(metric(g, "tenantry_transactions_total", result("rejected"))).To(Equal(rejectedBefore + 1))
+	}).WithTimeout(timeout).Should(Succeed())
 	g.Eventually(func(g Gomega) {
 		g.Expect(metric(g, "tenantry_transactions_pending", map[string]string{"namespace": ns})).To(BeZero())
 	}).WithTimeout(timeout).Should(Succeed())

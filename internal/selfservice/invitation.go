@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
@@ -80,12 +81,32 @@ func ownerKey(secret *corev1.Secret) types.NamespacedName {
 	return owner
 }
 
+// cacheCatchUp bounds how long an unknown token waits for the cache. The
+// operator records a token in the credential Secret before it sends the
+// email, but its own cache learns of that write through a watch: on a busy
+// manager, a client that accepts the moment the email arrives (a portal, a
+// script) can be faster than the watch. Waiting a little for an unknown
+// token costs a real person nothing; the rate limits bound what it costs
+// the server.
+const (
+	cacheCatchUp     = 2 * time.Second
+	cacheCatchUpPoll = 50 * time.Millisecond
+)
+
 // findSecret looks the credential Secret up by the hash of its token, in the
-// cache's index, in the credentials namespace.
+// cache's index, in the credentials namespace, giving the cache cacheCatchUp
+// to see a token that was just written.
 func (s *Server) findSecret(ctx context.Context, tokenHash string) (*corev1.Secret, error) {
 	var secrets corev1.SecretList
-	if err := s.Client.List(ctx, &secrets, client.InNamespace(s.CredentialsNamespace), client.MatchingFields{TokenHashField: tokenHash}); err != nil {
-		return nil, fmt.Errorf("list credential Secrets by token hash: %w", err)
+	lookup := func(ctx context.Context) (bool, error) {
+		if err := s.Client.List(ctx, &secrets, client.InNamespace(s.CredentialsNamespace), client.MatchingFields{TokenHashField: tokenHash}); err != nil {
+			return false, fmt.Errorf("list credential Secrets by token hash: %w", err)
+		}
+		return len(secrets.Items) > 0, nil
+	}
+	err := wait.PollUntilContextTimeout(ctx, cacheCatchUpPoll, cacheCatchUp, true, lookup)
+	if err != nil && !wait.Interrupted(err) {
+		return nil, err
 	}
 	switch len(secrets.Items) {
 	case 0:
