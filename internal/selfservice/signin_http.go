@@ -239,8 +239,12 @@ func (s *Server) servePasswordResets(w http.ResponseWriter, r *http.Request) {
 		err = writeJSON(w, http.StatusAccepted, statusBody{Status: "Accepted"})
 	}
 	logWriteError(log, err)
-	// The work is done after the answer, so that the answer takes as long
-	// whoever the request names.
+	// The answer leaves now, not when the handler returns, and the work is
+	// done after it, so that the answer takes as long whoever the request
+	// names.
+	if err == nil {
+		logWriteError(log, http.NewResponseController(w).Flush())
+	}
 	s.requestResetLater(r.Context(), log, req)
 }
 
