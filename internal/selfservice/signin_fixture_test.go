@@ -145,7 +145,7 @@ func (c *fakeClock) Add(d time.Duration) {
 // default lockout, a clock of its own, no rate limits.
 func signInServer(clock *fakeClock) *Server {
 	s := newServer()
-	s.Lockout = DefaultLockoutPolicy
+	s.Lockout = DefaultLockoutPolicy()
 	s.Now = clock.Now
 	s.Hashes = NewHashGate(4, 64)
 	return s
