@@ -81,7 +81,7 @@ const (
 )
 
 // ActExtraKey is the key of user.extra that carries the actor of a "log in
-// as" token, as the AuthenticationConfiguration in the README maps it.
+// as" token, as the AuthenticationConfiguration of docs/guides/identity-and-login-as.md maps it.
 const ActExtraKey = "iam.tenantry.io/act"
 
 // Finalizers.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/tenantry-io/tenantry/internal/operator"
 )
@@ -26,7 +27,7 @@ kube-controller-manager (namespace deletion and garbage collection).
 In another terminal, try:
 
   export KUBECONFIG=%s
-  alias kubectl=%s
+  export PATH=%s:%s:$PATH
   kubectl get users -A
   kubectl get roles.iam.tenantry.io
   kubectl get tenantry -A
@@ -36,6 +37,7 @@ In another terminal, try:
 To accept alice's invitation, open the link from the mail in a browser (it
 is printed below when the mail arrives), or:
 
+  TOKEN=$(tenantry-dev mail-token alice@acme.example)
   %s
   kubectl wait --for=condition=Ready user/alice -n acme
   kubectl auth can-i create users -n acme --as alice@acme.example
@@ -74,8 +76,8 @@ on a cluster; the namespace is gone within seconds:
 Ctrl-C stops everything; .dev/ stays, so the mail can still be read.
 `,
 		ws.kubeconfig, mail, access.URL, metricsURL(opts.MetricsAddr, opts.MetricsSecure), ws.controllersLog,
-		ws.kubeconfig, ws.kubectl, ws.mailDir,
-		acceptCurl(access, "<token from the mail>"),
+		ws.kubeconfig, ws.assets, filepath.Join(ws.root, "bin"), ws.mailDir,
+		acceptCurl(access, `'"$TOKEN"'`),
 		access.URL, sessionsPath,
 		loginCurl(access, "acme", "alice@acme.example"),
 		access.Curl, access.URL, sessionsPath)
@@ -108,7 +110,7 @@ func metricsURL(bindAddr string, secure bool) string {
 		return "off (--metrics-bind-address=0)"
 	}
 	if secure {
-		return httpsURL(bindAddr) + "/metrics (a token: see README \"Metrics\")"
+		return httpsURL(bindAddr) + "/metrics (a token: see docs/reference/metrics.md)"
 	}
 	return localURL(bindAddr) + "/metrics"
 }

@@ -24,12 +24,18 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == mailTokenCommand {
+		return printMailToken(os.Stdout, args[1:])
+	}
 	flags, err := parseFlags(args)
 	if err != nil {
 		return err
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&flags.zap)))
 
+	if err := checkPortsFree(flags.operator); err != nil {
+		return err
+	}
 	ws, err := newWorkspace()
 	if err != nil {
 		return err

@@ -25,6 +25,13 @@ type workspace struct {
 	authenticationConfig string
 }
 
+// devDirName and mailDirName are where the environment keeps its files and
+// its mail, under the repository root.
+const (
+	devDirName  = ".dev"
+	mailDirName = "mail"
+)
+
 func newWorkspace() (workspace, error) {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
@@ -44,11 +51,11 @@ func newWorkspace() (workspace, error) {
 	if err != nil {
 		return workspace{}, err
 	}
-	dev := filepath.Join(root, ".dev")
+	dev := filepath.Join(root, devDirName)
 	ws := workspace{
 		root:           root,
 		kubeconfig:     filepath.Join(dev, "kubeconfig"),
-		mailDir:        filepath.Join(dev, "mail"),
+		mailDir:        filepath.Join(dev, mailDirName),
 		controllersLog: filepath.Join(dev, "kube-controller-manager.log"),
 		assets:         assets,
 		kubectl:        filepath.Join(assets, "kubectl"),

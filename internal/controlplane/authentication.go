@@ -25,7 +25,7 @@ type JWTIssuer struct {
 
 // AuthenticationConfig renders the AuthenticationConfiguration (the file of
 // kube-apiserver's --authentication-config) that trusts Tenantry's issuers,
-// as the README tells a cluster admin to write it.
+// as docs/guides/identity-and-login-as.md tells a cluster admin to write it.
 func AuthenticationConfig(issuers ...JWTIssuer) string {
 	var b strings.Builder
 	b.WriteString("apiVersion: apiserver.config.k8s.io/v1\nkind: AuthenticationConfiguration\njwt:\n")

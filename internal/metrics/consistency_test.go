@@ -144,9 +144,9 @@ func TestAlertsUseRegisteredMetrics(t *testing.T) {
 	checkExpressions(t, file, exprs)
 }
 
-// TestReadmeListsEveryMetric keeps the README's list of metrics whole.
-func TestReadmeListsEveryMetric(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+// TestReferenceListsEveryMetric keeps the metrics reference whole.
+func TestReferenceListsEveryMetric(t *testing.T) {
+	readme, err := os.ReadFile("../../docs/reference/metrics.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestReadmeListsEveryMetric(t *testing.T) {
 	for d := range descs {
 		name := fqName.FindStringSubmatch(d.String())[1]
 		if !strings.Contains(string(readme), "`"+name+"`") {
-			t.Errorf("README.md does not list %s", name)
+			t.Errorf("docs/reference/metrics.md does not list %s", name)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package docs
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -18,17 +17,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-const (
-	// exampleNamespace is the account every example lives in.
-	exampleNamespace = "acme"
-	// invalidMarker, on a line before a fence, says the block shows a
-	// mistake on purpose.
-	invalidMarker = "<!-- invalid -->"
-)
+// exampleNamespace is the account every example lives in.
+const exampleNamespace = "acme"
 
-// example is one YAML block of a document.
+// example is one YAML block of a page or one file of config/.
 type example struct {
-	source  string // file:line of the block
+	source  string // page:line of the block, or the file
 	yaml    string
 	invalid bool
 	// shown is the text of the fenced block that follows an invalid
@@ -36,71 +30,23 @@ type example struct {
 	shown string
 }
 
-// readmeExamples extracts every ```yaml block of a Markdown file, and the
-// marker and the following block of those shown as mistakes.
-func readmeExamples(t *testing.T, path string) []example {
+// yamlExamples are the ```yaml blocks of every page, with the block that
+// follows each one marked invalid.
+func yamlExamples(t *testing.T) []example {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("open %s: %v", path, err)
-	}
-	defer func() { _ = f.Close() }()
-
-	var (
-		examples []example
-		current  *example
-		inFence  bool
-		fence    []string
-		indent   string
-		marked   bool
-		// awaiting is the invalid example whose refusal text comes next.
-		awaiting = -1
-	)
-	scanner := bufio.NewScanner(f)
-	for n := 1; scanner.Scan(); n++ {
-		line := scanner.Text()
-		trimmed := strings.TrimSpace(line)
-		if !inFence {
-			switch {
-			case strings.HasPrefix(trimmed, "```"):
-				inFence, fence = true, nil
-				indent = line[:len(line)-len(strings.TrimLeft(line, " "))]
-				if trimmed == "```yaml" {
-					examples = append(examples, example{source: fmt.Sprintf("%s:%d", path, n), invalid: marked})
-					current = &examples[len(examples)-1]
-				}
-				marked = false
-			case trimmed == invalidMarker:
-				marked = true
-			case trimmed != "":
-				marked = false
+	var examples []example
+	for _, page := range allPages(t) {
+		blocks := readBlocks(t, repoRoot, page)
+		for i, b := range blocks {
+			if b.lang != "yaml" {
+				continue
 			}
-			continue
-		}
-		if trimmed == "```" {
-			text := strings.Join(fence, "\n") + "\n"
-			switch {
-			case current != nil:
-				current.yaml = text
-				if current.invalid {
-					awaiting = len(examples) - 1
-				} else {
-					awaiting = -1
-				}
-			case awaiting >= 0:
-				examples[awaiting].shown = text
-				awaiting = -1
+			ex := example{source: b.source(), yaml: b.text, invalid: b.invalid}
+			if b.invalid && i+1 < len(blocks) {
+				ex.shown = blocks[i+1].text
 			}
-			inFence, current = false, nil
-			continue
+			examples = append(examples, ex)
 		}
-		fence = append(fence, strings.TrimPrefix(line, indent))
-	}
-	if err := scanner.Err(); err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	if inFence {
-		t.Fatalf("%s: a fenced block is never closed", path)
 	}
 	return examples
 }
@@ -154,12 +100,12 @@ func dryRunApply(ctx context.Context, yaml string) (int, error) {
 }
 
 func TestExamplesAreWhatTheAPIServerAccepts(t *testing.T) {
-	readme := readmeExamples(t, filepath.Join("..", "..", "README.md"))
-	if len(readme) < 4 {
-		t.Fatalf("found only %d YAML examples in the README: is the extraction broken?", len(readme))
+	pages := yamlExamples(t)
+	if len(pages) < 10 {
+		t.Fatalf("found only %d YAML examples in the pages: is the extraction broken?", len(pages))
 	}
-	examples := append(readme, configExamples(t,
-		filepath.Join("..", "..", "config", "samples"), filepath.Join("..", "..", "config", "roles"))...)
+	examples := append(pages, configExamples(t,
+		filepath.Join(repoRoot, "config", "samples"), filepath.Join(repoRoot, "config", "roles"))...)
 
 	for _, ex := range examples {
 		t.Run(ex.source, func(t *testing.T) {
@@ -180,10 +126,10 @@ func TestExamplesAreWhatTheAPIServerAccepts(t *testing.T) {
 				t.Fatalf("refused, but not as invalid: %v", err)
 			}
 			// What follows "is invalid: " is what kubectl prints after its
-			// own "The User "alice" is invalid: "; the README shows it.
+			// own "The User "alice" is invalid: "; the page shows it.
 			_, causes, _ := strings.Cut(err.Error(), " is invalid: ")
 			if ex.shown == "" || !strings.Contains(oneLine(ex.shown), oneLine(causes)) {
-				t.Fatalf("the README shows\n%s\nbut the API server says\n%s", ex.shown, causes)
+				t.Fatalf("the page shows\n%s\nbut the API server says\n%s", ex.shown, causes)
 			}
 		})
 	}

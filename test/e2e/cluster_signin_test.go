@@ -60,7 +60,7 @@ spec: {fullName: New Example, email: %s@%s.example, role: manager}
 
 // TestClusterSignInWithKubectl: a person logs in to the self-service API,
 // takes a token and uses the real kubectl with it alone; RBAC and "log in
-// as" behave as the README says, and kubectl --as is refused.
+// as" behave as docs/guides/identity-and-login-as.md says, and kubectl --as is refused.
 func TestClusterSignInWithKubectl(t *testing.T) {
 	g := NewWithT(t)
 	// The built-in roles, as installing the operator applies them.
@@ -109,7 +109,7 @@ func TestClusterSignInWithKubectl(t *testing.T) {
 	out, err = kubectl(t, "", "get", "clusterroles,clusterrolebindings", "-o", "name")
 	g.Expect(err).NotTo(HaveOccurred(), out)
 	g.Expect(out).NotTo(ContainSubstring("tenantry:impersonate:"))
-	// The README's command for what older releases left behind spares the
+	// The upgrade guide's command for what older releases left behind spares the
 	// ClusterRoles rendered from Roles.
 	g.Expect(mustKubectl(t, "get", "clusterroles", "-l", iamv1alpha1.RoleLabel, "-o", "name")).To(ContainSubstring("clusterrole"))
 	out, err = kubectl(t, "", "delete", "clusterrolebinding,clusterrole", "--dry-run=server", "-o", "name",

@@ -69,36 +69,40 @@ func TestStolenManagerTokenCannotEscalate(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred(), "a role within the ceiling can be bound:\n%s", out)
 }
 
-// TestReadmeListsTheManagerRights holds the README's list of what the
-// manager's ServiceAccount may do (`kubectl auth can-i --list`, in its own
-// namespace and in an account's) to what the API server says it may do
-// with the installer's RBAC, so that the security model it documents is
-// the one that ships.
-func TestReadmeListsTheManagerRights(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+// securityModelPage documents who holds which power, the manager's rights
+// among them.
+var securityModelPage = filepath.Join("..", "..", "docs", "operations", "security.md")
+
+// TestSecurityModelListsTheManagerRights holds the security model's list of
+// what the manager's ServiceAccount may do (`kubectl auth can-i --list`, in
+// its own namespace and in an account's) to what the API server says it
+// may do with the installer's RBAC, so that the security model it
+// documents is the one that ships.
+func TestSecurityModelListsTheManagerRights(t *testing.T) {
+	page, err := os.ReadFile(securityModelPage)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, ns := range []string{"tenantry-system", "acme"} {
-		documented := readmeBlock(t, string(readme), "kubectl auth can-i --list -n "+ns)
+		documented := shownBlock(t, string(page), "kubectl auth can-i --list -n "+ns)
 		out, err := asManager(t, "", "auth", "can-i", "--list", "-n", ns)
 		if err != nil {
 			t.Fatalf("kubectl auth can-i --list -n %s: %v\n%s", ns, err, out)
 		}
 		if got, want := rightsRows(out), rightsRows(documented); !slices.Equal(got, want) {
-			t.Errorf("the README's rights of the manager in %s are not what the API server says.\nREADME:\n%s\nAPI server:\n%s",
-				ns, strings.Join(want, "\n"), strings.Join(got, "\n"))
+			t.Errorf("the security model's rights of the manager in %s are not what the API server says.\n%s:\n%s\nAPI server:\n%s",
+				ns, securityModelPage, strings.Join(want, "\n"), strings.Join(got, "\n"))
 		}
 	}
 }
 
-// readmeBlock returns the lines a README code block shows after the line
+// shownBlock returns the lines a page's code block shows after the line
 // "$ <command>", up to the block's end.
-func readmeBlock(t *testing.T, readme, command string) string {
+func shownBlock(t *testing.T, page, command string) string {
 	t.Helper()
-	_, after, found := strings.Cut(readme, "$ "+command+"\n")
+	_, after, found := strings.Cut(page, "$ "+command+"\n")
 	if !found {
-		t.Fatalf("the README shows no %q", command)
+		t.Fatalf("%s shows no %q", securityModelPage, command)
 	}
 	block, _, _ := strings.Cut(after, "```")
 	return block

@@ -28,7 +28,7 @@ const password = "Corr3ct-Horse-Battery"
 
 var tokenPattern = regexp.MustCompile(`/v1/invitations/accept\?token=([A-Za-z0-9_-]+)`)
 
-// kubectl runs as the person would once set up with the README's
+// kubectl runs as the person would once set up with the kubectl plugin guide's (docs/guides/kubectl-plugin.md)
 // `kubectl config set-credentials ... --exec-command=kubectl-tenantry`.
 func TestLoginIsAnExecCredentialPluginForKubectl(t *testing.T) {
 	g := gomega.NewWithT(t)
