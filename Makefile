@@ -75,7 +75,7 @@ controlplane: ## Build kube-apiserver, kube-controller-manager, etcd and kubectl
 	@hack/build-controlplane.sh >/dev/null
 
 .PHONY: test
-test: controlplane helm build-image-binary ## Run all tests against a real control plane and SMTP server.
+test: controlplane helm build-image-binary jq ## Run all tests against a real control plane and SMTP server.
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./... $(TEST_FLAGS)
 
 .PHONY: test-chaos
@@ -107,7 +107,7 @@ verify: manifests generate docs fmt ## Regenerate, tidy and format; fail if the 
 ##@ Running
 
 .PHONY: dev
-dev: controlplane build ## Run the operator on a local control plane with a mail catcher.
+dev: controlplane build jq ## Run the operator on a local control plane with a mail catcher.
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" $(LOCALBIN)/tenantry-dev
 
 .PHONY: run
@@ -163,6 +163,16 @@ build-image-binary: ## Build the manager as the image does (static, trimmed) int
 build-installer: manifests $(KUSTOMIZE) ## Render CRDs, RBAC, webhooks, the manager (image IMG) and the built-in roles into dist/install.yaml.
 	mkdir -p dist
 	hack/build-installer.sh $(KUSTOMIZE) $(IMG) > dist/install.yaml
+
+# The walkthroughs in docs/ read JSON answers with jq, and the docs test runs
+# them; a fresh Debian or Ubuntu has none.
+.PHONY: jq
+jq: ## Install jq with apt-get when it is missing (the docs' examples use it).
+	@command -v jq >/dev/null || { \
+		command -v apt-get >/dev/null || { echo "jq is missing and there is no apt-get: install jq"; exit 1; }; \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "Installing jq with apt-get..."; \
+		$$sudo apt-get install -y jq || { $$sudo apt-get update && $$sudo apt-get install -y jq; }; }
 
 .PHONY: helm
 helm: ## Build helm from its pinned Go module (once per machine).

@@ -145,11 +145,14 @@ func (e *devEnv) stop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	select {
-	case <-e.done:
+	case err := <-e.done:
+		if err != nil {
+			t.Errorf("tenantry-dev stopped with %v after Ctrl-C\n%s", err, tail(e.logs))
+		}
 	case <-ctx.Done():
 		_ = e.cmd.Process.Kill()
-		<-e.done
-		t.Errorf("tenantry-dev did not stop within a minute of Ctrl-C\n%s", tail(e.logs))
+		err := <-e.done
+		t.Errorf("tenantry-dev did not stop within a minute of Ctrl-C (killed: %v)\n%s", err, tail(e.logs))
 	}
 }
 

@@ -11,13 +11,16 @@ import (
 //     may be aligned differently and a line wrapped on the page;
 //   - "…" and "..." stand for anything;
 //   - an age (5m, 12s, 3h) stands for any age, a time (2026-11-24T21:00:00Z)
-//     for any time;
+//     for any time, a date (2026-12-07) for any date and a clock time
+//     (05:11 or 05:11:12) for any clock time;
 //   - an HTTP status before a JSON answer ("201 {...}") is for the reader
 //     (curl -s does not print it);
 //   - the shown lines must appear in the output in their order, with other
 //     lines allowed between them.
 var (
 	ageWord     = regexp.MustCompile(`^\d+(ms|s|m|h|d)(\d+(s|m|h))?$`)
+	dateWord    = regexp.MustCompile(`^\d{4}-\d\d-\d\d$`)
+	clockWord   = regexp.MustCompile(`^\d\d:\d\d(:\d\d)?$`)
 	timeText    = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`)
 	statusFirst = regexp.MustCompile(`^\d{3} (\{|$)`)
 	ellipsis    = regexp.MustCompile(`…|\.\.\.`)
@@ -43,8 +46,13 @@ func shownPattern(shown []string) *regexp.Regexp {
 }
 
 func wordPattern(w string) string {
-	if ageWord.MatchString(w) {
+	switch {
+	case ageWord.MatchString(w):
 		return `(\d+(ms|s|m|h|d)(\d+(s|m|h))?|<unknown>)`
+	case dateWord.MatchString(w):
+		return `\d{4}-\d\d-\d\d`
+	case clockWord.MatchString(w):
+		return `\d\d:\d\d(:\d\d)?`
 	}
 	var b strings.Builder
 	rest := w
@@ -103,6 +111,8 @@ func TestShownOutputMatching(t *testing.T) {
 		{"the unicode ellipsis too", []string{`{"token":"acme_alice_…","namespace":"acme"}`},
 			`{"token":"acme_alice_Zx9","namespace":"acme"}`, true},
 		{"any time", []string{`{"expiryTime":"2026-11-24T21:00:00Z"}`}, `{"expiryTime":"2027-01-01T08:15:00Z"}`, true},
+		{"any date and clock", []string{"bob   2026-12-07 05:11 UTC"}, "bob 2027-01-06 17:42 UTC\n", true},
+		{"not any word", []string{"bob   2026-12-07 05:11 UTC"}, "bob yesterday 17:42 UTC\n", false},
 		{"an HTTP status is for the reader", []string{`201 {"status":"Accepted"}`}, `{"status":"Accepted"}`, true},
 		{"lines in order, others between", []string{"NAME AGE", "bob 1m"}, "NAME AGE\nalice 2m\nbob 3m\n", true},
 		{"lines out of order", []string{"bob 1m", "NAME AGE"}, "NAME AGE\nbob 3m\n", false},
