@@ -29,6 +29,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/history"
+	"github.com/tenantry-io/tenantry/internal/index"
 	"github.com/tenantry-io/tenantry/internal/metrics"
 	"github.com/tenantry-io/tenantry/internal/selfservice"
 )
@@ -54,7 +55,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
 	}
-	if err := setupIndexes(mgr); err != nil {
+	if err := index.AddDefaultIndexes(context.Background(), mgr); err != nil {
 		return nil, err
 	}
 	if err := setupControllers(mgr, o); err != nil {

@@ -16,7 +16,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
-	"github.com/tenantry-io/tenantry/controllers"
+	"github.com/tenantry-io/tenantry/controllers/ledger"
+	"github.com/tenantry-io/tenantry/controllers/user"
 	"github.com/tenantry-io/tenantry/internal/mail"
 	"github.com/tenantry-io/tenantry/internal/rbac"
 )
@@ -212,8 +213,8 @@ func DefaultOptions() Options {
 		Concurrency:           ConcurrencyOptions{Users: 4, Roles: 2, Ledgers: 4, Subscriptions: 2},
 		DefaultCurrency:       "USD",
 		CredentialsNamespace:  ownNamespace(),
-		TransactionUserGrace:  controllers.DefaultUserGrace,
-		ServiceRemovalTimeout: controllers.DefaultServiceRemovalTimeout,
+		TransactionUserGrace:  ledger.DefaultUserGrace,
+		ServiceRemovalTimeout: user.DefaultServiceRemovalTimeout,
 		SMTP: SMTPOptions{
 			Host: "localhost", Port: 587, TLS: string(mail.TLSStartTLS),
 			From: "Tenantry <no-reply@tenantry.local>", Timeout: 30 * time.Second,
@@ -222,10 +223,10 @@ func DefaultOptions() Options {
 		Invitation: InvitationOptions{
 			AcceptURL: "http://localhost:8082/v1/invitations/accept",
 			TTL:       7 * 24 * time.Hour,
-			RetryBase: controllers.DefaultBackoff.Base,
-			RetryMax:  controllers.DefaultBackoff.Max,
+			RetryBase: 10 * time.Second,
+			RetryMax:  15 * time.Minute,
 
-			UnconfirmedGrace: controllers.DefaultUnconfirmedGrace,
+			UnconfirmedGrace: user.DefaultUnconfirmedGrace,
 		},
 		Tokens: TokenOptions{
 			Audience: "kubernetes", TTL: 10 * time.Minute, ImpersonationTTL: 15 * time.Minute,

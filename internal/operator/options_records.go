@@ -8,7 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tenantry-io/tenantry/controllers"
+	"github.com/tenantry-io/tenantry/controllers/historypruner"
+	"github.com/tenantry-io/tenantry/controllers/user"
 )
 
 // RecordsOptions keep an account's records: the change history of its
@@ -26,10 +27,10 @@ type RecordsOptions struct {
 
 func defaultRecordsOptions() RecordsOptions {
 	return RecordsOptions{
-		HistoryRetention:     controllers.DefaultHistoryRetention,
-		HistoryLimit:         controllers.DefaultHistoryLimit,
-		HistoryPruneInterval: controllers.DefaultHistoryPruneInterval,
-		DeletionRetention:    controllers.DefaultDeletionRetention,
+		HistoryRetention:     historypruner.DefaultHistoryRetention,
+		HistoryLimit:         user.DefaultHistoryLimit,
+		HistoryPruneInterval: historypruner.DefaultHistoryPruneInterval,
+		DeletionRetention:    user.DefaultDeletionRetention,
 	}
 }
 

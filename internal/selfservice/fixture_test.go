@@ -21,6 +21,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/index"
 )
 
 const (
@@ -114,7 +115,7 @@ func waitForCache(t *testing.T, secret *corev1.Secret, user *iamv1alpha1.User) {
 	hash := string(secret.Data[credentials.KeyInvitationTokenHash])
 	NewWithT(t).Eventually(func(g Gomega) {
 		var secrets corev1.SecretList
-		g.Expect(cached.List(context.Background(), &secrets, client.MatchingFields{TokenHashField: hash})).To(Succeed())
+		g.Expect(cached.List(context.Background(), &secrets, client.MatchingFields{index.SecretTokenHashField: hash})).To(Succeed())
 		g.Expect(secrets.Items).To(HaveLen(1))
 		g.Expect(secrets.Items[0].ResourceVersion).To(Equal(secret.ResourceVersion))
 		if user != nil {

@@ -15,6 +15,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/index"
 )
 
 // maxAcceptAttempts bounds the rounds of "check, write, conflict, re-read".
@@ -99,7 +100,7 @@ const (
 func (s *Server) findSecret(ctx context.Context, tokenHash string) (*corev1.Secret, error) {
 	var secrets corev1.SecretList
 	lookup := func(ctx context.Context) (bool, error) {
-		if err := s.Client.List(ctx, &secrets, client.InNamespace(s.CredentialsNamespace), client.MatchingFields{TokenHashField: tokenHash}); err != nil {
+		if err := s.Client.List(ctx, &secrets, client.InNamespace(s.CredentialsNamespace), client.MatchingFields{index.SecretTokenHashField: tokenHash}); err != nil {
 			return false, fmt.Errorf("list credential Secrets by token hash: %w", err)
 		}
 		return len(secrets.Items) > 0, nil
