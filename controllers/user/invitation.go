@@ -3,10 +3,7 @@ package user
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"time"
-
-	"github.com/tenantry-io/tenantry/internal/reconcile"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,7 +14,7 @@ import (
 	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/credentials"
 	"github.com/tenantry-io/tenantry/internal/mail"
-	"github.com/tenantry-io/tenantry/internal/metrics"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
 
 const (
@@ -79,19 +76,19 @@ func (r *Reconciler) reconcileInvitation(ctx context.Context, s *userScope) (ctr
 	var result ctrl.Result
 	var err error
 	switch decision.action {
-	case invitationWait:
+	case emailWait:
 		result.RequeueAfter = decision.at.Sub(s.now)
-	case invitationNew, invitationRetry:
-		result, err = r.sendInvitation(ctx, s, in, decision.action == invitationNew)
-	case invitationUnconfirmed:
+	case emailNew, emailRetry:
+		result, err = r.sendInvitation(ctx, s, in, decision.action == emailNew)
+	case emailUnconfirmed:
 		result, err = r.settleUnconfirmed(ctx, s, in, decision.at)
-	case invitationResendIgnored:
+	case emailRequestIgnored:
 		inv := ptr.Deref(user.Status.Invitation, iamv1alpha1.InvitationStatus{})
 		inv.ResendRequest = in.resendRequest
 		user.Status.Invitation = &inv
 		r.event(user, corev1.EventTypeNormal, "ResendIgnored", "ResendInvitation",
 			"not resending: the invitation was already accepted")
-	case invitationIdle:
+	case emailIdle:
 		if user.Spec.State.KeepsOut() && in.status.Number == 0 {
 			conditions.MarkFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonNotSentWhileDisabled,
 				"no invitation is sent while spec.state is "+string(user.Spec.State))
@@ -119,69 +116,42 @@ func invitationVerdicts(s *userScope) {
 }
 
 // sendInvitation makes one delivery attempt of a new or the current
-// invitation.
+// invitation. A sent invitation is looked at again when its link expires.
 func (r *Reconciler) sendInvitation(ctx context.Context, s *userScope, in invitationInputs, isNew bool) (ctrl.Result, error) {
 	user := s.user
-	if delay := r.reserveSend(s.now); delay > 0 {
-		conditions.MarkFalse(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonSending,
-			"waiting for the send rate limit")
-		return ctrl.Result{RequeueAfter: delay}, nil
-	}
-
 	next := in.status
 	if isNew {
 		number := max(in.status.Number, in.intent.Number) + 1
 		next = iamv1alpha1.InvitationStatus{
-			Number:        number,
+			EmailDelivery: iamv1alpha1.EmailDelivery{Number: number, MessageID: r.messageID(user, invitationEmail, number)},
 			Email:         user.Spec.Email,
-			MessageID:     messageID(user, number, r.Invitations.MessageIDDomain),
 			ResendRequest: in.resendRequest,
 		}
 	}
-	attempt := next.DeliveryAttempts + 1
-	token, tokenHash, err := credentials.NewToken()
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	expiry := s.now.Add(r.Invitations.TTL).Truncate(time.Second)
-
-	// 1. The intent. If another pass or a stale cache got to the Secret
-	// first, the write (an update, or a new user's Secret created with the
-	// intent in it) fails with a conflict and nothing is sent.
-	secret := s.secret.DeepCopy()
-	credentials.WriteInvitation(secret, credentials.Invitation{
-		Number: next.Number, Attempt: attempt, TokenHash: tokenHash, Expiry: expiry,
-		EarlierTokenHashes: keptTokenHashes(in, isNew, next.Number),
-	})
-	if err := r.writeSecret(ctx, s, secret); err != nil {
-		return ctrl.Result{}, fmt.Errorf("record intent of invitation %d for user %s: %w", next.Number, user.Name, err)
-	}
-	s.attemptedSend = true
-
-	// 2. The send. Once the intent is recorded the send runs to its end even
-	// when the manager is asked to stop: cancelling it halfway would leave
-	// an attempt whose outcome nobody knows, the one thing this sequence
-	// avoids. The SMTP client's own timeout bounds it, and the manager
-	// waits that long for running reconciles (its graceful shutdown
-	// timeout); the outcome is then written the same way (see Reconcile).
-	sendErr := r.deliver(context.WithoutCancel(ctx), user, next.MessageID, token, expiry)
-
-	// 3. The outcome, written by the deferred status patch.
-	out := r.recordDelivery(ctx, user, invitationEmail, next.Number, attempt, next.Email, s.now, expiry, sendErr)
-	next.DeliveryAttempts = attempt
-	next.NextAttemptTime, next.LastErrorReason = out.nextAttemptTime, out.lastErrorReason
-	if out.sentTime != nil {
-		next.SentTime, next.ExpiryTime = out.sentTime, out.expiryTime
+	attempted, result, err := r.send(ctx, s, emailAttempt{
+		kind: invitationEmail, to: next.Email, ttl: r.Invitations.TTL,
+		newToken: credentials.NewToken,
+		writeIntent: func(secret *corev1.Secret, attempt int32, tokenHash string, expiry time.Time) {
+			credentials.WriteInvitation(secret, credentials.Invitation{
+				Number: next.Number, Attempt: attempt, TokenHash: tokenHash, Expiry: expiry,
+				EarlierTokenHashes: keptTokenHashes(in, isNew, next.Number),
+			})
+		},
+		render: func(token string, expiry time.Time) (string, string, string, error) {
+			return r.Templates.RenderInvitation(mail.InvitationData{
+				FullName: user.Spec.FullName, Email: user.Spec.Email, Account: user.Namespace,
+				AcceptURL: linkURL(r.Invitations.AcceptURL, token), ExpiryTime: expiry,
+			})
+		},
+	}, &next.EmailDelivery)
+	if !attempted {
+		return result, err
 	}
 	user.Status.Invitation = &next
-	switch {
-	case out.sentTime != nil: // look again when the link expires
-		return ctrl.Result{RequeueAfter: expiry.Sub(s.now)}, nil
-	case out.nextAttemptTime != nil:
-		return ctrl.Result{RequeueAfter: out.nextAttemptTime.Sub(s.now)}, nil
-	default:
-		return ctrl.Result{}, nil
+	if next.SentTime != nil && next.LastErrorReason == "" { // delivered: look again when the link expires
+		result.RequeueAfter = next.ExpiryTime.Sub(s.now)
 	}
+	return result, nil
 }
 
 // settleUnconfirmed reports an attempt whose outcome was never recorded:
@@ -191,27 +161,22 @@ func (r *Reconciler) sendInvitation(ctx context.Context, s *userScope, in invita
 // then; until the link expires otherwise.
 func (r *Reconciler) settleUnconfirmed(ctx context.Context, s *userScope, in invitationInputs, retryAt time.Time) (ctrl.Result, error) {
 	user := s.user
-	if behind, err := r.outcomeOnServer(ctx, user, in.intent.Number, in.intent.Attempt, func(live *iamv1alpha1.User) (int32, int32) {
-		inv := ptr.Deref(live.Status.Invitation, iamv1alpha1.InvitationStatus{})
-		return inv.Number, inv.DeliveryAttempts
-	}); err != nil {
-		return ctrl.Result{}, err
-	} else if behind {
-		s.cacheBehind = true
-		return ctrl.Result{RequeueAfter: requeueCacheBehind}, nil
+	if behind, result, err := r.confirmedOnServer(ctx, s, invitationEmail, in.intent.Number, in.intent.Attempt); err != nil || behind {
+		return result, err
 	}
-
 	email := user.Spec.Email
 	if in.status.Number == in.intent.Number && in.status.Email != "" {
 		email = in.status.Email // a retry of an invitation already on record
 	}
 	next := iamv1alpha1.InvitationStatus{
-		Number:           in.intent.Number,
-		Email:            email,
-		MessageID:        messageID(user, in.intent.Number, r.Invitations.MessageIDDomain),
-		ExpiryTime:       &metav1.Time{Time: in.intent.Expiry},
-		DeliveryAttempts: in.intent.Attempt,
-		LastErrorReason:  iamv1alpha1.ReasonDeliveryUnconfirmed,
+		EmailDelivery: iamv1alpha1.EmailDelivery{
+			Number:           in.intent.Number,
+			MessageID:        r.messageID(user, invitationEmail, in.intent.Number),
+			ExpiryTime:       &metav1.Time{Time: in.intent.Expiry},
+			DeliveryAttempts: in.intent.Attempt,
+			LastErrorReason:  iamv1alpha1.ReasonDeliveryUnconfirmed,
+		},
+		Email: email,
 		// Whatever asked for this invitation is taken as answered by it.
 		ResendRequest: in.resendRequest,
 	}
@@ -234,61 +199,6 @@ func (r *Reconciler) settleUnconfirmed(ctx context.Context, s *userScope, in inv
 			next.DeliveryAttempts, next.Number, retryAt.UTC().Format(time.RFC3339))
 	}
 	user.Status.Invitation = &next
-	conditions.MarkUnknown(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDeliveryUnconfirmed, msg)
-	r.event(user, corev1.EventTypeWarning, "InvitationUnconfirmed", "SendInvitation", msg)
-	metrics.RecordEmail(metrics.Invitations, metrics.EmailUnconfirmed)
-	ctrl.LoggerFrom(ctx).Info("invitation attempt unconfirmed", "invitation", next.Number, "attempt", next.DeliveryAttempts, "retryAt", retryAt)
+	r.reportUnconfirmed(ctx, user, invitationEmail, next.EmailDelivery, msg)
 	return result, nil
-}
-
-// deliver renders and sends one invitation email.
-func (r *Reconciler) deliver(ctx context.Context, user *iamv1alpha1.User, messageID, token string, expiry time.Time) error {
-	subject, text, html, err := r.Templates.RenderInvitation(mail.InvitationData{
-		FullName:   user.Spec.FullName,
-		Email:      user.Spec.Email,
-		Account:    user.Namespace,
-		AcceptURL:  acceptURL(r.Invitations.AcceptURL, token),
-		ExpiryTime: expiry,
-	})
-	if err != nil {
-		return fmt.Errorf("render invitation for user %s: %w", user.Name, err)
-	}
-	return r.Mailer.Send(ctx, mail.Message{
-		To: user.Spec.Email, ToName: user.Spec.FullName,
-		Subject: subject, Text: text, HTML: html, MessageID: messageID,
-	})
-}
-
-// reserveSend takes a token from the global send rate limit, or says how
-// long to wait for one without blocking a worker.
-func (r *Reconciler) reserveSend(now time.Time) time.Duration {
-	if r.SendLimiter == nil {
-		return 0
-	}
-	reservation := r.SendLimiter.ReserveN(now, 1)
-	if !reservation.OK() {
-		return time.Second
-	}
-	if delay := reservation.DelayFrom(now); delay > 0 {
-		reservation.CancelAt(now)
-		return delay
-	}
-	return 0
-}
-
-// messageID is deterministic: the same invitation always carries the same
-// Message-ID, so a mail system that sees it twice can tell.
-func messageID(user *iamv1alpha1.User, number int32, domain string) string {
-	return fmt.Sprintf("invitation-%d.%s@%s", number, user.UID, domain)
-}
-
-func acceptURL(base, token string) string {
-	u, err := url.Parse(base)
-	if err != nil {
-		return base + "?token=" + url.QueryEscape(token)
-	}
-	q := u.Query()
-	q.Set("token", token)
-	u.RawQuery = q.Encode()
-	return u.String()
 }

@@ -11,32 +11,6 @@ import (
 	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
 
-// invitationAction is what the invitation sub-reconciler does next.
-type invitationAction int
-
-const (
-	// invitationIdle: nothing to send now, and nothing to wait for.
-	invitationIdle invitationAction = iota
-	// invitationWait: nothing to send until the decision's time.
-	invitationWait
-	// invitationNew: send a new invitation with a new token and number.
-	invitationNew
-	// invitationRetry: try the current invitation again after a temporary failure.
-	invitationRetry
-	// invitationUnconfirmed: an attempt was recorded as started but its outcome
-	// never was (the manager was killed while sending). It may or may not
-	// have left, so it is reported as unknown and, while retries are left,
-	// sent again once the decision's time has come. A lost invitation is
-	// worse than a duplicate: the retry carries the same Message-ID, which
-	// mail stores use to keep one copy, and the earlier attempt's token stays
-	// valid so whichever copy the person opens works. at is zero when no
-	// automatic retry is left.
-	invitationUnconfirmed
-	// invitationResendIgnored: a resend was asked for a user who already
-	// accepted; it is acknowledged so it is not considered again.
-	invitationResendIgnored
-)
-
 // invitationInputs are all a decision depends on.
 type invitationInputs struct {
 	now time.Time
@@ -57,41 +31,35 @@ type invitationInputs struct {
 	unconfirmed bool
 }
 
-type invitationDecision struct {
-	action invitationAction
-	// at is when to look again (invitationWait).
-	at time.Time
-}
-
 // decideInvitation decides what to do about the invitation email. It is pure
 // so that every rule of "an invitation is sent once" is a table test.
-func decideInvitation(in invitationInputs) invitationDecision {
+func decideInvitation(in invitationInputs) emailDecision {
 	st := in.status
 	// An attempt started and its end was never recorded: report that first,
 	// whatever else changed, so that its retry is bounded and spaced out.
-	if in.intent.Number > st.Number || (in.intent.Number == st.Number && in.intent.Attempt > st.DeliveryAttempts) {
-		return invitationDecision{action: invitationUnconfirmed, at: unconfirmedRetryTime(in)}
+	if intentUnconfirmed(st.EmailDelivery, in.intent.Number, in.intent.Attempt) {
+		return emailDecision{action: emailUnconfirmed, at: unconfirmedRetryTime(in)}
 	}
 	if in.state.KeepsOut() {
-		return invitationDecision{action: invitationIdle}
+		return emailDecision{action: emailIdle}
 	}
 	if in.resendRequest != "" && in.resendRequest != st.ResendRequest {
 		if in.emailVerified {
-			return invitationDecision{action: invitationResendIgnored}
+			return emailDecision{action: emailRequestIgnored}
 		}
-		return invitationDecision{action: invitationNew}
+		return emailDecision{action: emailNew}
 	}
 	if in.emailVerified {
-		return invitationDecision{action: invitationIdle}
+		return emailDecision{action: emailIdle}
 	}
 	// Never invited, or invited at an address the spec no longer names: the
 	// old link went to the wrong person's inbox, so a new one replaces it.
 	if st.Number == 0 || st.Email != in.email {
-		return invitationDecision{action: invitationNew}
+		return emailDecision{action: emailNew}
 	}
 	if st.SentTime == nil {
 		if in.rejected {
-			return invitationDecision{action: invitationIdle}
+			return emailDecision{action: emailIdle}
 		}
 		if in.unconfirmed && !unconfirmedRetryLeft(in.intent) {
 			// No automatic retry is left: the invitation is taken as sent
@@ -99,23 +67,23 @@ func decideInvitation(in invitationInputs) invitationDecision {
 			return waitForExpiry(in.now, st.ExpiryTime)
 		}
 		if st.NextAttemptTime != nil && in.now.Before(st.NextAttemptTime.Time) {
-			return invitationDecision{action: invitationWait, at: st.NextAttemptTime.Time}
+			return emailDecision{action: emailWait, at: st.NextAttemptTime.Time}
 		}
-		return invitationDecision{action: invitationRetry}
+		return emailDecision{action: emailRetry}
 	}
 	return waitForExpiry(in.now, st.ExpiryTime)
 }
 
 // waitForExpiry waits until a sent invitation's link expires, then sends a
 // new one.
-func waitForExpiry(now time.Time, expiry *metav1.Time) invitationDecision {
+func waitForExpiry(now time.Time, expiry *metav1.Time) emailDecision {
 	if expiry == nil {
-		return invitationDecision{action: invitationIdle}
+		return emailDecision{action: emailIdle}
 	}
 	if !now.Before(expiry.Time) {
-		return invitationDecision{action: invitationNew}
+		return emailDecision{action: emailNew}
 	}
-	return invitationDecision{action: invitationWait, at: expiry.Time}
+	return emailDecision{action: emailWait, at: expiry.Time}
 }
 
 // maxUnconfirmedRetries bounds the automatic retries of attempts whose

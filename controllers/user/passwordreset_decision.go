@@ -7,28 +7,6 @@ import (
 	"github.com/tenantry-io/tenantry/internal/credentials"
 )
 
-// resetAction is what the password reset sub-reconciler does next.
-type resetAction int
-
-const (
-	// resetIdle: nothing to send now, and nothing to wait for.
-	resetIdle resetAction = iota
-	// resetWait: a failed delivery is retried at the decision's time.
-	resetWait
-	// resetNew: send a new reset email with a new token and number.
-	resetNew
-	// resetRetry: try the current email again after a temporary failure.
-	resetRetry
-	// resetUnconfirmed: an attempt was recorded as started but its outcome
-	// never was. As with invitations it is taken as sent, never resent by
-	// itself.
-	resetUnconfirmed
-	// resetIgnored: a reset was asked for a user who cannot log in
-	// (disabled, or never accepted the invitation); it is acknowledged so it
-	// is not considered again.
-	resetIgnored
-)
-
 // resetInputs are all a decision depends on.
 type resetInputs struct {
 	now           time.Time
@@ -44,32 +22,27 @@ type resetInputs struct {
 	rejected bool
 }
 
-type resetDecision struct {
-	action resetAction
-	at     time.Time
-}
-
 // decidePasswordReset decides what to do about the password reset email:
 // one email per new annotation value or self-service request, never one
 // twice, with the invitation's retry rules.
-func decidePasswordReset(in resetInputs) resetDecision {
+func decidePasswordReset(in resetInputs) emailDecision {
 	st := in.status
-	if in.intent.Number > st.Number || (in.intent.Number == st.Number && in.intent.Attempt > st.DeliveryAttempts) {
-		return resetDecision{action: resetUnconfirmed}
+	if intentUnconfirmed(st.EmailDelivery, in.intent.Number, in.intent.Attempt) {
+		return emailDecision{action: emailUnconfirmed}
 	}
 	newAnnotation := in.annotation != "" && in.annotation != st.Request
 	newSelfService := in.intent.Request != "" && in.intent.Request != st.SelfServiceRequest
 	if newAnnotation || newSelfService {
 		if in.state.KeepsOut() || !in.emailVerified {
-			return resetDecision{action: resetIgnored}
+			return emailDecision{action: emailRequestIgnored}
 		}
-		return resetDecision{action: resetNew}
+		return emailDecision{action: emailNew}
 	}
 	if st.Number == 0 || st.SentTime != nil || in.rejected || in.state.KeepsOut() {
-		return resetDecision{action: resetIdle}
+		return emailDecision{action: emailIdle}
 	}
 	if st.NextAttemptTime != nil && in.now.Before(st.NextAttemptTime.Time) {
-		return resetDecision{action: resetWait, at: st.NextAttemptTime.Time}
+		return emailDecision{action: emailWait, at: st.NextAttemptTime.Time}
 	}
-	return resetDecision{action: resetRetry}
+	return emailDecision{action: emailRetry}
 }

@@ -82,33 +82,33 @@ func TestDecidePasswordReset(t *testing.T) {
 	tests := []struct {
 		name string
 		in   resetInputs
-		want resetAction
+		want emailAction
 	}{
-		{name: "nothing asked", in: resetInputs{state: active, emailVerified: true}, want: resetIdle},
-		{name: "a new annotation value", in: resetInputs{state: active, emailVerified: true, annotation: "a"}, want: resetNew},
+		{name: "nothing asked", in: resetInputs{state: active, emailVerified: true}, want: emailIdle},
+		{name: "a new annotation value", in: resetInputs{state: active, emailVerified: true, annotation: "a"}, want: emailNew},
 		{name: "an answered annotation value", in: resetInputs{state: active, emailVerified: true, annotation: "a",
-			status: iamv1alpha1.PasswordResetStatus{Number: 1, DeliveryAttempts: 1, SentTime: sent, Request: "a"},
-			intent: credentials.PasswordReset{Number: 1, Attempt: 1}}, want: resetIdle},
+			status: iamv1alpha1.PasswordResetStatus{EmailDelivery: iamv1alpha1.EmailDelivery{Number: 1, DeliveryAttempts: 1, SentTime: sent}, Request: "a"},
+			intent: credentials.PasswordReset{Number: 1, Attempt: 1}}, want: emailIdle},
 		{name: "a new self-service request", in: resetInputs{state: active, emailVerified: true,
-			status: iamv1alpha1.PasswordResetStatus{Number: 1, DeliveryAttempts: 1, SentTime: sent, SelfServiceRequest: "r1"},
-			intent: credentials.PasswordReset{Request: "r2", Number: 1, Attempt: 1}}, want: resetNew},
+			status: iamv1alpha1.PasswordResetStatus{EmailDelivery: iamv1alpha1.EmailDelivery{Number: 1, DeliveryAttempts: 1, SentTime: sent}, SelfServiceRequest: "r1"},
+			intent: credentials.PasswordReset{Request: "r2", Number: 1, Attempt: 1}}, want: emailNew},
 		{name: "an answered self-service request", in: resetInputs{state: active, emailVerified: true,
-			status: iamv1alpha1.PasswordResetStatus{Number: 1, DeliveryAttempts: 1, SentTime: sent, SelfServiceRequest: "r1"},
-			intent: credentials.PasswordReset{Request: "r1", Number: 1, Attempt: 1}}, want: resetIdle},
+			status: iamv1alpha1.PasswordResetStatus{EmailDelivery: iamv1alpha1.EmailDelivery{Number: 1, DeliveryAttempts: 1, SentTime: sent}, SelfServiceRequest: "r1"},
+			intent: credentials.PasswordReset{Request: "r1", Number: 1, Attempt: 1}}, want: emailIdle},
 		{name: "an attempt without an outcome is never repeated", in: resetInputs{state: active, emailVerified: true, annotation: "b",
-			status: iamv1alpha1.PasswordResetStatus{Number: 1, DeliveryAttempts: 1, Request: "a"},
-			intent: credentials.PasswordReset{Number: 2, Attempt: 1}}, want: resetUnconfirmed},
+			status: iamv1alpha1.PasswordResetStatus{EmailDelivery: iamv1alpha1.EmailDelivery{Number: 1, DeliveryAttempts: 1}, Request: "a"},
+			intent: credentials.PasswordReset{Number: 2, Attempt: 1}}, want: emailUnconfirmed},
 		{name: "a failed delivery waits for its retry", in: resetInputs{now: now, state: active, emailVerified: true, annotation: "a",
-			status: iamv1alpha1.PasswordResetStatus{Number: 1, DeliveryAttempts: 1, NextAttemptTime: later, Request: "a"},
-			intent: credentials.PasswordReset{Number: 1, Attempt: 1}}, want: resetWait},
+			status: iamv1alpha1.PasswordResetStatus{EmailDelivery: iamv1alpha1.EmailDelivery{Number: 1, DeliveryAttempts: 1, NextAttemptTime: later}, Request: "a"},
+			intent: credentials.PasswordReset{Number: 1, Attempt: 1}}, want: emailWait},
 		{name: "a failed delivery is retried on time", in: resetInputs{now: later.Time, state: active, emailVerified: true, annotation: "a",
-			status: iamv1alpha1.PasswordResetStatus{Number: 1, DeliveryAttempts: 1, NextAttemptTime: later, Request: "a"},
-			intent: credentials.PasswordReset{Number: 1, Attempt: 1}}, want: resetRetry},
+			status: iamv1alpha1.PasswordResetStatus{EmailDelivery: iamv1alpha1.EmailDelivery{Number: 1, DeliveryAttempts: 1, NextAttemptTime: later}, Request: "a"},
+			intent: credentials.PasswordReset{Number: 1, Attempt: 1}}, want: emailRetry},
 		{name: "a rejected delivery is not retried", in: resetInputs{now: later.Time, state: active, emailVerified: true, annotation: "a", rejected: true,
-			status: iamv1alpha1.PasswordResetStatus{Number: 1, DeliveryAttempts: 1, Request: "a"},
-			intent: credentials.PasswordReset{Number: 1, Attempt: 1}}, want: resetIdle},
-		{name: "a disabled user gets no email", in: resetInputs{state: iamv1alpha1.UserStateDisabled, emailVerified: true, annotation: "a"}, want: resetIgnored},
-		{name: "an invited user gets no email", in: resetInputs{state: active, annotation: "a"}, want: resetIgnored},
+			status: iamv1alpha1.PasswordResetStatus{EmailDelivery: iamv1alpha1.EmailDelivery{Number: 1, DeliveryAttempts: 1}, Request: "a"},
+			intent: credentials.PasswordReset{Number: 1, Attempt: 1}}, want: emailIdle},
+		{name: "a disabled user gets no email", in: resetInputs{state: iamv1alpha1.UserStateDisabled, emailVerified: true, annotation: "a"}, want: emailRequestIgnored},
+		{name: "an invited user gets no email", in: resetInputs{state: active, annotation: "a"}, want: emailRequestIgnored},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
