@@ -6,6 +6,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -33,8 +34,8 @@ type Pruner struct {
 	Writer    client.Writer
 	Retention time.Duration
 	Interval  time.Duration
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock tells the time; tests move it.
+	Clock clock.PassiveClock
 }
 
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=userchanges,verbs=get;list;delete
@@ -64,7 +65,7 @@ func (p *Pruner) Start(ctx context.Context) error {
 // Prune deletes every record created before the retention, and says how
 // many it deleted.
 func (p *Pruner) Prune(ctx context.Context) (int, error) {
-	cutoff := p.now().Add(-p.retention())
+	cutoff := p.Clock.Now().Add(-p.retention())
 	pruned := 0
 	page := &metav1.PartialObjectMetadataList{}
 	page.SetGroupVersionKind(iamv1alpha1.GroupVersion.WithKind("UserChangeList"))
@@ -104,11 +105,4 @@ func (p *Pruner) interval() time.Duration {
 		return p.Interval
 	}
 	return DefaultHistoryPruneInterval
-}
-
-func (p *Pruner) now() time.Time {
-	if p.Now != nil {
-		return p.Now()
-	}
-	return time.Now()
 }

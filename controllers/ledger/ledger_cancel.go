@@ -95,7 +95,7 @@ func (r *Reconciler) fileCancel(ctx context.Context, user *iamv1alpha1.User, tx 
 		return nil
 	}
 	e := history.Entry{
-		Time: metav1.NewMicroTime(r.now()), Action: iamv1alpha1.ChangeTransactionCancelled, Requester: *req.Requester,
+		Time: metav1.NewMicroTime(r.Clock.Now()), Action: iamv1alpha1.ChangeTransactionCancelled, Requester: *req.Requester,
 		Summary: fmt.Sprintf("cancelled %s %s %s %s: balance %s %s", tx.Name, tx.Spec.Type, tx.Spec.Amount, tx.Spec.Currency,
 			after.Amount, after.Currency),
 	}

@@ -5,12 +5,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tenantry-io/tenantry/internal/index"
-
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -20,12 +19,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
+	"github.com/tenantry-io/tenantry/internal/index"
 	"github.com/tenantry-io/tenantry/internal/metrics"
 	"github.com/tenantry-io/tenantry/internal/patch"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
 
 const (
@@ -56,7 +55,8 @@ type Reconciler struct {
 	Recorder        events.EventRecorder
 	DefaultCurrency string
 	UserGrace       time.Duration
-	Now             func() time.Time
+	// Clock tells the time; tests move it.
+	Clock clock.PassiveClock
 }
 
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=balancetransactions,verbs=get;list;watch;update;patch;delete
@@ -114,7 +114,7 @@ const maxLedgerSteps = 64
 func (r *Reconciler) takeSteps(ctx context.Context, user *iamv1alpha1.User, txs []iamv1alpha1.BalanceTransaction) (ctrl.Result, error) {
 	for range maxLedgerSteps {
 		step := planLedger(ledgerInputs{
-			now: r.now(), user: user, transactions: txs,
+			now: r.Clock.Now(), user: user, transactions: txs,
 			defaultCurrency: r.DefaultCurrency, userGrace: r.UserGrace,
 		})
 		result, err := r.take(ctx, user, step)
@@ -291,7 +291,7 @@ func (r *Reconciler) markApplied(ctx context.Context, tx *iamv1alpha1.BalanceTra
 	before := tx.DeepCopy()
 	tx.Status.Sequence = balance.LatestSequence
 	tx.Status.BalanceAfter = balance.Amount
-	tx.Status.AppliedTime = &metav1.Time{Time: r.now()}
+	tx.Status.AppliedTime = &metav1.Time{Time: r.Clock.Now()}
 	return r.patchTransactionStatus(ctx, before, tx, iamv1alpha1.TransactionApplied, metav1.ConditionTrue, iamv1alpha1.ReasonApplied,
 		fmt.Sprintf("applied as transaction %d of user %s; balance %s %s", balance.LatestSequence, tx.Spec.User, balance.Amount, balance.Currency))
 }
@@ -331,13 +331,6 @@ func (r *Reconciler) event(user *iamv1alpha1.User, tx *iamv1alpha1.BalanceTransa
 		return
 	}
 	reconcile.RecordEvent(r.Recorder, user, tx, eventType, reason, "Ledger", format, args...)
-}
-
-func (r *Reconciler) now() time.Time {
-	if r.Now != nil {
-		return r.Now()
-	}
-	return time.Now()
 }
 
 // SetupWithManager keys the ledger by user: Users, and every transaction

@@ -11,11 +11,10 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/rbac"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
 
 // checkCeiling says whether the ClusterRole a Role renders fits the grant

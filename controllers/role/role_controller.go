@@ -1,13 +1,10 @@
 package role
 
 import (
-	"time"
-
-	"github.com/tenantry-io/tenantry/internal/index"
-
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -21,10 +18,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/index"
 	"github.com/tenantry-io/tenantry/internal/rbac"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
 
 // Reconciler renders each Role as a ClusterRole and counts the users

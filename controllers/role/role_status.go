@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/patch"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
 
 // summarizeRoleStatus turns a pass's outcome into Ready and Stalled, and

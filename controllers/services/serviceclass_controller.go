@@ -16,12 +16,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-	"github.com/tenantry-io/tenantry/internal/services"
-
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/patch"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
+	"github.com/tenantry-io/tenantry/internal/services"
 )
 
 // ServiceClassReconciler tells whether each ServiceClass can be provisioned:

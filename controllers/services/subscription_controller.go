@@ -3,11 +3,9 @@ package services
 import (
 	"context"
 	"fmt"
-	"time"
-
-	"github.com/tenantry-io/tenantry/internal/reconcile"
 
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -15,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
 
 // SubscriptionReconciler gives out the seats of each Subscription and
@@ -27,8 +26,8 @@ import (
 type SubscriptionReconciler struct {
 	client.Client
 	Recorder events.EventRecorder
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock tells the time; tests move it.
+	Clock clock.PassiveClock
 }
 
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=subscriptions,verbs=get;list;watch
@@ -54,7 +53,7 @@ func (r *SubscriptionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	now := r.now()
+	now := r.Clock.Now()
 	before := sub.DeepCopy()
 	closed := closedVerdict(sub, now)
 	summarizeSubscriptionStatus(sub, allocateSeats(sub, subs, users, removed, closed == nil), closed)
@@ -98,13 +97,6 @@ func (r *SubscriptionReconciler) classesRemovedWhileDeleted(ctx context.Context)
 		}
 	}
 	return removed, nil
-}
-
-func (r *SubscriptionReconciler) now() time.Time {
-	if r.Now != nil {
-		return r.Now()
-	}
-	return time.Now()
 }
 
 // SetupWithManager watches Subscriptions' specs, the users whose claims

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -16,6 +14,7 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/patch"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 	"github.com/tenantry-io/tenantry/internal/services"
 )
 

@@ -5,13 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
 
 func TestSummarizeSubscriptionStatus(t *testing.T) {

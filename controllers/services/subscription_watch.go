@@ -10,9 +10,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 	"github.com/tenantry-io/tenantry/internal/services"
 )
 

@@ -1,13 +1,10 @@
 package team
 
 import (
-	"time"
-
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -24,6 +21,7 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/patch"
 	"github.com/tenantry-io/tenantry/internal/rbac"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
 
 // Reconciler renders each Team as one RoleBinding granting its role to

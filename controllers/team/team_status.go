@@ -4,12 +4,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
 
 // summarizeTeamStatus sets Ready (and Stalled while true) from the pass,

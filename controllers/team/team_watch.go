@@ -3,14 +3,13 @@ package team
 import (
 	"context"
 
-	"github.com/tenantry-io/tenantry/internal/index"
-
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/index"
 	"github.com/tenantry-io/tenantry/internal/rbac"
 )
 

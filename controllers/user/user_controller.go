@@ -11,12 +11,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-
 	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -28,6 +27,7 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/mail"
 	"github.com/tenantry-io/tenantry/internal/rbac"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
 
 // Reconciler drives each User through its phases: it keeps the user's
@@ -72,8 +72,8 @@ type Reconciler struct {
 	// watches starts a watch on each kind of service object on first use.
 	watches *serviceWatches
 
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock tells the time; tests move it.
+	Clock clock.PassiveClock
 }
 
 // InvitationSettings shape the invitation emails.
@@ -89,6 +89,16 @@ type InvitationSettings struct {
 	// UnconfirmedGrace is the least wait before an attempt whose outcome
 	// was never recorded is sent again (see DefaultUnconfirmedGrace).
 	UnconfirmedGrace time.Duration
+}
+
+// PasswordResetSettings shape the password reset emails.
+type PasswordResetSettings struct {
+	// TTL is how long a reset link works.
+	TTL time.Duration
+	// URL is the base of the link; the token is added as ?token=.
+	URL string
+	// Templates render the email; nil means the built-in ones.
+	Templates *mail.Templates
 }
 
 // userScope carries one reconcile's inputs and verdicts between the
@@ -134,7 +144,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	before := user.DeepCopy()
-	s := &userScope{user: user, now: r.now()}
+	s := &userScope{user: user, now: r.Clock.Now()}
 
 	// Runs last, after the status patch below.
 	defer func() { result, retErr = reconcile.RequeueOnConflict(ctx, "user", result, retErr) }()
@@ -241,11 +251,4 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, options controller.Optio
 // as its history.
 func (r *Reconciler) event(user *iamv1alpha1.User, eventType, reason, action, note string) {
 	reconcile.RecordEvent(r.Recorder, user, nil, eventType, reason, action, "%s", note)
-}
-
-func (r *Reconciler) now() time.Time {
-	if r.Now != nil {
-		return r.Now()
-	}
-	return time.Now()
 }

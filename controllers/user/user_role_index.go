@@ -3,12 +3,11 @@ package user
 import (
 	"context"
 
-	"github.com/tenantry-io/tenantry/internal/index"
-
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/index"
 )
 
 // holdersOf maps a Role to the users that name it.

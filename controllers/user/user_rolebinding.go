@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,6 +14,7 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/rbac"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
 
 // reconcileRoleBinding gives an Active user exactly one RoleBinding, to its

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -21,6 +19,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 	"github.com/tenantry-io/tenantry/internal/services"
 )
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"github.com/tenantry-io/tenantry/internal/index"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
@@ -17,6 +15,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
+	"github.com/tenantry-io/tenantry/internal/index"
 )
 
 // usersOfClass maps a ServiceClass to the users of its class.

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -14,6 +12,7 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
 
 // lastLoginInterval is the most often status.lastLoginTime is written for

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -14,6 +12,7 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
 	"github.com/tenantry-io/tenantry/internal/patch"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
 
 // summarizeStatus turns a pass's verdicts into conditions, the phase and

@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/tenantry-io/tenantry/internal/index"
-	"github.com/tenantry-io/tenantry/internal/reconcile"
-
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/index"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
 
 // leaveTeams takes a user being deleted out of every team that lists it,

@@ -49,11 +49,12 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 		Recorder:        mgr.GetEventRecorder("tenantry-ledger"),
 		DefaultCurrency: o.DefaultCurrency,
 		UserGrace:       o.TransactionUserGrace,
+		Clock:           o.Clock,
 	}
 	subscriptions := &services.SubscriptionReconciler{
 		Client:   mgr.GetClient(),
 		Recorder: mgr.GetEventRecorder("tenantry-subscription-controller"),
-		Now:      o.Now,
+		Clock:    o.Clock,
 	}
 	teams := &team.Reconciler{
 		Client:   mgr.GetClient(),
@@ -79,7 +80,7 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	}
 	pruner := &historypruner.Pruner{
 		Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(),
-		Retention: o.Records.HistoryRetention, Interval: o.Records.HistoryPruneInterval, Now: o.Now,
+		Retention: o.Records.HistoryRetention, Interval: o.Records.HistoryPruneInterval, Clock: o.Clock,
 	}
 	if err := mgr.Add(pruner); err != nil {
 		return fmt.Errorf("add the history pruner: %w", err)
@@ -135,7 +136,7 @@ func newUserReconciler(mgr ctrl.Manager, o Options) (*user.Reconciler, error) {
 		return nil, fmt.Errorf("--password-reset-template-dir: %w", err)
 	}
 	return &user.Reconciler{
-		Now:         o.Now,
+		Clock:       o.Clock,
 		Client:      mgr.GetClient(),
 		APIReader:   mgr.GetAPIReader(),
 		Recorder:    mgr.GetEventRecorder("tenantry-user-controller"),

@@ -237,7 +237,7 @@ func newSelfService(mgr ctrl.Manager, o Options) *selfservice.Server {
 	return &selfservice.Server{
 		Client:               mgr.GetClient(),
 		APIReader:            mgr.GetAPIReader(),
-		Now:                  o.Now,
+		Clock:                o.Clock,
 		CredentialsNamespace: o.CredentialsNamespace,
 		Lockout: selfservice.LockoutPolicy{
 			Threshold: int32(min(si.LockoutThreshold, 1<<20)), Window: si.LockoutWindow, Duration: si.LockoutDuration,

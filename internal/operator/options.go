@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/utils/clock"
 
 	"github.com/tenantry-io/tenantry/controllers/ledger"
 	"github.com/tenantry-io/tenantry/controllers/user"
@@ -52,9 +53,9 @@ type Options struct {
 	SelfServiceTLS TLSFiles
 	// Records keep the change history and the soft-deleted users.
 	Records RecordsOptions
-	// Now is the clock of the controllers and the self-service API; nil
-	// means time.Now. Tests move it to see lockouts end.
-	Now func() time.Time
+	// Clock is the clock of the controllers, the webhooks and the
+	// self-service API. Tests move it to see lockouts end.
+	Clock clock.PassiveClock
 }
 
 // SignInOptions shape logins, lockouts, password resets and two-factor.
@@ -206,6 +207,7 @@ type InvitationOptions struct {
 // DefaultOptions are the flags' defaults.
 func DefaultOptions() Options {
 	return Options{
+		Clock:                 clock.RealClock{},
 		MetricsAddr:           ":8443",
 		MetricsSecure:         true,
 		ProbeAddr:             ":8081",

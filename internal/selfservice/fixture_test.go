@@ -17,6 +17,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
@@ -138,7 +139,7 @@ func (inv *invitation) currentSecret(t *testing.T) *corev1.Secret {
 
 // newServer is a Server as the manager builds it.
 func newServer() *Server {
-	return &Server{Client: cached, APIReader: direct, CredentialsNamespace: credentialsNamespace, Cipher: testCipher}
+	return &Server{Clock: clock.RealClock{}, Client: cached, APIReader: direct, CredentialsNamespace: credentialsNamespace, Cipher: testCipher}
 }
 
 // logBuffer collects what a handler logs, verbose lines included, so tests

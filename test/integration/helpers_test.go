@@ -20,6 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -297,6 +298,7 @@ func directReconciler(t *testing.T, c client.Client, smtp *smtpcatcher.Server) *
 		t.Fatalf("create sender: %v", err)
 	}
 	return &user.Reconciler{
+		Clock:     clock.RealClock{},
 		Client:    c,
 		APIReader: k8s,
 		Mailer:    sender,

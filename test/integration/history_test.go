@@ -251,12 +251,12 @@ func TestHistoryPrunerDeletesExpiredRecords(t *testing.T) {
 			Requester: iamv1alpha1.Requester{Username: "test"}, Time: metav1.NowMicro()},
 	}
 	g.Expect(k8s.Create(context.Background(), recent)).To(Succeed())
-	pruner := &historypruner.Pruner{Reader: k8s, Writer: k8s, Retention: time.Hour,
-		Now: func() time.Time { return time.Now().Add(30 * time.Minute) }}
+	clock := &offsetClock{offset: 30 * time.Minute}
+	pruner := &historypruner.Pruner{Reader: k8s, Writer: k8s, Retention: time.Hour, Clock: clock}
 	pruned, err := pruner.Prune(context.Background())
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(pruned).To(BeZero())
-	pruner.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	clock.Add(90 * time.Minute) // two hours on: beyond the retention
 	pruned, err = pruner.Prune(context.Background())
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(pruned).To(BeNumerically(">=", 1))

@@ -26,7 +26,7 @@ func TestSoftDeleteRestoreThenPurge(t *testing.T) {
 	smtp := startSMTP(t)
 	opts := testOptions(t, smtp)
 	clock := &offsetClock{}
-	opts.Now = clock.Now
+	opts.Clock = clock
 	opts.Records.DeletionRetention = time.Hour
 	tm := startManager(t, opts)
 	tm.smtp = smtp
