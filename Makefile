@@ -54,6 +54,10 @@ manifests: $(CONTROLLER_GEN) ## Generate CRDs, RBAC and webhook configurations f
 generate: $(CONTROLLER_GEN) ## Generate deepcopy methods.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./..."
 
+.PHONY: docs
+docs: manifests ## Generate the configuration and API references in docs/reference from the flags and the CRDs.
+	go run ./hack/gendocs
+
 .PHONY: fmt
 fmt: ## Format the code.
 	go fmt ./...
@@ -94,10 +98,10 @@ fuzz: ## Run each fuzz test in turn for FUZZTIME (30s); new failures land in tes
 	done
 
 .PHONY: verify
-verify: manifests generate fmt ## Regenerate, tidy and format; fail if the tree changed.
+verify: manifests generate docs fmt ## Regenerate, tidy and format; fail if the tree changed.
 	go mod tidy
 	@if [ -n "$$(git status --porcelain)" ]; then \
-		echo "The tree changed; commit the result of 'make generate manifests fmt' and 'go mod tidy':"; \
+		echo "The tree changed; commit the result of 'make generate manifests docs fmt' and 'go mod tidy':"; \
 		git status --porcelain; git --no-pager diff --stat; exit 1; fi
 
 ##@ Running

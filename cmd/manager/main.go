@@ -1,11 +1,10 @@
-// Command manager runs the Tenantry operator: the User, Role and ledger
-// controllers, the admission webhooks, the self-service API, and the
-// metrics and health endpoints, all assembled by internal/operator. Run with
-// -h for its flags.
+// Command manager runs the Tenantry operator: one controller per kind, the
+// admission webhooks, the self-service API, and the metrics and health
+// endpoints, all assembled by internal/operator. Run with -h for its flags;
+// docs/reference/configuration.md lists them by group.
 package main
 
 import (
-	"flag"
 	"os"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -16,10 +15,11 @@ import (
 
 func main() {
 	opts := operator.DefaultOptions()
-	opts.BindFlags(flag.CommandLine)
 	zapOpts := zap.Options{}
-	zapOpts.BindFlags(flag.CommandLine)
-	flag.Parse()
+	// The configuration reference is generated from the same flag set, so
+	// every flag --help shows is documented.
+	fs := operator.NewFlagSet(os.Args[0], &opts, &zapOpts)
+	_ = fs.Parse(os.Args[1:]) // the set exits on a bad flag
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
 

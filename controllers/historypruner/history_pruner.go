@@ -13,12 +13,6 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
 
-// DefaultHistoryRetention keeps a change record for 90 days.
-const DefaultHistoryRetention = 90 * 24 * time.Hour
-
-// DefaultHistoryPruneInterval is how often expired records are looked for.
-const DefaultHistoryPruneInterval = time.Hour
-
 // historyPrunePage is how many records one list of the pruner reads: the
 // pruner reads their metadata only, page by page, so that a cluster with a
 // million records costs it no more memory than a page.
@@ -44,7 +38,7 @@ type Pruner struct {
 // only on the leader (a manager.Runnable that does not say otherwise).
 func (p *Pruner) Start(ctx context.Context) error {
 	log := ctrl.Log.WithName("history-pruner")
-	ticker := time.NewTicker(p.interval())
+	ticker := time.NewTicker(p.Interval)
 	defer ticker.Stop()
 	for {
 		pruned, err := p.Prune(ctx)
@@ -52,7 +46,7 @@ func (p *Pruner) Start(ctx context.Context) error {
 		case err != nil && ctx.Err() == nil:
 			log.Error(err, "cannot prune the change history; trying again at the next interval")
 		case pruned > 0:
-			log.Info("Pruned the change history", "records", pruned, "retention", p.retention().String())
+			log.Info("Pruned the change history", "records", pruned, "retention", p.Retention.String())
 		}
 		select {
 		case <-ctx.Done():
@@ -65,7 +59,7 @@ func (p *Pruner) Start(ctx context.Context) error {
 // Prune deletes every record created before the retention, and says how
 // many it deleted.
 func (p *Pruner) Prune(ctx context.Context) (int, error) {
-	cutoff := p.Clock.Now().Add(-p.retention())
+	cutoff := p.Clock.Now().Add(-p.Retention)
 	pruned := 0
 	page := &metav1.PartialObjectMetadataList{}
 	page.SetGroupVersionKind(iamv1alpha1.GroupVersion.WithKind("UserChangeList"))
@@ -91,18 +85,4 @@ func (p *Pruner) Prune(ctx context.Context) (int, error) {
 		}
 		opts = []client.ListOption{client.Limit(historyPrunePage), client.Continue(page.Continue)}
 	}
-}
-
-func (p *Pruner) retention() time.Duration {
-	if p.Retention > 0 {
-		return p.Retention
-	}
-	return DefaultHistoryRetention
-}
-
-func (p *Pruner) interval() time.Duration {
-	if p.Interval > 0 {
-		return p.Interval
-	}
-	return DefaultHistoryPruneInterval
 }

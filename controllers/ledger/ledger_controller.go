@@ -35,9 +35,6 @@ const (
 	// ledgerCacheBehind is how soon to look again when the cache showed a
 	// transaction older than the API server has it.
 	ledgerCacheBehind = 50 * time.Millisecond
-	// DefaultUserGrace is how long a transaction waits for its user to be
-	// created before it is rejected.
-	DefaultUserGrace = time.Minute
 )
 
 // Reconciler keeps each user's balance from its BalanceTransactions.

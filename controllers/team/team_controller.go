@@ -113,7 +113,7 @@ func (r *Reconciler) reconcileBinding(ctx context.Context, s *teamScope) error {
 			"no member is active: role %s is bound to nobody", team.Spec.Role))
 		return r.deleteBinding(ctx, team)
 	}
-	want := rbac.TeamRoleBinding(team, emails, r.identity())
+	want := rbac.TeamRoleBinding(team, emails, r.Identity.OrDefault())
 	taken, err := r.ensureBinding(ctx, team, want)
 	if v := rbac.BindingRefused(team.Spec.Role, err); v != nil {
 		ready(metav1.ConditionFalse, v.Reason, v.Message)
@@ -230,13 +230,6 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, team *iamv1alpha1.Team
 		return fmt.Errorf("remove finalizer of team %s: %w", team.Name, err)
 	}
 	return nil
-}
-
-func (r *Reconciler) identity() rbac.Identity {
-	if r.Identity.Kind == "" {
-		return rbac.DefaultIdentity
-	}
-	return r.Identity
 }
 
 func (r *Reconciler) event(team *iamv1alpha1.Team, eventType, reason, action, note string) {

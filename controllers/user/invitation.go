@@ -21,11 +21,6 @@ const (
 	// requeueCacheBehind is how soon to look again when the cache has not
 	// yet caught up with this controller's own last status write.
 	requeueCacheBehind = 2 * time.Second
-	// DefaultUnconfirmedGrace is the least wait before an attempt whose
-	// outcome is unknown is sent again: long enough that a mail server that
-	// did take it is not asked twice in a tight loop, short enough that a
-	// person whose email was lost is not kept waiting.
-	DefaultUnconfirmedGrace = 30 * time.Second
 	// outcomeWriteTimeout bounds the status write that records a send's
 	// outcome, which runs on even when the manager is stopping.
 	outcomeWriteTimeout = 10 * time.Second

@@ -53,7 +53,7 @@ type Reconciler struct {
 	// invitation's mailer, send limit, Message-ID domain and backoff.
 	PasswordResets PasswordResetSettings
 	// Identity says how a user's RoleBinding names the person; the zero
-	// value means rbac.DefaultIdentity.
+	// value means rbac.Identity{}.OrDefault().
 	Identity rbac.Identity
 	// DefaultCurrency is the ledger's currency for users that name none
 	// (see openLedger).

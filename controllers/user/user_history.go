@@ -21,11 +21,6 @@ type HistorySettings struct {
 	Limit int64
 }
 
-// DefaultHistoryLimit keeps the last 200 changes of each user: years of an
-// administrator's edits, and a bound on what a pipeline that changes a user
-// on every sync can pile up.
-const DefaultHistoryLimit = 200
-
 // deletionAdmissionWindow is how long before the deletion shows a recorded
 // deletion request may have been admitted: the API server stores an
 // admitted request within its timeout (a minute at most). An older request
@@ -116,7 +111,7 @@ func (r *Reconciler) fileRecord(ctx context.Context, record *iamv1alpha1.UserCha
 
 // dropBeyondLimit removes the numbered change that filing seq pushes out.
 func (r *Reconciler) dropBeyondLimit(ctx context.Context, user *iamv1alpha1.User, seq int64) error {
-	old := seq - r.historyLimit()
+	old := seq - r.History.Limit
 	if old < 1 {
 		return nil
 	}
@@ -136,11 +131,4 @@ func setFiledSequence(user *iamv1alpha1.User, seq int64) {
 		user.Status.History = &iamv1alpha1.HistoryStatus{}
 	}
 	user.Status.History.FiledSequence = seq
-}
-
-func (r *Reconciler) historyLimit() int64 {
-	if r.History.Limit > 0 {
-		return r.History.Limit
-	}
-	return DefaultHistoryLimit
 }

@@ -40,7 +40,7 @@ func (r *Reconciler) reconcileRoleBinding(ctx context.Context, s *userScope) (ct
 			"no access while spec.state is "+string(user.Spec.State))
 		return ctrl.Result{}, r.deleteRoleBinding(ctx, user, "the user is disabled")
 	}
-	want := rbac.RoleBinding(user, r.identity())
+	want := rbac.RoleBinding(user, r.Identity.OrDefault())
 	taken, err := r.ensureRoleBinding(ctx, user, want)
 	if v := rbac.BindingRefused(user.Spec.Role, err); v != nil {
 		conditions.MarkFalse(user, iamv1alpha1.RoleBoundCondition, v.Reason, v.Message)
@@ -137,11 +137,4 @@ func (r *Reconciler) deleteRoleBinding(ctx context.Context, user *iamv1alpha1.Us
 func ownBinding(binding *rbacv1.RoleBinding, user *iamv1alpha1.User) bool {
 	return metav1.IsControlledBy(binding, user) ||
 		(binding.Labels[iamv1alpha1.UserLabel] == user.Name && binding.Labels[iamv1alpha1.ManagedByLabel] == iamv1alpha1.ManagedBy)
-}
-
-func (r *Reconciler) identity() rbac.Identity {
-	if r.Identity.Kind == "" {
-		return rbac.DefaultIdentity
-	}
-	return r.Identity
 }

@@ -34,13 +34,9 @@ type ServiceSettings struct {
 	// the user reports it as stuck (it keeps waiting).
 	RemovalTimeout time.Duration
 	// CacheWait bounds a read of the services cache; zero means
-	// DefaultServiceCacheWait.
+	// defaultServiceCacheWait.
 	CacheWait time.Duration
 }
-
-// DefaultServiceRemovalTimeout leaves a service's own finalizers (a mailbox
-// operator archiving mail) time to run before a stuck removal is reported.
-const DefaultServiceRemovalTimeout = 10 * time.Minute
 
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=serviceclasses;subscriptions,verbs=get;list;watch
 
@@ -219,10 +215,10 @@ func (r *Reconciler) provisionService(ctx context.Context, s *userScope, a iamv1
 	return set(ready.Phase, ready.Reason, ready.Message), ctrl.Result{}, nil
 }
 
-// DefaultServiceCacheWait bounds a read of the services cache. The first
+// defaultServiceCacheWait bounds a read of the services cache. The first
 // read of a kind waits for its watch to sync, which never happens when the
 // operator may not list and watch that kind: a reconcile must not hang on it.
-const DefaultServiceCacheWait = 15 * time.Second
+const defaultServiceCacheWait = 15 * time.Second
 
 // notWatchableRetry is how soon a service whose kind could not be read is
 // looked at again; the watch keeps trying in the background, and a
@@ -237,7 +233,7 @@ var errNotWatchable = errors.New("the watch of this kind did not sync")
 func (r *Reconciler) cachedService(ctx context.Context, key client.ObjectKey, obj *unstructured.Unstructured) error {
 	wait := r.Services.CacheWait
 	if wait <= 0 {
-		wait = DefaultServiceCacheWait
+		wait = defaultServiceCacheWait
 	}
 	readCtx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()

@@ -82,7 +82,7 @@ func (r *Reconciler) removeService(ctx context.Context, s *userScope, st iamv1al
 	if f := obj.GetFinalizers(); len(f) > 0 {
 		holders = "finalizers " + strings.Join(f, ", ")
 	}
-	timeout := r.removalTimeout()
+	timeout := r.Services.RemovalTimeout
 	if held < timeout {
 		return r.removing(st, fmt.Sprintf("waiting for %s %s to go (%s)", ref.Kind, namespacedName(ref), holders), iamv1alpha1.ReasonServicesRemoving),
 			ctrl.Result{RequeueAfter: timeout - held}, nil
@@ -178,11 +178,4 @@ func (r *Reconciler) renderedRef(ctx context.Context, user *iamv1alpha1.User, a 
 	}
 	ref := objectRef(obj)
 	return &ref
-}
-
-func (r *Reconciler) removalTimeout() time.Duration {
-	if r.Services.RemovalTimeout > 0 {
-		return r.Services.RemovalTimeout
-	}
-	return DefaultServiceRemovalTimeout
 }

@@ -14,10 +14,6 @@ import (
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
 
-// DefaultDeletionRetention is how long a soft-deleted user can be restored
-// unless --deletion-retention says otherwise.
-const DefaultDeletionRetention = 30 * 24 * time.Hour
-
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=users,verbs=delete
 
 // reconcileSoftDelete keeps the timeline of a soft delete (spec.state
@@ -42,7 +38,7 @@ func (r *Reconciler) reconcileSoftDelete(ctx context.Context, s *userScope) (ctr
 	if user.Status.DeletedTime == nil {
 		user.Status.DeletedTime = &metav1.Time{Time: s.now.UTC().Truncate(time.Second)}
 	}
-	purge := user.Status.DeletedTime.Add(r.deletionRetention())
+	purge := user.Status.DeletedTime.Add(r.DeletionRetention)
 	if user.Status.PurgeTime == nil || !user.Status.PurgeTime.Equal(&metav1.Time{Time: purge}) {
 		first := user.Status.PurgeTime == nil
 		user.Status.PurgeTime = &metav1.Time{Time: purge}
@@ -63,7 +59,7 @@ func (r *Reconciler) reconcileSoftDelete(ctx context.Context, s *userScope) (ctr
 	}
 	r.event(user, corev1.EventTypeNormal, "Purged", "Purge", fmt.Sprintf(
 		"deleted for real: it was deleted softly on %s and not restored within %s",
-		user.Status.DeletedTime.UTC().Format(time.RFC3339), r.deletionRetention()))
+		user.Status.DeletedTime.UTC().Format(time.RFC3339), r.DeletionRetention))
 	return ctrl.Result{}, nil
 }
 
@@ -74,11 +70,4 @@ func softDeletedMessage(user *iamv1alpha1.User) string {
 	}
 	return fmt.Sprintf("spec.state is Deleted: restore it (spec.state Active) before %s, when it is deleted for real",
 		user.Status.PurgeTime.UTC().Format(time.RFC3339))
-}
-
-func (r *Reconciler) deletionRetention() time.Duration {
-	if r.DeletionRetention > 0 {
-		return r.DeletionRetention
-	}
-	return DefaultDeletionRetention
 }

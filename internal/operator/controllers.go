@@ -43,7 +43,7 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 		Recorder:     mgr.GetEventRecorder("tenantry-role-controller"),
 		GrantCeiling: o.Roles.GrantCeiling,
 	}
-	ledger := &ledger.Reconciler{
+	ledgers := &ledger.Reconciler{
 		Client:          mgr.GetClient(),
 		APIReader:       mgr.GetAPIReader(),
 		Recorder:        mgr.GetEventRecorder("tenantry-ledger"),
@@ -61,23 +61,6 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 		Recorder: mgr.GetEventRecorder("tenantry-team-controller"),
 		Identity: rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix},
 	}
-	workers := func(n int) controller.Options { return controller.Options{MaxConcurrentReconciles: n} }
-	if err := users.SetupWithManager(mgr, workers(o.Concurrency.Users)); err != nil {
-		return fmt.Errorf("set up user controller: %w", err)
-	}
-	if err := roles.SetupWithManager(mgr, workers(o.Concurrency.Roles)); err != nil {
-		return fmt.Errorf("set up role controller: %w", err)
-	}
-	if err := ledger.SetupWithManager(mgr, workers(o.Concurrency.Ledgers)); err != nil {
-		return fmt.Errorf("set up ledger controller: %w", err)
-	}
-	if err := subscriptions.SetupWithManager(mgr, workers(o.Concurrency.Subscriptions)); err != nil {
-		return fmt.Errorf("set up subscription controller: %w", err)
-	}
-	// Teams are few and change rarely: as many workers as roles.
-	if err := teams.SetupWithManager(mgr, workers(o.Concurrency.Roles)); err != nil {
-		return fmt.Errorf("set up team controller: %w", err)
-	}
 	pruner := &historypruner.Pruner{
 		Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(),
 		Retention: o.Records.HistoryRetention, Interval: o.Records.HistoryPruneInterval, Clock: o.Clock,
@@ -85,9 +68,22 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	if err := mgr.Add(pruner); err != nil {
 		return fmt.Errorf("add the history pruner: %w", err)
 	}
-	// Classes are few and cheap to check: one worker.
-	if err := classes.SetupWithManager(mgr, workers(1)); err != nil {
-		return fmt.Errorf("set up service class controller: %w", err)
+	// Every controller gets the workers of its own --max-concurrent-* flag.
+	for _, c := range []struct {
+		name    string
+		workers int
+		setup   func(ctrl.Manager, controller.Options) error
+	}{
+		{"user", o.Concurrency.Users, users.SetupWithManager},
+		{"role", o.Concurrency.Roles, roles.SetupWithManager},
+		{"ledger", o.Concurrency.Ledgers, ledgers.SetupWithManager},
+		{"subscription", o.Concurrency.Subscriptions, subscriptions.SetupWithManager},
+		{"team", o.Concurrency.Teams, teams.SetupWithManager},
+		{"service class", o.Concurrency.ServiceClasses, classes.SetupWithManager},
+	} {
+		if err := c.setup(mgr, controller.Options{MaxConcurrentReconciles: c.workers}); err != nil {
+			return fmt.Errorf("set up %s controller: %w", c.name, err)
+		}
 	}
 	return nil
 }

@@ -7,9 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/tenantry-io/tenantry/controllers/historypruner"
-	"github.com/tenantry-io/tenantry/controllers/user"
 )
 
 // RecordsOptions keep an account's records: the change history of its
@@ -25,22 +22,36 @@ type RecordsOptions struct {
 	DeletionRetention time.Duration
 }
 
+// The records defaults: a change record is kept 90 days, and only the last
+// 200 of each user (years of an administrator's edits, and a bound on what
+// a pipeline that changes a user on every sync can pile up); expired
+// records are looked for hourly; a soft-deleted user can be restored for 30
+// days.
+const (
+	defaultHistoryRetention     = 90 * 24 * time.Hour
+	defaultHistoryLimit         = 200
+	defaultHistoryPruneInterval = time.Hour
+	defaultDeletionRetention    = 30 * 24 * time.Hour
+)
+
 func defaultRecordsOptions() RecordsOptions {
 	return RecordsOptions{
-		HistoryRetention:     historypruner.DefaultHistoryRetention,
-		HistoryLimit:         user.DefaultHistoryLimit,
-		HistoryPruneInterval: historypruner.DefaultHistoryPruneInterval,
-		DeletionRetention:    user.DefaultDeletionRetention,
+		HistoryRetention:     defaultHistoryRetention,
+		HistoryLimit:         defaultHistoryLimit,
+		HistoryPruneInterval: defaultHistoryPruneInterval,
+		DeletionRetention:    defaultDeletionRetention,
 	}
 }
 
-func (r *RecordsOptions) bindFlags(fs *flag.FlagSet) {
+// BindFlags registers the records flags, with r's values as defaults.
+func (r *RecordsOptions) BindFlags(fs *flag.FlagSet) {
 	fs.Var((*days)(&r.HistoryRetention), "history-retention", "How long a user's change records (UserChanges) are kept, e.g. 90d or 2160h.")
 	fs.Int64Var(&r.HistoryLimit, "history-limit", r.HistoryLimit, "Change records kept per user; filing one more removes the oldest.")
 	fs.Var((*days)(&r.HistoryPruneInterval), "history-prune-interval", "How often change records older than --history-retention are deleted.")
 	fs.Var((*days)(&r.DeletionRetention), "deletion-retention", "How long a soft-deleted user (spec.state Deleted) can be restored before it is deleted for real, e.g. 30d.")
 }
 
+// validate reports the invalid records options, in flag terms.
 func (r RecordsOptions) validate() []error {
 	var errs []error
 	if r.HistoryRetention <= 0 || r.HistoryPruneInterval <= 0 || r.DeletionRetention <= 0 {

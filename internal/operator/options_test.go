@@ -40,6 +40,32 @@ func TestValidateOptions(t *testing.T) {
 		{"no rotation", func(o *Options) { withIssuer("https://t.example")(o); o.Tokens.SigningKeyRotation = 0 }, "--signing-key-rotation"},
 		{"key secret without namespace", func(o *Options) { withIssuer("https://t.example")(o); o.Tokens.SigningKeySecret = "keys" }, "--signing-key-secret"},
 		{"TLS certificate without key", func(o *Options) { o.SelfServiceTLS.CertFile = "tls.crt" }, "--selfservice-tls-key-file"},
+
+		// One or more cases per options group, each naming the flag at fault.
+		{"concurrency: no user workers", func(o *Options) { o.Concurrency.Users = 0 }, "--max-concurrent-users"},
+		{"concurrency: no ledger workers", func(o *Options) { o.Concurrency.Ledgers = -1 }, "--max-concurrent-ledgers"},
+		{"concurrency: no team workers", func(o *Options) { o.Concurrency.Teams = 0 }, "--max-concurrent-teams"},
+		{"concurrency: no service class workers", func(o *Options) { o.Concurrency.ServiceClasses = 0 }, "--max-concurrent-service-classes"},
+		{"account: currency in lower case", func(o *Options) { o.DefaultCurrency = "usd" }, "--default-currency"},
+		{"account: negative transaction grace", func(o *Options) { o.TransactionUserGrace = -time.Second }, "--transaction-user-grace"},
+		{"account: no transaction grace rejects at once", func(o *Options) { o.TransactionUserGrace = 0 }, ""},
+		{"account: zero service removal timeout", func(o *Options) { o.ServiceRemovalTimeout = 0 }, "--service-removal-timeout"},
+		{"invitation: negative unconfirmed grace", func(o *Options) { o.Invitation.UnconfirmedGrace = -time.Second }, "--invitation-unconfirmed-grace"},
+		{"sign-in: no lockout threshold", func(o *Options) { o.SignIn.LockoutThreshold = 0 }, "--lockout-threshold"},
+		{"sign-in: zero session TTL", func(o *Options) { o.SignIn.SessionTTL = 0 }, "--session-ttl"},
+		{"sign-in: negative hash queue", func(o *Options) { o.SignIn.HashQueue = -1 }, "--password-hash-queue"},
+		{"sign-in: negative login rate", func(o *Options) { o.SignIn.LoginRate = -1 }, "--login-rate-limit"},
+		{"sign-in: login rate off", func(o *Options) { o.SignIn.LoginRate, o.SignIn.ClientRate = 0, 0 }, ""},
+		{"sign-in: reset URL without scheme", func(o *Options) { o.SignIn.ResetURL = "portal.example.com/reset" }, "--password-reset-url"},
+		{"roles: no grant ceiling", func(o *Options) { o.Roles.GrantCeiling = "" }, "--grant-ceiling"},
+		{"roles: no default role", func(o *Options) { o.Roles.Default = "" }, "--default-role"},
+		{"identity: group with a prefix", func(o *Options) { o.Identity.Kind, o.Identity.Prefix = "Group", "oidc:" }, ""},
+		{"webhook: port out of range", func(o *Options) { o.Webhook.Port = 0 }, "--webhook-port"},
+		{"webhook: service without namespace", func(o *Options) { o.Webhook.Service = "webhooks" }, "--webhook-service"},
+		{"webhook: files need no secret", func(o *Options) { o.Webhook.Certs, o.Webhook.CertSecret = WebhookCertsFiles, "" }, ""},
+		{"records: no history limit", func(o *Options) { o.Records.HistoryLimit = 0 }, "--history-limit"},
+		{"records: zero deletion retention", func(o *Options) { o.Records.DeletionRetention = 0 }, "--deletion-retention"},
+		{"records: zero prune interval", func(o *Options) { o.Records.HistoryPruneInterval = 0 }, "--history-prune-interval"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

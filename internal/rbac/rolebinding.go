@@ -31,10 +31,20 @@ type Identity struct {
 	Prefix string
 }
 
-// DefaultIdentity binds the email as a User without a prefix, which is what
-// an API server started with --oidc-username-claim=email and
+// DefaultIdentityKind binds the email as a User (without a prefix), which
+// is what an API server started with --oidc-username-claim=email and
 // --oidc-username-prefix=- presents.
-var DefaultIdentity = Identity{Kind: rbacv1.UserKind}
+const DefaultIdentityKind = rbacv1.UserKind
+
+// OrDefault is id, or the default identity (DefaultIdentityKind, no
+// prefix) when id is the zero value, so that a reconciler built without
+// one still binds the person as the API server names them.
+func (id Identity) OrDefault() Identity {
+	if id.Kind == "" {
+		return Identity{Kind: DefaultIdentityKind}
+	}
+	return id
+}
 
 // Validate rejects a kind RBAC would not match for a person.
 func (id Identity) Validate() error {

@@ -29,7 +29,7 @@ func TestRoleBinding(t *testing.T) {
 		{
 			name:        "the email is the user name by default",
 			user:        newUser("alice", "alice@acme.example", "owner"),
-			identity:    DefaultIdentity,
+			identity:    Identity{}.OrDefault(),
 			wantName:    "tenantry:user:alice",
 			wantRoleRef: "tenantry:role:owner",
 			wantSubject: rbacv1.Subject{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: "alice@acme.example"},
@@ -76,7 +76,7 @@ func TestRoleBinding(t *testing.T) {
 }
 
 func TestRoleBindingCurrent(t *testing.T) {
-	want := RoleBinding(newUser("alice", "alice@acme.example", "owner"), DefaultIdentity)
+	want := RoleBinding(newUser("alice", "alice@acme.example", "owner"), Identity{}.OrDefault())
 	tests := []struct {
 		name   string
 		mutate func(rb *rbacv1.RoleBinding)
@@ -106,5 +106,24 @@ func TestIdentityValidate(t *testing.T) {
 		if err := (Identity{Kind: kind}).Validate(); (err != nil) != wantErr {
 			t.Errorf("Validate(%q) = %v, want error %v", kind, err, wantErr)
 		}
+	}
+}
+
+func TestIdentityOrDefault(t *testing.T) {
+	tests := []struct {
+		name string
+		id   Identity
+		want Identity
+	}{
+		{"none set is the email as a User", Identity{}, Identity{Kind: rbacv1.UserKind}},
+		{"a kind set is kept", Identity{Kind: rbacv1.GroupKind}, Identity{Kind: rbacv1.GroupKind}},
+		{"a prefix is kept with its kind", Identity{Kind: rbacv1.UserKind, Prefix: "oidc:"}, Identity{Kind: rbacv1.UserKind, Prefix: "oidc:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.id.OrDefault(); got != tt.want {
+				t.Errorf("OrDefault() = %+v, want %+v", got, tt.want)
+			}
+		})
 	}
 }

@@ -16,8 +16,11 @@ type LockoutPolicy struct {
 }
 
 // DefaultLockoutPolicy is the flags' default: 5 failures in 15 minutes lock
-// the user for 30 minutes.
-var DefaultLockoutPolicy = LockoutPolicy{Threshold: 5, Window: 15 * time.Minute, Duration: 30 * time.Minute}
+// the user for 30 minutes. It is a function so that no caller can change
+// the default for every other.
+func DefaultLockoutPolicy() LockoutPolicy {
+	return LockoutPolicy{Threshold: 5, Window: 15 * time.Minute, Duration: 30 * time.Minute}
+}
 
 // afterExpiry forgets a lock that has run out, with the failures that led
 // to it: they must not lock the user again.

@@ -257,7 +257,7 @@ func (s *Server) findLoginTarget(ctx context.Context, account, email string) (*l
 
 func (s *Server) lockout() LockoutPolicy {
 	if s.Lockout.Threshold < 1 {
-		return DefaultLockoutPolicy
+		return DefaultLockoutPolicy()
 	}
 	return s.Lockout
 }

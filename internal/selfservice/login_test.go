@@ -109,7 +109,7 @@ func TestWrongPasswordsLockTheUser(t *testing.T) {
 	clock := newFakeClock()
 	s := signInServer(clock)
 
-	for i := range DefaultLockoutPolicy.Threshold {
+	for i := range DefaultLockoutPolicy().Threshold {
 		ex := login(s, m.account(), m.user.Spec.Email, "Wrong-Password-99")
 		expectProblem(t, ex, http.StatusUnauthorized, ReasonLoginFailed)
 		if i == 0 {
@@ -117,9 +117,9 @@ func TestWrongPasswordsLockTheUser(t *testing.T) {
 		}
 	}
 	lockout := credentials.ReadLockout(m.current(t))
-	wantUntil := clock.Now().Add(DefaultLockoutPolicy.Duration)
-	if lockout.Password.Count != DefaultLockoutPolicy.Threshold || !lockout.Until.Equal(wantUntil) || lockout.By != credentials.LockedByPassword {
-		t.Fatalf("lockout = %+v, want %d failures locking until %v", lockout, DefaultLockoutPolicy.Threshold, wantUntil)
+	wantUntil := clock.Now().Add(DefaultLockoutPolicy().Duration)
+	if lockout.Password.Count != DefaultLockoutPolicy().Threshold || !lockout.Until.Equal(wantUntil) || lockout.By != credentials.LockedByPassword {
+		t.Fatalf("lockout = %+v, want %d failures locking until %v", lockout, DefaultLockoutPolicy().Threshold, wantUntil)
 	}
 
 	// Wrong passwords learn nothing, and are not counted.
@@ -135,7 +135,7 @@ func TestWrongPasswordsLockTheUser(t *testing.T) {
 	}
 
 	// When the lock runs out, the right password works and the count starts afresh.
-	clock.Step(DefaultLockoutPolicy.Duration)
+	clock.Step(DefaultLockoutPolicy().Duration)
 	loginOK(t, s, m)
 	if got := credentials.ReadLockout(m.current(t)); got != (credentials.Lockout{}) {
 		t.Errorf("lockout after a login = %+v, want none", got)
@@ -145,7 +145,7 @@ func TestWrongPasswordsLockTheUser(t *testing.T) {
 func TestLockoutIsExactUnderConcurrentAttempts(t *testing.T) {
 	m := newMember(t)
 	s := signInServer(newFakeClock())
-	threshold := DefaultLockoutPolicy.Threshold
+	threshold := DefaultLockoutPolicy().Threshold
 
 	guess := func(n int) {
 		var wg sync.WaitGroup

@@ -75,7 +75,7 @@ func TestResetSetsPasswordEndsSessionsAndClearsLockout(t *testing.T) {
 	clock := newFakeClock()
 	s := signInServer(clock)
 	session := loginOK(t, s, m)
-	for range DefaultLockoutPolicy.Threshold {
+	for range DefaultLockoutPolicy().Threshold {
 		login(s, m.account(), m.user.Spec.Email, "Wrong-Password-99")
 	}
 	expectProblem(t, login(s, m.account(), m.user.Spec.Email, strongPassword), http.StatusForbidden, ReasonUserLocked)

@@ -131,7 +131,7 @@ func newFakeClock() *clocktesting.FakeClock {
 // default lockout, a clock of its own, no rate limits.
 func signInServer(clock *clocktesting.FakeClock) *Server {
 	s := newServer()
-	s.Lockout = DefaultLockoutPolicy
+	s.Lockout = DefaultLockoutPolicy()
 	s.Clock = clock
 	s.Hashes = NewHashGate(4, 64)
 	return s

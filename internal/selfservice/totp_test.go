@@ -160,11 +160,11 @@ func TestWrongCodesLockByTheirOwnCount(t *testing.T) {
 	secret, _ := enroll(t, s, clock, loginOK(t, s, m))
 	m.waitForCache(t)
 	// Wrong passwords below the threshold do not add to the codes' count.
-	for range DefaultLockoutPolicy.Threshold - 1 {
+	for range DefaultLockoutPolicy().Threshold - 1 {
 		login(s, m.account(), m.user.Spec.Email, "Wrong-Password-99")
 	}
 
-	for i := range DefaultLockoutPolicy.Threshold {
+	for i := range DefaultLockoutPolicy().Threshold {
 		ex := login(s, m.account(), m.user.Spec.Email, strongPassword, "code", "000000")
 		expectProblem(t, ex, http.StatusUnauthorized, ReasonCodeInvalid)
 		if i == 0 {

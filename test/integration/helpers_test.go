@@ -307,7 +307,7 @@ func directReconciler(t *testing.T, c client.Client, smtp *smtpcatcher.Server) *
 			TTL: time.Hour, AcceptURL: "http://127.0.0.1/v1/invitations/accept", MessageIDDomain: "tenantry.test",
 			Backoff: reconcile.Backoff{Base: 200 * time.Millisecond, Max: time.Second},
 		},
-		Identity:             rbac.DefaultIdentity,
+		Identity:             rbac.Identity{}.OrDefault(),
 		CredentialsNamespace: testsupport.CredentialsNamespace,
 	}
 }

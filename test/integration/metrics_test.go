@@ -219,3 +219,37 @@ func TestMetricsEndpointAnswersOnlyAuthorizedTokens(t *testing.T) {
 		g.Expect(body).To(ContainSubstring(`tenantry_users{namespace="` + ns + `",phase="Invited"} 1`))
 	}).WithTimeout(timeout).Should(Succeed())
 }
+
+// TestEveryConcurrencyFlagReachesItsController starts a manager with a
+// different number of workers for each controller and reads what each
+// controller runs with from controller-runtime's own gauge.
+func TestEveryConcurrencyFlagReachesItsController(t *testing.T) {
+	g := NewWithT(t)
+	smtp := startSMTP(t)
+	opts := testOptions(t, smtp)
+	opts.Concurrency.Users, opts.Concurrency.Roles, opts.Concurrency.Ledgers = 3, 5, 7
+	opts.Concurrency.Subscriptions, opts.Concurrency.Teams, opts.Concurrency.ServiceClasses = 9, 11, 13
+	want := map[string]float64{"user": 3, "role": 5, "ledger": 7, "subscription": 9, "team": 11, "serviceclass": 13}
+	startManager(t, opts)
+
+	g.Eventually(func() map[string]float64 {
+		got := map[string]float64{}
+		families, err := metrics.Registry.Gather()
+		if err != nil {
+			return nil
+		}
+		for _, family := range families {
+			if family.GetName() != "controller_runtime_max_concurrent_reconciles" {
+				continue
+			}
+			for _, m := range family.GetMetric() {
+				for _, label := range m.GetLabel() {
+					if label.GetName() == "controller" {
+						got[label.GetValue()] = m.GetGauge().GetValue()
+					}
+				}
+			}
+		}
+		return got
+	}).Should(Equal(want))
+}
