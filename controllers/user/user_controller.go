@@ -1,8 +1,3 @@
-// Package controllers holds Tenantry's reconcilers: the User lifecycle
-// (this file; its phase rules are in user_phase.go), the rendering of Roles
-// as RBAC (role_controller.go), and the ledger that applies each user's
-// BalanceTransactions to its balance (ledger_controller.go). Each owns the
-// status it writes; see the README's "Architecture" section.
 package user
 
 import (

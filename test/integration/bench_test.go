@@ -22,7 +22,7 @@ import (
 // same job needs in the same run (bench_baseline_test.go) and reports the
 // operator's time as a multiple of it (x-bare), and both sides' API writes
 // per object (writes/op, bare-writes/op). `make bench` runs them at the
-// sizes the README's table quotes; BENCHTIME=1000x sets another size.
+// sizes docs/developer/benchmarks.md quotes; BENCHTIME=1000x sets another size.
 
 // BenchmarkUsersInvited: a burst of new users in one account, each to
 // InvitationDelivered with its email on the wire and its ledger open.
