@@ -52,11 +52,14 @@ type emailKind struct {
 	record func(*iamv1alpha1.User) *iamv1alpha1.EmailDelivery
 }
 
+// invitation is how logs, Message-IDs and messages name an invitation.
+const invitation = "invitation"
+
 var (
 	invitationEmail = emailKind{
-		noun: "invitation", logKey: "invitation", condition: iamv1alpha1.InvitationDeliveredCondition,
+		noun: invitation, logKey: invitation, condition: iamv1alpha1.InvitationDeliveredCondition,
 		annotation: iamv1alpha1.ResendInvitationAnnotation, event: "Invitation", action: "SendInvitation",
-		metric: metrics.Invitations, messageIDPrefix: "invitation",
+		metric: metrics.Invitations, messageIDPrefix: invitation,
 		record: func(u *iamv1alpha1.User) *iamv1alpha1.EmailDelivery {
 			if u.Status.Invitation == nil {
 				return nil

@@ -31,8 +31,8 @@ type serviceWatches struct {
 	watched map[schema.GroupVersionKind]bool
 }
 
-func newServiceWatches(c cache.Cache, ctrl controller.Controller) *serviceWatches {
-	return &serviceWatches{cache: c, controller: ctrl, watched: map[schema.GroupVersionKind]bool{}}
+func newServiceWatches(c cache.Cache, owner controller.Controller) *serviceWatches {
+	return &serviceWatches{cache: c, controller: owner, watched: map[schema.GroupVersionKind]bool{}}
 }
 
 // ensure watches gvk unless it is watched already. Callers ensure only kinds

@@ -28,7 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
-	"github.com/tenantry-io/tenantry/controllers/user"
+	usercontroller "github.com/tenantry-io/tenantry/controllers/user"
 	"github.com/tenantry-io/tenantry/internal/credentials"
 	"github.com/tenantry-io/tenantry/internal/mail"
 	"github.com/tenantry-io/tenantry/internal/rbac"
@@ -291,19 +291,19 @@ func (w *writeCounter) client() client.Client {
 
 // directReconciler is a UserReconciler wired like the manager's, reading
 // straight from the API server, for tests that run one reconcile on demand.
-func directReconciler(t *testing.T, c client.Client, smtp *smtpcatcher.Server) *user.Reconciler {
+func directReconciler(t *testing.T, c client.Client, smtp *smtpcatcher.Server) *usercontroller.Reconciler {
 	t.Helper()
 	sender, err := mail.NewSMTPSender(mail.Config{Host: smtp.Host(), Port: smtp.Port(), TLS: mail.TLSNone, From: "no-reply@tenantry.test"})
 	if err != nil {
 		t.Fatalf("create sender: %v", err)
 	}
-	return &user.Reconciler{
+	return &usercontroller.Reconciler{
 		Clock:     clock.RealClock{},
 		Client:    c,
 		APIReader: k8s,
 		Mailer:    sender,
 		Templates: mail.DefaultTemplates(),
-		Invitations: user.InvitationSettings{
+		Invitations: usercontroller.InvitationSettings{
 			TTL: time.Hour, AcceptURL: "http://127.0.0.1/v1/invitations/accept", MessageIDDomain: "tenantry.test",
 			Backoff: reconcile.Backoff{Base: 200 * time.Millisecond, Max: time.Second},
 		},
@@ -312,7 +312,7 @@ func directReconciler(t *testing.T, c client.Client, smtp *smtpcatcher.Server) *
 	}
 }
 
-func reconcileOnce(t *testing.T, r *user.Reconciler, key client.ObjectKey) {
+func reconcileOnce(t *testing.T, r *usercontroller.Reconciler, key client.ObjectKey) {
 	t.Helper()
 	if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: key}); err != nil {
 		t.Fatalf("reconcile %s: %v", key, err)
