@@ -247,7 +247,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, options controller.Optio
 		Watches(&iamv1alpha1.User{}, handler.EnqueueRequestsFromMapFunc(r.teamsOfUser),
 			builder.WithPredicates(membershipMatters)).
 		Watches(&iamv1alpha1.Role{}, handler.EnqueueRequestsFromMapFunc(r.teamsOfRole),
-			builder.WithPredicates(rbac.RoleComesOrGoes)).
+			builder.WithPredicates(rbac.RoleComesOrGoes())).
 		Named("team").
 		Complete(r)
 }

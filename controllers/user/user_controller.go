@@ -229,7 +229,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, options controller.Optio
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.ownerOfCredentials)).
 		Owns(&rbacv1.RoleBinding{}).
 		Watches(&iamv1alpha1.Role{}, handler.EnqueueRequestsFromMapFunc(r.holdersOf),
-			builder.WithPredicates(rbac.RoleComesOrGoes)).
+			builder.WithPredicates(rbac.RoleComesOrGoes())).
 		Watches(&iamv1alpha1.ServiceClass{}, handler.EnqueueRequestsFromMapFunc(r.usersOfClass),
 			builder.WithPredicates(classChanged)).
 		Watches(&iamv1alpha1.Subscription{}, seatVerdictsChanged).

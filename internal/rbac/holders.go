@@ -35,8 +35,10 @@ func BindingRefused(role string, err error) *reconcile.Verdict {
 
 // RoleComesOrGoes lets through the Role events that change whether it
 // exists for its holders: creation, deletion and the start of a deletion.
-var RoleComesOrGoes = predicate.Funcs{
-	UpdateFunc: func(e event.UpdateEvent) bool {
-		return e.ObjectOld.GetDeletionTimestamp().IsZero() != e.ObjectNew.GetDeletionTimestamp().IsZero()
-	},
+func RoleComesOrGoes() predicate.Predicate {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return e.ObjectOld.GetDeletionTimestamp().IsZero() != e.ObjectNew.GetDeletionTimestamp().IsZero()
+		},
+	}
 }
