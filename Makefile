@@ -85,7 +85,7 @@ test-chaos: controlplane ## Kill the manager and the mail server under load; CHA
 .PHONY: bench
 bench: controlplane ## Run the benchmarks at BENCHTIME, then users, transactions and the restart at BENCH_SCALE.
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./... -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -count $(BENCH_COUNT) -benchmem -timeout 3h
-	$(if $(BENCH_SCALE),KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./controllers -run '^$$' -bench 'UsersInvited|TransactionsApplied|RestartAtScale' -benchtime $(BENCH_SCALE) -benchmem -timeout 3h)
+	$(if $(BENCH_SCALE),KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./test/integration -run '^$$' -bench 'UsersInvited|TransactionsApplied|RestartAtScale' -benchtime $(BENCH_SCALE) -benchmem -timeout 3h)
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz test in turn for FUZZTIME (30s); new failures land in testdata/fuzz.

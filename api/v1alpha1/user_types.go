@@ -207,41 +207,15 @@ const (
 // record of what it sent, so a restart neither forgets a delivery nor resets
 // a retry backoff.
 type InvitationStatus struct {
-	// number counts invitations sent to this user: 1 for the first, one more
-	// for each resend or re-invitation after expiry.
-	// +optional
-	Number int32 `json:"number,omitempty"`
+	// The delivery of the current invitation: its number (1 for the first,
+	// one more for each resend or re-invitation after expiry), Message-ID,
+	// attempts and when its link expires.
+	EmailDelivery `json:",inline"`
 
 	// email is the address this invitation was sent to.
 	// +optional
 	// +kubebuilder:validation:MaxLength=254
 	Email string `json:"email,omitempty"`
-
-	// messageID is the deterministic Message-ID of the invitation email.
-	// +optional
-	// +kubebuilder:validation:MaxLength=256
-	MessageID string `json:"messageID,omitempty"`
-
-	// sentTime is when the SMTP server accepted the invitation.
-	// +optional
-	SentTime *metav1.Time `json:"sentTime,omitempty"`
-
-	// expiryTime is when the link in the invitation stops working.
-	// +optional
-	ExpiryTime *metav1.Time `json:"expiryTime,omitempty"`
-
-	// deliveryAttempts counts finished attempts to deliver this invitation.
-	// +optional
-	DeliveryAttempts int32 `json:"deliveryAttempts,omitempty"`
-
-	// nextAttemptTime is when a failed delivery is tried again.
-	// +optional
-	NextAttemptTime *metav1.Time `json:"nextAttemptTime,omitempty"`
-
-	// lastErrorReason says why the last attempt failed, e.g. ConnectionFailed.
-	// +optional
-	// +kubebuilder:validation:MaxLength=64
-	LastErrorReason string `json:"lastErrorReason,omitempty"`
 
 	// resendRequest is the value of the iam.tenantry.io/resend-invitation
 	// annotation this invitation answered.
@@ -254,33 +228,26 @@ type InvitationStatus struct {
 	AcceptedTime *metav1.Time `json:"acceptedTime,omitempty"`
 }
 
-// TwoFactorState says whether a person logs in with a second factor.
-// +kubebuilder:validation:Enum=Enabled;Disabled
-type TwoFactorState string
-
-const (
-	TwoFactorEnabled  TwoFactorState = "Enabled"
-	TwoFactorDisabled TwoFactorState = "Disabled"
-)
-
-// PasswordResetStatus is the password reset email's story, kept like the
-// invitation's: what was sent, how delivery went, and which requests it
-// answered, so a restart neither repeats nor forgets one.
-type PasswordResetStatus struct {
-	// number counts password reset emails sent to this user.
+// EmailDelivery is the record every email the controller sends keeps in
+// status, invitations and password resets alike: which email it is, how
+// its delivery attempts went, and when its link stops working.
+type EmailDelivery struct {
+	// number counts the emails of this kind sent to this user.
 	// +optional
 	Number int32 `json:"number,omitempty"`
 
-	// messageID is the deterministic Message-ID of the reset email.
+	// messageID is the deterministic Message-ID of the email: every attempt
+	// of the same email carries the same one, so a mail system that sees it
+	// twice can tell.
 	// +optional
 	// +kubebuilder:validation:MaxLength=256
 	MessageID string `json:"messageID,omitempty"`
 
-	// sentTime is when the SMTP server accepted the reset email.
+	// sentTime is when the SMTP server accepted the email.
 	// +optional
 	SentTime *metav1.Time `json:"sentTime,omitempty"`
 
-	// expiryTime is when the link in the reset email stops working.
+	// expiryTime is when the link in the email stops working.
 	// +optional
 	ExpiryTime *metav1.Time `json:"expiryTime,omitempty"`
 
@@ -296,6 +263,24 @@ type PasswordResetStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
 	LastErrorReason string `json:"lastErrorReason,omitempty"`
+}
+
+// TwoFactorState says whether a person logs in with a second factor.
+// +kubebuilder:validation:Enum=Enabled;Disabled
+type TwoFactorState string
+
+const (
+	TwoFactorEnabled  TwoFactorState = "Enabled"
+	TwoFactorDisabled TwoFactorState = "Disabled"
+)
+
+// PasswordResetStatus is the password reset email's story, kept like the
+// invitation's: what was sent, how delivery went, and which requests it
+// answered, so a restart neither repeats nor forgets one.
+type PasswordResetStatus struct {
+	// The delivery of the current reset email: its number, Message-ID,
+	// attempts and when its link expires.
+	EmailDelivery `json:",inline"`
 
 	// request is the value of the iam.tenantry.io/reset-password annotation
 	// last answered.

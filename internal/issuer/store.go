@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -40,18 +41,11 @@ type Store struct {
 	// Secret names the Secret, in the manager's namespace.
 	Secret types.NamespacedName
 	Policy Policy
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock tells the time; tests move it.
+	Clock clock.PassiveClock
 
 	mu   sync.RWMutex
 	keys []Key
-}
-
-func (s *Store) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
 }
 
 // RefreshInterval is how often a replica re-reads the keys: often enough
@@ -118,7 +112,7 @@ func (s *Store) refreshOnce(ctx context.Context) ([]Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	kept, needNew, active := planKeys(keys, s.now(), s.Policy)
+	kept, needNew, active := planKeys(keys, s.Clock.Now(), s.Policy)
 	if needNew {
 		key, err := newKey(active)
 		if err != nil {

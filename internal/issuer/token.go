@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+	"k8s.io/utils/clock"
 )
 
 // Algorithm is the one signature algorithm the issuer uses.
@@ -23,8 +24,8 @@ type Issuer struct {
 	// TTL is how long a token lasts.
 	TTL  time.Duration
 	Keys *Store
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock tells the time; tests move it.
+	Clock clock.PassiveClock
 }
 
 // Actor is who acts as the subject of a token, as RFC 8693 names it in
@@ -58,16 +59,9 @@ type Subject struct {
 	NotAfter time.Time
 }
 
-func (i *Issuer) now() time.Time {
-	if i.Now != nil {
-		return i.Now()
-	}
-	return time.Now()
-}
-
 // Sign returns a signed ID token for sub and when it expires.
 func (i *Issuer) Sign(sub Subject) (string, time.Time, error) {
-	now := i.now()
+	now := i.Clock.Now()
 	key, ok := signingKey(i.Keys.Keys(), now)
 	if !ok {
 		return "", time.Time{}, ErrNoKeys

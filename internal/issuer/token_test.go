@@ -6,13 +6,15 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+	"k8s.io/utils/clock"
+	clocktesting "k8s.io/utils/clock/testing"
 )
 
 func testIssuer(t *testing.T, now time.Time, keys ...Key) *Issuer {
 	t.Helper()
-	store := &Store{}
+	store := &Store{Clock: clock.RealClock{}}
 	store.keys = keys
-	return &Issuer{URL: "https://tenantry.example", Audience: "kubernetes", TTL: 10 * time.Minute, Keys: store, Now: func() time.Time { return now }}
+	return &Issuer{URL: "https://tenantry.example", Audience: "kubernetes", TTL: 10 * time.Minute, Keys: store, Clock: clocktesting.NewFakePassiveClock(now)}
 }
 
 // verify checks a token against the issuer's JWKS, as the API server does.

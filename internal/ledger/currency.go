@@ -4,6 +4,8 @@
 // involved.
 package ledger
 
+import iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+
 // minorDigits lists the ISO 4217 currencies whose minor unit is not a
 // hundredth. The CRD's CEL rule for amounts carries the same table.
 var minorDigits = map[string]int{
@@ -19,4 +21,17 @@ func FractionDigits(currency string) int {
 		return d
 	}
 	return 2
+}
+
+// UserCurrency is the currency of a user's ledger: the one its balance is
+// kept in once opened, else the one its spec names, else the operator's
+// default. A balance never changes currency, whatever the spec says later.
+func UserCurrency(user *iamv1alpha1.User, defaultCurrency string) string {
+	if b := user.Status.Balance; b != nil && b.Currency != "" {
+		return b.Currency
+	}
+	if user.Spec.Currency != "" {
+		return user.Spec.Currency
+	}
+	return defaultCurrency
 }

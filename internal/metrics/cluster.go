@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -47,10 +48,10 @@ const scrapeTimeout = 10 * time.Second
 type clusterCollector struct {
 	mu     sync.Mutex
 	reader client.Reader
-	now    func() time.Time
+	clock  clock.PassiveClock
 }
 
-var cluster = &clusterCollector{now: time.Now}
+var cluster = &clusterCollector{clock: clock.RealClock{}}
 
 // ReadCache returns a Runnable for mgr that makes the scrapes read its
 // cache for as long as it runs. It runs on every replica: each serves its
@@ -104,7 +105,7 @@ func (c *clusterCollector) Collect(ch chan<- prometheus.Metric) {
 		log.Error(err, "cannot list users for the metrics")
 	} else {
 		collectUsers(ch, users.Items)
-		collectActivity(ch, users.Items, c.now())
+		collectActivity(ch, users.Items, c.clock.Now())
 	}
 	subscriptions := &iamv1alpha1.SubscriptionList{}
 	if err := reader.List(ctx, subscriptions); err != nil {
@@ -116,7 +117,7 @@ func (c *clusterCollector) Collect(ch chan<- prometheus.Metric) {
 	if err := reader.List(ctx, txs); err != nil {
 		log.Error(err, "cannot list balance transactions for the metrics")
 	} else {
-		collectPending(ch, txs.Items, c.now())
+		collectPending(ch, txs.Items, c.clock.Now())
 	}
 }
 

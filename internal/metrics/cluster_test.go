@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
@@ -60,7 +61,7 @@ func TestClusterGaugesCountWhatTheCacheHolds(t *testing.T) {
 		sub,
 	).Build()
 
-	c := &clusterCollector{now: func() time.Time { return now }}
+	c := &clusterCollector{clock: clocktesting.NewFakePassiveClock(now)}
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(c)
 	if n, err := testutil.GatherAndCount(registry); err != nil || n != 0 {

@@ -14,42 +14,17 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
-	"github.com/tenantry-io/tenantry/controllers"
+	"github.com/tenantry-io/tenantry/controllers/historypruner"
+	"github.com/tenantry-io/tenantry/controllers/ledger"
+	"github.com/tenantry-io/tenantry/controllers/role"
+	"github.com/tenantry-io/tenantry/controllers/services"
+	"github.com/tenantry-io/tenantry/controllers/team"
+	"github.com/tenantry-io/tenantry/controllers/user"
 	tmail "github.com/tenantry-io/tenantry/internal/mail"
 	"github.com/tenantry-io/tenantry/internal/metrics"
 	"github.com/tenantry-io/tenantry/internal/rbac"
-	"github.com/tenantry-io/tenantry/internal/selfservice"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
 )
-
-// setupIndexes registers the cache's field indexes: credential Secrets by
-// token hash (accepting an invitation), users by role (a role's holders),
-// transactions by user (one user's ledger).
-func setupIndexes(mgr ctrl.Manager) error {
-	ctx := context.Background()
-	indexer := mgr.GetFieldIndexer()
-	if err := indexer.IndexField(ctx, &corev1.Secret{}, selfservice.TokenHashField, selfservice.IndexTokenHash); err != nil {
-		return fmt.Errorf("index credential secrets: %w", err)
-	}
-	if err := indexer.IndexField(ctx, &iamv1alpha1.User{}, controllers.UserRoleField, controllers.IndexUserRole); err != nil {
-		return fmt.Errorf("index users by role: %w", err)
-	}
-	if err := indexer.IndexField(ctx, &iamv1alpha1.BalanceTransaction{}, controllers.TransactionUserField, controllers.IndexTransactionUser); err != nil {
-		return fmt.Errorf("index balance transactions: %w", err)
-	}
-	if err := indexer.IndexField(ctx, &iamv1alpha1.User{}, controllers.UserServiceClassField, controllers.IndexUserServiceClasses); err != nil {
-		return fmt.Errorf("index users by service class: %w", err)
-	}
-	if err := indexer.IndexField(ctx, &iamv1alpha1.User{}, rbac.UserEmailField, rbac.IndexUserEmail); err != nil {
-		return fmt.Errorf("index users by email: %w", err)
-	}
-	if err := indexer.IndexField(ctx, &iamv1alpha1.Team{}, controllers.TeamMemberField, controllers.IndexTeamMembers); err != nil {
-		return fmt.Errorf("index teams by member: %w", err)
-	}
-	if err := indexer.IndexField(ctx, &iamv1alpha1.Team{}, controllers.TeamRoleField, controllers.IndexTeamRole); err != nil {
-		return fmt.Errorf("index teams by role: %w", err)
-	}
-	return nil
-}
 
 // setupControllers builds every reconciler and registers it the same way:
 // its dependencies, its own event recorder, and its own number of workers.
@@ -61,57 +36,54 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	if users.Services, err = serviceSettings(mgr, o); err != nil {
 		return err
 	}
-	classes := &controllers.ServiceClassReconciler{Client: mgr.GetClient(), Mapper: mgr.GetRESTMapper()}
-	roles := &controllers.RoleReconciler{
+	classes := &services.ServiceClassReconciler{Client: mgr.GetClient(), Mapper: mgr.GetRESTMapper()}
+	roles := &role.Reconciler{
 		Client:       mgr.GetClient(),
 		APIReader:    mgr.GetAPIReader(),
 		Recorder:     mgr.GetEventRecorder("tenantry-role-controller"),
 		GrantCeiling: o.Roles.GrantCeiling,
 	}
-	ledger := &controllers.LedgerReconciler{
+	ledgers := &ledger.Reconciler{
 		Client:          mgr.GetClient(),
 		APIReader:       mgr.GetAPIReader(),
 		Recorder:        mgr.GetEventRecorder("tenantry-ledger"),
 		DefaultCurrency: o.DefaultCurrency,
 		UserGrace:       o.TransactionUserGrace,
+		Clock:           o.Clock,
 	}
-	subscriptions := &controllers.SubscriptionReconciler{
+	subscriptions := &services.SubscriptionReconciler{
 		Client:   mgr.GetClient(),
 		Recorder: mgr.GetEventRecorder("tenantry-subscription-controller"),
-		Now:      o.Now,
+		Clock:    o.Clock,
 	}
-	teams := &controllers.TeamReconciler{
+	teams := &team.Reconciler{
 		Client:   mgr.GetClient(),
 		Recorder: mgr.GetEventRecorder("tenantry-team-controller"),
 		Identity: rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix},
 	}
-	workers := func(n int) controller.Options { return controller.Options{MaxConcurrentReconciles: n} }
-	if err := users.SetupWithManager(mgr, workers(o.Concurrency.Users)); err != nil {
-		return fmt.Errorf("set up user controller: %w", err)
-	}
-	if err := roles.SetupWithManager(mgr, workers(o.Concurrency.Roles)); err != nil {
-		return fmt.Errorf("set up role controller: %w", err)
-	}
-	if err := ledger.SetupWithManager(mgr, workers(o.Concurrency.Ledgers)); err != nil {
-		return fmt.Errorf("set up ledger controller: %w", err)
-	}
-	if err := subscriptions.SetupWithManager(mgr, workers(o.Concurrency.Subscriptions)); err != nil {
-		return fmt.Errorf("set up subscription controller: %w", err)
-	}
-	// Teams are few and change rarely: as many workers as roles.
-	if err := teams.SetupWithManager(mgr, workers(o.Concurrency.Roles)); err != nil {
-		return fmt.Errorf("set up team controller: %w", err)
-	}
-	pruner := &controllers.HistoryPruner{
+	pruner := &historypruner.Pruner{
 		Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(),
-		Retention: o.Records.HistoryRetention, Interval: o.Records.HistoryPruneInterval, Now: o.Now,
+		Retention: o.Records.HistoryRetention, Interval: o.Records.HistoryPruneInterval, Clock: o.Clock,
 	}
 	if err := mgr.Add(pruner); err != nil {
 		return fmt.Errorf("add the history pruner: %w", err)
 	}
-	// Classes are few and cheap to check: one worker.
-	if err := classes.SetupWithManager(mgr, workers(1)); err != nil {
-		return fmt.Errorf("set up service class controller: %w", err)
+	// Every controller gets the workers of its own --max-concurrent-* flag.
+	for _, c := range []struct {
+		name    string
+		workers int
+		setup   func(ctrl.Manager, controller.Options) error
+	}{
+		{"user", o.Concurrency.Users, users.SetupWithManager},
+		{"role", o.Concurrency.Roles, roles.SetupWithManager},
+		{"ledger", o.Concurrency.Ledgers, ledgers.SetupWithManager},
+		{"subscription", o.Concurrency.Subscriptions, subscriptions.SetupWithManager},
+		{"team", o.Concurrency.Teams, teams.SetupWithManager},
+		{"service class", o.Concurrency.ServiceClasses, classes.SetupWithManager},
+	} {
+		if err := c.setup(mgr, controller.Options{MaxConcurrentReconciles: c.workers}); err != nil {
+			return fmt.Errorf("set up %s controller: %w", c.name, err)
+		}
 	}
 	return nil
 }
@@ -121,7 +93,7 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 // would watch every object of such a kind (every ConfigMap of the cluster);
 // this one watches only objects labelled with a service class, whatever
 // their kind.
-func serviceSettings(mgr ctrl.Manager, o Options) (controllers.ServiceSettings, error) {
+func serviceSettings(mgr ctrl.Manager, o Options) (user.ServiceSettings, error) {
 	servicesCache, err := cache.New(mgr.GetConfig(), cache.Options{
 		HTTPClient:           mgr.GetHTTPClient(),
 		Scheme:               mgr.GetScheme(),
@@ -130,17 +102,17 @@ func serviceSettings(mgr ctrl.Manager, o Options) (controllers.ServiceSettings, 
 		DefaultTransform:     cache.TransformStripManagedFields(),
 	})
 	if err != nil {
-		return controllers.ServiceSettings{}, fmt.Errorf("create the service objects cache: %w", err)
+		return user.ServiceSettings{}, fmt.Errorf("create the service objects cache: %w", err)
 	}
 	if err := mgr.Add(servicesCache); err != nil {
-		return controllers.ServiceSettings{}, fmt.Errorf("add the service objects cache: %w", err)
+		return user.ServiceSettings{}, fmt.Errorf("add the service objects cache: %w", err)
 	}
-	return controllers.ServiceSettings{Cache: servicesCache, Mapper: mgr.GetRESTMapper(), RemovalTimeout: o.ServiceRemovalTimeout}, nil
+	return user.ServiceSettings{Cache: servicesCache, Mapper: mgr.GetRESTMapper(), RemovalTimeout: o.ServiceRemovalTimeout}, nil
 }
 
 // newUserReconciler builds the User controller with its SMTP sender and
 // email templates.
-func newUserReconciler(mgr ctrl.Manager, o Options) (*controllers.UserReconciler, error) {
+func newUserReconciler(mgr ctrl.Manager, o Options) (*user.Reconciler, error) {
 	tlsMode, _ := tmail.ParseTLSMode(o.SMTP.TLS) // validated in New
 	sender, err := tmail.NewSMTPSender(tmail.Config{
 		Host: o.SMTP.Host, Port: o.SMTP.Port, TLS: tlsMode, From: o.SMTP.From,
@@ -159,27 +131,27 @@ func newUserReconciler(mgr ctrl.Manager, o Options) (*controllers.UserReconciler
 	if err != nil {
 		return nil, fmt.Errorf("--password-reset-template-dir: %w", err)
 	}
-	return &controllers.UserReconciler{
-		Now:         o.Now,
+	return &user.Reconciler{
+		Clock:       o.Clock,
 		Client:      mgr.GetClient(),
 		APIReader:   mgr.GetAPIReader(),
 		Recorder:    mgr.GetEventRecorder("tenantry-user-controller"),
 		Mailer:      metrics.TimeSends(sender),
 		Templates:   templates,
 		SendLimiter: rate.NewLimiter(rate.Limit(o.SMTP.Rate), o.SMTP.Burst),
-		Invitations: controllers.InvitationSettings{
+		Invitations: user.InvitationSettings{
 			TTL:              o.Invitation.TTL,
 			AcceptURL:        o.Invitation.AcceptURL,
 			MessageIDDomain:  messageIDDomain(o.SMTP.From),
-			Backoff:          controllers.Backoff{Base: o.Invitation.RetryBase, Max: o.Invitation.RetryMax},
+			Backoff:          reconcile.Backoff{Base: o.Invitation.RetryBase, Max: o.Invitation.RetryMax},
 			UnconfirmedGrace: o.Invitation.UnconfirmedGrace,
 		},
-		PasswordResets: controllers.PasswordResetSettings{
+		PasswordResets: user.PasswordResetSettings{
 			TTL: o.SignIn.ResetTTL, URL: o.SignIn.ResetURL, Templates: resetTemplates,
 		},
 		Identity:          rbac.Identity{Kind: o.Identity.Kind, Prefix: o.Identity.Prefix},
 		DefaultCurrency:   o.DefaultCurrency,
-		History:           controllers.HistorySettings{Limit: o.Records.HistoryLimit},
+		History:           user.HistorySettings{Limit: o.Records.HistoryLimit},
 		DeletionRetention: o.Records.DeletionRetention,
 		// Where the credential Secrets live: the operator's namespace.
 		CredentialsNamespace: o.CredentialsNamespace,

@@ -29,6 +29,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/history"
+	"github.com/tenantry-io/tenantry/internal/index"
 	"github.com/tenantry-io/tenantry/internal/metrics"
 	"github.com/tenantry-io/tenantry/internal/selfservice"
 )
@@ -54,7 +55,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
 	}
-	if err := setupIndexes(mgr); err != nil {
+	if err := index.AddDefaultIndexes(context.Background(), mgr); err != nil {
 		return nil, err
 	}
 	if err := setupControllers(mgr, o); err != nil {
@@ -236,7 +237,7 @@ func newSelfService(mgr ctrl.Manager, o Options) *selfservice.Server {
 	return &selfservice.Server{
 		Client:               mgr.GetClient(),
 		APIReader:            mgr.GetAPIReader(),
-		Now:                  o.Now,
+		Clock:                o.Clock,
 		CredentialsNamespace: o.CredentialsNamespace,
 		Lockout: selfservice.LockoutPolicy{
 			Threshold: int32(min(si.LockoutThreshold, 1<<20)), Window: si.LockoutWindow, Duration: si.LockoutDuration,

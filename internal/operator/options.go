@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/utils/clock"
 )
 
 // Options configure the manager. Every field has a flag; see BindFlags.
@@ -46,9 +47,9 @@ type Options struct {
 	SelfServiceTLS TLSFiles
 	// Records keep the change history and the soft-deleted users.
 	Records RecordsOptions
-	// Now is the clock of the controllers and the self-service API; nil
-	// means time.Now. Tests move it to see lockouts end.
-	Now func() time.Time
+	// Clock is the clock of the controllers, the webhooks and the
+	// self-service API. Tests move it to see lockouts end.
+	Clock clock.PassiveClock
 }
 
 // TLSFiles name a PEM certificate (with its chain) and its key.
@@ -70,6 +71,7 @@ const (
 // DefaultOptions are the flags' defaults.
 func DefaultOptions() Options {
 	return Options{
+		Clock:                 clock.RealClock{},
 		MetricsAddr:           ":8443",
 		MetricsSecure:         true,
 		ProbeAddr:             ":8081",

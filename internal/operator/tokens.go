@@ -39,14 +39,14 @@ func newIssuer(mgr ctrl.Manager, o Options) (*issuer.Issuer, error) {
 	store := &issuer.Store{
 		Writer: mgr.GetClient(), Reader: mgr.GetAPIReader(),
 		Secret: types.NamespacedName{Namespace: namespace, Name: name},
-		Policy: keyPolicy(o.Tokens), Now: o.Now,
+		Policy: keyPolicy(o.Tokens), Clock: o.Clock,
 	}
 	if err := mgr.Add(store); err != nil {
 		return nil, fmt.Errorf("add signing key store: %w", err)
 	}
 	return &issuer.Issuer{
 		URL: strings.TrimSuffix(o.Tokens.IssuerURL, "/"), Audience: o.Tokens.Audience, TTL: o.Tokens.TTL,
-		Keys: store, Now: o.Now,
+		Keys: store, Clock: o.Clock,
 	}, nil
 }
 

@@ -32,11 +32,13 @@ func setupWebhooks(mgr ctrl.Manager, o Options) error {
 		Writer:        mgr.GetClient(),
 		FirstUserRole: o.Roles.FirstUser,
 		DefaultRole:   o.Roles.Default,
+		Clock:         o.Clock,
 	}
 	transactions := &tenantrywebhook.BalanceTransactionValidator{
 		Reader:    mgr.GetAPIReader(),
 		Writer:    mgr.GetClient(),
 		UserGrace: o.TransactionUserGrace,
+		Clock:     o.Clock,
 	}
 	roles := &tenantrywebhook.RoleWarner{Reader: mgr.GetClient(), GrantCeiling: o.Roles.GrantCeiling}
 	if o.Webhook.Certs == WebhookCertsFiles {

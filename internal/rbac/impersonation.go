@@ -3,8 +3,6 @@ package rbac
 import (
 	"strings"
 
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
 )
@@ -43,17 +41,4 @@ func MayActAs(actor, target Member) bool {
 	return actor.Active && actor.ManagesUsers &&
 		target.Active && !target.ManagesUsers && !target.InOtherAccounts &&
 		!strings.EqualFold(actor.Email, target.Email)
-}
-
-// UserEmailField indexes users by email, in lower case as mail systems
-// compare them, to find the same person in other accounts.
-const UserEmailField = "spec.email.lower"
-
-// IndexUserEmail is the index function of UserEmailField.
-func IndexUserEmail(obj client.Object) []string {
-	user, ok := obj.(*iamv1alpha1.User)
-	if !ok || user.Spec.Email == "" {
-		return nil
-	}
-	return []string{strings.ToLower(user.Spec.Email)}
 }

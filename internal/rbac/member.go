@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/index"
 )
 
 // ReadMember reads from the cache what deciding who may act as whom needs
@@ -30,7 +31,7 @@ func ReadMember(ctx context.Context, c client.Reader, user *iamv1alpha1.User) (M
 		m.ManagesUsers = role.Spec.ManageUsers
 	}
 	same := &iamv1alpha1.UserList{}
-	if err := c.List(ctx, same, client.MatchingFields{UserEmailField: strings.ToLower(user.Spec.Email)}); err != nil {
+	if err := c.List(ctx, same, client.MatchingFields{index.UserEmailField: strings.ToLower(user.Spec.Email)}); err != nil {
 		return m, fmt.Errorf("list users with the email of %s/%s: %w", user.Namespace, user.Name, err)
 	}
 	for _, other := range same.Items {

@@ -46,10 +46,6 @@ func (id Identity) OrDefault() Identity {
 	return id
 }
 
-// DefaultIdentity is Identity{}.OrDefault(). It stays a variable only while
-// the controllers still read it; once they call OrDefault it goes.
-var DefaultIdentity = Identity{}.OrDefault()
-
 // Validate rejects a kind RBAC would not match for a person.
 func (id Identity) Validate() error {
 	if id.Kind != rbacv1.UserKind && id.Kind != rbacv1.GroupKind {

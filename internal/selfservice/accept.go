@@ -104,6 +104,6 @@ func logger(r *http.Request) logr.Logger {
 // logWriteError logs a failure to answer; usually the client went away.
 func logWriteError(log logr.Logger, err error) {
 	if err != nil {
-		log.V(1).Info("Could not write the answer", "error", err.Error())
+		log.V(1).Info("Could not write the answer", "err", err)
 	}
 }

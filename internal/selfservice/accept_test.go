@@ -10,6 +10,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/clock"
+	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
@@ -20,7 +22,7 @@ func TestAcceptSetsPasswordAndMarksAccepted(t *testing.T) {
 	inv := newInvitation(t)
 	now := time.Now().Truncate(time.Second)
 	s := newServer()
-	s.Now = func() time.Time { return now }
+	s.Clock = clocktesting.NewFakePassiveClock(now)
 
 	ex := acceptJSON(s, inv.token, strongPassword)
 
@@ -116,7 +118,7 @@ func TestAcceptRefusesWithoutChangingTheSecret(t *testing.T) {
 			s := newServer()
 			if tt.now != nil {
 				now := tt.now(inv)
-				s.Now = func() time.Time { return now }
+				s.Clock = clocktesting.NewFakePassiveClock(now)
 			}
 			token := inv.token
 			if tt.token != nil {
@@ -194,7 +196,7 @@ func TestAcceptWithStaleCache(t *testing.T) {
 			stale := snapshotSecrets(t, inv)
 			tt.change(t, inv)
 			before := inv.currentSecret(t)
-			s := &Server{Client: &staleSecrets{Client: cached, snapshot: stale}, APIReader: direct}
+			s := &Server{Clock: clock.RealClock{}, Client: &staleSecrets{Client: cached, snapshot: stale}, APIReader: direct}
 
 			ex := acceptJSON(s, inv.token, "Another-Strong-Pass-99")
 
@@ -211,7 +213,7 @@ func TestAcceptGivesUpAfterRepeatedConflicts(t *testing.T) {
 	inv := newInvitation(t)
 	before := inv.currentSecret(t)
 	conflicting := &conflictingPatches{Client: cached}
-	s := &Server{Client: conflicting, APIReader: direct}
+	s := &Server{Clock: clock.RealClock{}, Client: conflicting, APIReader: direct}
 
 	ex := acceptJSON(s, inv.token, strongPassword)
 

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/index"
 )
 
 // staleSecrets answers Secret lists from a snapshot, as an informer that has
@@ -34,7 +35,7 @@ func snapshotSecrets(t *testing.T, inv *invitation) *corev1.SecretList {
 	t.Helper()
 	var secrets corev1.SecretList
 	hash := credentials.HashToken(inv.token)
-	if err := cached.List(context.Background(), &secrets, client.MatchingFields{TokenHashField: hash}); err != nil {
+	if err := cached.List(context.Background(), &secrets, client.MatchingFields{index.SecretTokenHashField: hash}); err != nil {
 		t.Fatalf("list cached Secrets: %v", err)
 	}
 	if len(secrets.Items) != 1 {

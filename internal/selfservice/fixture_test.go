@@ -17,10 +17,12 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/index"
 )
 
 const (
@@ -114,7 +116,7 @@ func waitForCache(t *testing.T, secret *corev1.Secret, user *iamv1alpha1.User) {
 	hash := string(secret.Data[credentials.KeyInvitationTokenHash])
 	NewWithT(t).Eventually(func(g Gomega) {
 		var secrets corev1.SecretList
-		g.Expect(cached.List(context.Background(), &secrets, client.MatchingFields{TokenHashField: hash})).To(Succeed())
+		g.Expect(cached.List(context.Background(), &secrets, client.MatchingFields{index.SecretTokenHashField: hash})).To(Succeed())
 		g.Expect(secrets.Items).To(HaveLen(1))
 		g.Expect(secrets.Items[0].ResourceVersion).To(Equal(secret.ResourceVersion))
 		if user != nil {
@@ -137,7 +139,7 @@ func (inv *invitation) currentSecret(t *testing.T) *corev1.Secret {
 
 // newServer is a Server as the manager builds it.
 func newServer() *Server {
-	return &Server{Client: cached, APIReader: direct, CredentialsNamespace: credentialsNamespace, Cipher: testCipher}
+	return &Server{Clock: clock.RealClock{}, Client: cached, APIReader: direct, CredentialsNamespace: credentialsNamespace, Cipher: testCipher}
 }
 
 // logBuffer collects what a handler logs, verbose lines included, so tests

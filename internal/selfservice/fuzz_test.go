@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -176,7 +177,7 @@ func FuzzAcceptFormToken(f *testing.F) {
 func serveForm(t testing.TB, token string) exchange {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodGet, fuzzAcceptPath+"?token="+url.QueryEscape(token), nil)
-	return serve(&Server{}, r)
+	return serve(&Server{Clock: clock.RealClock{}}, r)
 }
 
 // FuzzSessionCredential feeds arbitrary Authorization headers and session
@@ -298,7 +299,7 @@ func FuzzRequestShapes(f *testing.F) {
 				r.Header.Set(name, value)
 			}
 		}
-		s := &Server{Client: nameCheckingClient{t: t}, APIReader: nameCheckingClient{t: t}, CredentialsNamespace: credentialsNamespace}
+		s := &Server{Clock: clock.RealClock{}, Client: nameCheckingClient{t: t}, APIReader: nameCheckingClient{t: t}, CredentialsNamespace: credentialsNamespace}
 		if direct != nil {
 			s.Client, s.APIReader = nameCheckingClient{Client: cached, t: t}, nameCheckingClient{Client: direct, t: t}
 			s.Cipher = testCipher

@@ -97,7 +97,7 @@ func (s *Server) impersonate(ctx context.Context, a *authenticated, name string)
 	if err != nil {
 		return impersonation{}, err
 	}
-	now := s.now()
+	now := s.Clock.Now()
 	expiry := now.Add(s.impersonationTTL())
 	if a.session.Expiry.Before(expiry) {
 		// Acting as someone never outlasts the actor's own session.
@@ -145,7 +145,7 @@ func (s *Server) impersonationTarget(ctx context.Context, a *authenticated, name
 	if a.session.Actor != nil {
 		return nil, nil, errNestedImpersonation
 	}
-	if lockout := credentials.ReadLockout(a.secret); lockout.Locked(s.now()) {
+	if lockout := credentials.ReadLockout(a.secret); lockout.Locked(s.Clock.Now()) {
 		return nil, nil, userLocked(lockout.Until)
 	}
 	actor, err := rbac.ReadMember(ctx, s.Client, a.user)

@@ -92,7 +92,7 @@ func (s *Server) actorSessionLive(ctx context.Context, namespace string, actor *
 func (s *Server) endImpersonation(ctx context.Context, a *authenticated, why string) {
 	log := ctrl.LoggerFrom(ctx)
 	err := s.updateSecret(ctx, a.secret, func(secret *corev1.Secret) error {
-		credentials.EndSessions(secret, func(session credentials.Session) bool { return session.TokenHash == a.tokenHash }, s.now())
+		credentials.EndSessions(secret, func(session credentials.Session) bool { return session.TokenHash == a.tokenHash }, s.Clock.Now())
 		return nil
 	})
 	if err != nil && !errors.Is(err, errGone) {
@@ -108,7 +108,7 @@ func (s *Server) recordImpersonationEnd(ctx context.Context, a *authenticated, w
 	log := ctrl.LoggerFrom(ctx).WithValues("namespace", a.user.Namespace, "user", a.user.Name, "actor", actor.User)
 	err := history.FileLogInAsEnd(ctx, s.Client, s.Recorder, a.user, history.LogInAsEnd{
 		SessionHash: a.tokenHash, ActorUser: actor.User, ActorUID: actor.UID, ActorEmail: actor.Email,
-		Why: why, Time: s.now(),
+		Why: why, Time: s.Clock.Now(),
 	})
 	if err != nil {
 		log.Error(err, "Recording the end of an impersonation failed")

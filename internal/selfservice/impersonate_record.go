@@ -18,7 +18,7 @@ import (
 // record, so a retry files it once.
 func (s *Server) recordLogInAs(ctx context.Context, a *authenticated, target *iamv1alpha1.User, sessionHash string, expiry time.Time) (*iamv1alpha1.UserChange, error) {
 	e := history.Entry{
-		Time:      metav1.NewMicroTime(s.now().UTC()),
+		Time:      metav1.NewMicroTime(s.Clock.Now().UTC()),
 		Action:    iamv1alpha1.ChangeLoggedInAs,
 		Requester: iamv1alpha1.Requester{Username: a.user.Spec.Email, UID: string(a.user.UID)},
 		Summary: fmt.Sprintf("%s (%s) acts as %s until %s", a.user.Name, a.user.Spec.Email, target.Name,

@@ -15,6 +15,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/index"
 )
 
 // maxAcceptAttempts bounds the rounds of "check, write, conflict, re-read".
@@ -99,7 +100,7 @@ const (
 func (s *Server) findSecret(ctx context.Context, tokenHash string) (*corev1.Secret, error) {
 	var secrets corev1.SecretList
 	lookup := func(ctx context.Context) (bool, error) {
-		if err := s.Client.List(ctx, &secrets, client.InNamespace(s.CredentialsNamespace), client.MatchingFields{TokenHashField: tokenHash}); err != nil {
+		if err := s.Client.List(ctx, &secrets, client.InNamespace(s.CredentialsNamespace), client.MatchingFields{index.SecretTokenHashField: tokenHash}); err != nil {
 			return false, fmt.Errorf("list credential Secrets by token hash: %w", err)
 		}
 		return len(secrets.Items) > 0, nil
@@ -139,7 +140,7 @@ func (s *Server) rereadSecret(ctx context.Context, key client.ObjectKey) (*corev
 // tells the person the most useful thing first: a dead link before a weak
 // password.
 func (s *Server) checkAcceptance(ctx context.Context, secret *corev1.Secret, tokenHash, password string) error {
-	if p := checkInvitation(secret, tokenHash, s.now()); p != nil {
+	if p := checkInvitation(secret, tokenHash, s.Clock.Now()); p != nil {
 		return p
 	}
 	user, err := s.getUser(ctx, ownerKey(secret))
@@ -176,7 +177,7 @@ func (s *Server) getUser(ctx context.Context, key types.NamespacedName) (*iamv1a
 // (managedFields, say). The token hash stays, so the same link used again
 // answers "already used" instead of "unknown".
 func (s *Server) recordAcceptance(ctx context.Context, secret *corev1.Secret, passwordHash []byte) error {
-	stamp := []byte(s.now().UTC().Format(time.RFC3339))
+	stamp := []byte(s.Clock.Now().UTC().Format(time.RFC3339))
 	accepted := secret.DeepCopy()
 	if accepted.Data == nil {
 		accepted.Data = map[string][]byte{}

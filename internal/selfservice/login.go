@@ -110,7 +110,7 @@ func (s *Server) decideLogin(secret *corev1.Secret, user *iamv1alpha1.User, chec
 	// Each attempt decides afresh: what an attempt on an older copy of the
 	// Secret concluded must not leak into this one.
 	*result = loginResult{target: result.target}
-	now := s.now()
+	now := s.Clock.Now()
 	if !bytes.Equal(secret.Data[credentials.KeyPasswordHash], checkedHash) {
 		// The password changed since it was checked: a reset just happened.
 		return errLoginFailed

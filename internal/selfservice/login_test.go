@@ -58,7 +58,7 @@ func TestSessionExpires(t *testing.T) {
 	s := signInServer(clock)
 	token := loginOK(t, s, m)
 
-	clock.Add(DefaultSessionTTL)
+	clock.Step(DefaultSessionTTL)
 
 	expectProblem(t, call(s, http.MethodGet, "/v1/sessions/current", token, nil), http.StatusUnauthorized, ReasonSessionInvalid)
 }
@@ -135,7 +135,7 @@ func TestWrongPasswordsLockTheUser(t *testing.T) {
 	}
 
 	// When the lock runs out, the right password works and the count starts afresh.
-	clock.Add(DefaultLockoutPolicy().Duration)
+	clock.Step(DefaultLockoutPolicy().Duration)
 	loginOK(t, s, m)
 	if got := credentials.ReadLockout(m.current(t)); got != (credentials.Lockout{}) {
 		t.Errorf("lockout after a login = %+v, want none", got)

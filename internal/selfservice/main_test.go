@@ -22,6 +22,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/index"
 )
 
 // The control plane and cache shared by the tests of this package.
@@ -121,7 +122,7 @@ func startClients(ctx context.Context, cfg *rest.Config) error {
 	if err != nil {
 		return fmt.Errorf("create the cache: %w", err)
 	}
-	if err := informers.IndexField(ctx, &corev1.Secret{}, TokenHashField, IndexTokenHash); err != nil {
+	if err := informers.IndexField(ctx, &corev1.Secret{}, index.SecretTokenHashField, index.SecretTokenHashes); err != nil {
 		return fmt.Errorf("index Secrets by token hash: %w", err)
 	}
 	go func() {

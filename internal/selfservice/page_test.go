@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/go-logr/logr"
+	"k8s.io/utils/clock"
 
 	"github.com/tenantry-io/tenantry/internal/credentials"
 )
@@ -43,7 +44,7 @@ func TestFormPageDoesNotUseTheToken(t *testing.T) {
 }
 
 func TestFormPageWithoutToken(t *testing.T) {
-	ex := serve(&Server{}, httptest.NewRequest(http.MethodGet, "/v1/invitations/accept", nil))
+	ex := serve(&Server{Clock: clock.RealClock{}}, httptest.NewRequest(http.MethodGet, "/v1/invitations/accept", nil))
 
 	if ex.Code != http.StatusBadRequest {
 		t.Errorf("status = %d, want 400", ex.Code)
@@ -180,7 +181,7 @@ func TestFormPostWithDeadLinkOffersNoForm(t *testing.T) {
 // TestContentSecurityPolicyAllowsThePageStyle keeps the inline style and the
 // hash in the policy in step: a mismatch would leave the page unstyled.
 func TestContentSecurityPolicyAllowsThePageStyle(t *testing.T) {
-	ex := serve(&Server{}, httptest.NewRequest(http.MethodGet, "/v1/invitations/accept?token=x", nil))
+	ex := serve(&Server{Clock: clock.RealClock{}}, httptest.NewRequest(http.MethodGet, "/v1/invitations/accept?token=x", nil))
 
 	style := regexp.MustCompile(`(?s)<style>(.*?)</style>`).FindStringSubmatch(ex.Body.String())
 	if style == nil {

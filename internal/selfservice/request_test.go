@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"k8s.io/utils/clock"
 )
 
 // TestMalformedRequests covers answers decided before any lookup, so the
@@ -40,7 +42,7 @@ func TestMalformedRequests(t *testing.T) {
 				r.Header.Set("Content-Type", tt.contentType)
 			}
 
-			ex := serve(&Server{}, r)
+			ex := serve(&Server{Clock: clock.RealClock{}}, r)
 
 			expectProblem(t, ex, tt.status, tt.reason)
 			expectNoSecrets(t, ex, "abc", strongPassword)
@@ -70,7 +72,7 @@ func TestMalformedFormPostsGetPages(t *testing.T) {
 			r := httptest.NewRequest(http.MethodPost, "/v1/invitations/accept", strings.NewReader(tt.body))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 
-			ex := serve(&Server{}, r)
+			ex := serve(&Server{Clock: clock.RealClock{}}, r)
 
 			if ex.Code != tt.status {
 				t.Errorf("status = %d, want %d", ex.Code, tt.status)
@@ -85,7 +87,7 @@ func TestMalformedFormPostsGetPages(t *testing.T) {
 }
 
 func TestHealthz(t *testing.T) {
-	ex := serve(&Server{}, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	ex := serve(&Server{Clock: clock.RealClock{}}, httptest.NewRequest(http.MethodGet, "/healthz", nil))
 
 	if ex.Code != http.StatusOK || ex.Body.String() != "ok" {
 		t.Errorf("GET /healthz = %d %q, want 200 \"ok\"", ex.Code, ex.Body)
@@ -93,7 +95,7 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestUnknownPath(t *testing.T) {
-	ex := serve(&Server{}, httptest.NewRequest(http.MethodGet, "/v1/nothing", nil))
+	ex := serve(&Server{Clock: clock.RealClock{}}, httptest.NewRequest(http.MethodGet, "/v1/nothing", nil))
 
 	expectProblem(t, ex, http.StatusNotFound, ReasonNotFound)
 }

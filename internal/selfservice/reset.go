@@ -127,7 +127,7 @@ func (s *Server) requestReset(ctx context.Context, req resetRequest) (types.Name
 		if reset.Request != "" && reset.Request != answered {
 			return nil // still waiting for the controller to answer it
 		}
-		reset.Request = fmt.Sprintf("%d-%s", s.now().Unix(), rand.String(8))
+		reset.Request = fmt.Sprintf("%d-%s", s.Clock.Now().Unix(), rand.String(8))
 		credentials.WritePasswordReset(secret, reset)
 		return nil
 	})
@@ -161,7 +161,7 @@ func (s *Server) confirmReset(ctx context.Context, token, password string) (type
 		}
 	}
 	check := func(secret *corev1.Secret) error {
-		if p := checkReset(secret, tokenHash, s.now()); p != nil {
+		if p := checkReset(secret, tokenHash, s.Clock.Now()); p != nil {
 			return p
 		}
 		user, err := s.getUser(ctx, key)
@@ -191,7 +191,7 @@ func (s *Server) confirmReset(ctx context.Context, token, password string) (type
 		if err := check(secret); err != nil {
 			return err
 		}
-		now := s.now()
+		now := s.Clock.Now()
 		secret.Data[credentials.KeyPasswordHash] = hash
 		secret.Data[credentials.KeyPasswordSetTime] = []byte(now.UTC().Format(time.RFC3339))
 		reset := credentials.ReadPasswordReset(secret)

@@ -114,7 +114,7 @@ func TestResetLinkExpires(t *testing.T) {
 	token := issueReset(t, m, clock.Now().Add(time.Hour))
 	before := m.current(t)
 
-	clock.Add(time.Hour)
+	clock.Step(time.Hour)
 
 	expectProblem(t, confirmReset(s, token, newPassword), http.StatusGone, ReasonTokenExpired)
 	if m.current(t).ResourceVersion != before.ResourceVersion {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/tenantry-io/tenantry/internal/credentials"
@@ -21,8 +22,8 @@ type Server struct {
 	// APIReader reads past the cache. It is used only after a write conflict
 	// proved the cache stale.
 	APIReader client.Reader
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock tells the time; tests move it.
+	Clock clock.PassiveClock
 	// CredentialsNamespace is where the credential Secrets live (see
 	// credentials.SecretKey).
 	CredentialsNamespace string
@@ -56,13 +57,6 @@ type Server struct {
 
 	// resets records password reset requests after their answer.
 	resets resetWork
-}
-
-func (s *Server) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
 }
 
 // Handler returns the routes of the self-service API:

@@ -61,7 +61,7 @@ func (s *Server) lookupSession(ctx context.Context, r *http.Request, enrollOK bo
 		return nil, errSessionInvalid
 	}
 	hash := credentials.HashToken(token)
-	now := s.now()
+	now := s.Clock.Now()
 	// Read past the cache: a session ended by a logout or a password reset
 	// a moment ago must not work for as long as the cache lags.
 	secret, err := s.readCredentials(ctx, namespace, userName)
@@ -149,7 +149,7 @@ func (s *Server) endSession(ctx context.Context, a *authenticated) error {
 				kept = append(kept, session)
 			}
 		}
-		credentials.WriteSessions(secret, kept, s.now())
+		credentials.WriteSessions(secret, kept, s.Clock.Now())
 		return nil
 	})
 	if err == errGone {

@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
@@ -121,32 +122,17 @@ func (m *member) change(t *testing.T, edit func(*corev1.Secret)) {
 	m.waitForCache(t)
 }
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Now().Truncate(time.Second)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newFakeClock is a clock tests move by hand (Step), starting now.
+func newFakeClock() *clocktesting.FakeClock {
+	return clocktesting.NewFakeClock(time.Now().Truncate(time.Second))
 }
 
 // signInServer is a Server with the sign-in settings of the tests: the
 // default lockout, a clock of its own, no rate limits.
-func signInServer(clock *fakeClock) *Server {
+func signInServer(clock *clocktesting.FakeClock) *Server {
 	s := newServer()
 	s.Lockout = DefaultLockoutPolicy()
-	s.Now = clock.Now
+	s.Clock = clock
 	s.Hashes = NewHashGate(4, 64)
 	return s
 }

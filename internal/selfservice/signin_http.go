@@ -117,7 +117,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		fail(w, log, html, badRequest("Give the account, the email and the password."), loginPage(""))
 		return
 	}
-	if !s.Limits.allow(r, s.now()) {
+	if !s.Limits.allow(r, s.Clock.Now()) {
 		recordLogin(errTooManyRequests)
 		fail(w, log, html, errTooManyRequests, loginPage(""))
 		return
@@ -228,7 +228,7 @@ func (s *Server) servePasswordResets(w http.ResponseWriter, r *http.Request) {
 		fail(w, log, html, badRequest("Give the account and the email."), resetRequestPage())
 		return
 	}
-	if !s.Limits.allow(r, s.now()) {
+	if !s.Limits.allow(r, s.Clock.Now()) {
 		fail(w, log, html, errTooManyRequests, resetRequestPage())
 		return
 	}
@@ -287,7 +287,7 @@ func (s *Server) serveResetConfirm(w http.ResponseWriter, r *http.Request) {
 		fail(w, log, html, errPasswordMismatch, retry)
 		return
 	}
-	if !s.Limits.allow(r, s.now()) {
+	if !s.Limits.allow(r, s.Clock.Now()) {
 		fail(w, log, html, errTooManyRequests, retry)
 		return
 	}
@@ -392,7 +392,7 @@ func (s *Server) serveEnrollConfirm(w http.ResponseWriter, r *http.Request) {
 		fail(w, log, html, p, page{Title: titleTwoFactorNotSet, Form: enrollConfirmForm()})
 		return
 	}
-	if !s.Limits.allow(r, s.now()) {
+	if !s.Limits.allow(r, s.Clock.Now()) {
 		fail(w, log, html, errTooManyRequests, page{Title: titleTwoFactorNotSet, Form: enrollConfirmForm()})
 		return
 	}

@@ -77,7 +77,7 @@ func (s *Server) serveTokens(w http.ResponseWriter, r *http.Request) {
 // sessions, and a "log in as" session gets one only while its actor may
 // still act as the user.
 func (s *Server) issueToken(ctx context.Context, a *authenticated) (tokenBody, error) {
-	if lockout := credentials.ReadLockout(a.secret); lockout.Locked(s.now()) {
+	if lockout := credentials.ReadLockout(a.secret); lockout.Locked(s.Clock.Now()) {
 		return tokenBody{}, userLocked(lockout.Until)
 	}
 	sub := issuer.Subject{UID: string(a.user.UID), Email: a.user.Spec.Email, NotAfter: a.session.Expiry}

@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/tenantry-io/tenantry/internal/credentials"
 	"github.com/tenantry-io/tenantry/internal/issuer"
@@ -16,13 +17,13 @@ import (
 
 // tokenServer is a sign-in server that issues tokens, its keys in a Secret
 // of a namespace of the test's own; loaded says whether they are read yet.
-func tokenServer(t *testing.T, clock *fakeClock, loaded bool) *Server {
+func tokenServer(t *testing.T, clock *clocktesting.FakeClock, loaded bool) *Server {
 	t.Helper()
 	store := &issuer.Store{
 		Writer: direct, Reader: direct,
 		Secret: types.NamespacedName{Namespace: newNamespace(t), Name: "signing-keys"},
 		Policy: issuer.Policy{Rotation: time.Hour, PublishDelay: time.Minute, Retention: 11 * time.Minute},
-		Now:    clock.Now,
+		Clock:  clock,
 	}
 	if loaded {
 		if err := store.Refresh(context.Background()); err != nil {
@@ -30,7 +31,7 @@ func tokenServer(t *testing.T, clock *fakeClock, loaded bool) *Server {
 		}
 	}
 	s := signInServer(clock)
-	s.Tokens = &issuer.Issuer{URL: "https://tenantry.test", Audience: "kubernetes", TTL: 10 * time.Minute, Keys: store, Now: clock.Now}
+	s.Tokens = &issuer.Issuer{URL: "https://tenantry.test", Audience: "kubernetes", TTL: 10 * time.Minute, Keys: store, Clock: clock}
 	return s
 }
 
@@ -61,12 +62,12 @@ func TestTokenRefusals(t *testing.T) {
 		name   string
 		loaded bool
 		// prepare acts on the member after the login.
-		prepare func(t *testing.T, m *member, clock *fakeClock)
+		prepare func(t *testing.T, m *member, clock *clocktesting.FakeClock)
 		status  int
 		reason  string
 	}{{
 		name: "a locked user", loaded: true,
-		prepare: func(t *testing.T, m *member, clock *fakeClock) {
+		prepare: func(t *testing.T, m *member, clock *clocktesting.FakeClock) {
 			m.change(t, func(secret *corev1.Secret) {
 				credentials.WriteLockout(secret, credentials.Lockout{Until: clock.Now().Add(time.Hour), By: credentials.LockedByPassword})
 			})
@@ -77,7 +78,7 @@ func TestTokenRefusals(t *testing.T) {
 		status: http.StatusServiceUnavailable, reason: ReasonKeysNotReady,
 	}, {
 		name: "an ended session", loaded: true,
-		prepare: func(t *testing.T, m *member, _ *fakeClock) {
+		prepare: func(t *testing.T, m *member, _ *clocktesting.FakeClock) {
 			m.change(t, func(secret *corev1.Secret) { delete(secret.Data, credentials.KeySessions) })
 		},
 		status: http.StatusUnauthorized, reason: ReasonSessionInvalid,

@@ -116,7 +116,7 @@ func (s *Server) startEnrollment(ctx context.Context, sess *authenticated, up *s
 		return enrollment{}, fmt.Errorf("encode QR code: %w", err)
 	}
 	err = s.updateSecret(ctx, sess.secret, func(secret *corev1.Secret) error {
-		now := s.now()
+		now := s.Clock.Now()
 		if !sess.stillValid(secret, now) {
 			return errSessionInvalid
 		}
@@ -153,7 +153,7 @@ func (s *Server) confirmEnrollment(ctx context.Context, sess *authenticated, cod
 	// sess.secret was read from the API server, not the cache, so the
 	// enrolment started a moment ago is in it.
 	err = s.updateSecret(ctx, sess.secret, func(secret *corev1.Secret) error {
-		now := s.now()
+		now := s.Clock.Now()
 		if !sess.stillValid(secret, now) {
 			return errSessionInvalid
 		}

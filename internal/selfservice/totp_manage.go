@@ -74,7 +74,7 @@ func (s *Server) authenticateStepUp(w http.ResponseWriter, r *http.Request) (*au
 		fail(w, log, false, p, page{})
 		return nil, nil, false
 	}
-	if !s.Limits.allow(r, s.now()) {
+	if !s.Limits.allow(r, s.Clock.Now()) {
 		fail(w, log, false, errTooManyRequests, page{})
 		return nil, nil, false
 	}
@@ -99,7 +99,7 @@ func (s *Server) authenticateStepUp(w http.ResponseWriter, r *http.Request) (*au
 // effects (a used code, a counted failure).
 func (s *Server) changeTwoFactor(ctx context.Context, a *authenticated, up *stepUp, change func(*credentials.TwoFactor) credentials.TwoFactor) error {
 	err := s.updateSecret(ctx, a.secret, func(secret *corev1.Secret) error {
-		now := s.now()
+		now := s.Clock.Now()
 		if !a.stillValid(secret, now) {
 			return errSessionInvalid
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pquerna/otp/totp"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
@@ -74,7 +75,7 @@ func TestRecoveryCodes(t *testing.T) {
 
 // enroll enrols an authenticator for the session and returns its secret
 // and the recovery codes.
-func enroll(t *testing.T, s *Server, clock *fakeClock, session string) (string, []string) {
+func enroll(t *testing.T, s *Server, clock *clocktesting.FakeClock, session string) (string, []string) {
 	t.Helper()
 	ex := call(s, http.MethodPost, "/v1/totp/enroll", session, nil)
 	if ex.Code != http.StatusOK {
@@ -133,7 +134,7 @@ func TestTwoFactorLogin(t *testing.T) {
 	expectProblem(t, login(s, m.account(), m.user.Spec.Email, strongPassword), http.StatusUnauthorized, ReasonTwoFactorRequired)
 
 	// The enrolment used the current step's code: it cannot log in.
-	clock.Add(totpPeriod * time.Second)
+	clock.Step(totpPeriod * time.Second)
 	code := codeAt(t, secret, clock.Now())
 	loginOK(t, s, m, "code", code)
 	// The same code seen over a shoulder is refused within its window.
@@ -147,7 +148,7 @@ func TestTwoFactorLogin(t *testing.T) {
 	}
 
 	// A wrong password with a right code is still a wrong password.
-	clock.Add(totpPeriod * time.Second)
+	clock.Step(totpPeriod * time.Second)
 	expectProblem(t, login(s, m.account(), m.user.Spec.Email, "Wrong-Password-99", "code", codeAt(t, secret, clock.Now())),
 		http.StatusUnauthorized, ReasonLoginFailed)
 }
@@ -177,7 +178,7 @@ func TestWrongCodesLockByTheirOwnCount(t *testing.T) {
 	if lockout.By != credentials.LockedByCode || !lockout.Locked(clock.Now()) {
 		t.Fatalf("lockout = %+v, want locked by codes", lockout)
 	}
-	clock.Add(totpPeriod * time.Second)
+	clock.Step(totpPeriod * time.Second)
 	expectProblem(t, login(s, m.account(), m.user.Spec.Email, strongPassword, "code", codeAt(t, secret, clock.Now())),
 		http.StatusForbidden, ReasonUserLocked)
 }
@@ -213,7 +214,7 @@ func TestRequiredTwoFactorAllowsOnlyEnrolment(t *testing.T) {
 			secret, _ := enroll(t, s, clock, p.EnrollmentToken)
 			expectProblem(t, call(s, http.MethodGet, "/v1/sessions/current", p.EnrollmentToken, nil), http.StatusUnauthorized, ReasonSessionInvalid)
 			m.waitForCache(t)
-			clock.Add(totpPeriod * time.Second)
+			clock.Step(totpPeriod * time.Second)
 			loginOK(t, s, m, "code", codeAt(t, secret, clock.Now()))
 		})
 	}
@@ -246,7 +247,7 @@ func TestLoginAfterEnrolmentDecidedOnAStaleCopy(t *testing.T) {
 	stale := m.current(t)
 	p := expectProblem(t, login(s, m.account(), m.user.Spec.Email, strongPassword), http.StatusForbidden, ReasonTwoFactorEnrollmentRequired)
 	secret, _ := enroll(t, s, clock, p.EnrollmentToken)
-	clock.Add(totpPeriod * time.Second)
+	clock.Step(totpPeriod * time.Second)
 
 	s.Client = &staleSecret{Client: cached, secret: stale}
 	loginOK(t, s, m, "code", codeAt(t, secret, clock.Now()))

@@ -94,8 +94,8 @@ func ServeWebhooks(env *envtest.Environment, cfg *rest.Config) (stop func(), err
 		return nil, err
 	}
 	err = tenantrywebhook.SetupWithManager(mgr,
-		&tenantrywebhook.UserWebhook{Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), FirstUserRole: opts.Roles.FirstUser, DefaultRole: opts.Roles.Default},
-		&tenantrywebhook.BalanceTransactionValidator{Reader: mgr.GetAPIReader()},
+		&tenantrywebhook.UserWebhook{Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), FirstUserRole: opts.Roles.FirstUser, DefaultRole: opts.Roles.Default, Clock: opts.Clock},
+		&tenantrywebhook.BalanceTransactionValidator{Reader: mgr.GetAPIReader(), Clock: opts.Clock},
 		&tenantrywebhook.RoleWarner{Reader: mgr.GetAPIReader(), GrantCeiling: opts.Roles.GrantCeiling})
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
@@ -52,7 +53,7 @@ func TestCancelTargetIsTheUserOnlyForTheLatest(t *testing.T) {
 	}
 	c := fake.NewClientBuilder().WithScheme(scheme).
 		WithObjects(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "acme"}}, alice).Build()
-	v := &BalanceTransactionValidator{Reader: c}
+	v := &BalanceTransactionValidator{Reader: c, Clock: clock.RealClock{}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			user, err := v.cancelTarget(context.Background(), tt.tx)

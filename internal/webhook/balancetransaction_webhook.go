@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -38,8 +39,8 @@ type BalanceTransactionValidator struct {
 	// created, as the manager is configured; it is only quoted in a warning.
 	// Zero means the ledger's default of a minute.
 	UserGrace time.Duration
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock tells the time; tests move it.
+	Clock clock.PassiveClock
 }
 
 // cancelAttempts bounds how often one admission takes its turn again when
@@ -169,7 +170,7 @@ func (v *BalanceTransactionValidator) cancelTarget(ctx context.Context, tx *iamv
 func (v *BalanceTransactionValidator) recordCancel(ctx context.Context, user *iamv1alpha1.User, tx *iamv1alpha1.BalanceTransaction, requester *iamv1alpha1.Requester) error {
 	patch := client.MergeFromWithOptions(user.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	user.Status.Balance.CancelRequest = &iamv1alpha1.CancelRequest{
-		UID: tx.UID, Transaction: tx.Name, AdmittedTime: metav1.NewTime(v.now()), Requester: requester,
+		UID: tx.UID, Transaction: tx.Name, AdmittedTime: metav1.NewTime(v.Clock.Now()), Requester: requester,
 	}
 	if err := v.Writer.Status().Patch(ctx, user, patch); err != nil {
 		return fmt.Errorf("record the cancel of %s on user %s: %w", tx.Name, user.Name, err)
@@ -193,11 +194,4 @@ func (v *BalanceTransactionValidator) userGrace() time.Duration {
 		return v.UserGrace
 	}
 	return defaultUserGrace
-}
-
-func (v *BalanceTransactionValidator) now() time.Time {
-	if v.Now != nil {
-		return v.Now()
-	}
-	return time.Now()
 }

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
@@ -52,7 +53,7 @@ func TestValidateDeleteOfTransactions(t *testing.T) {
 		{"an account being deleted takes everything", tx("gone", "x", "6", "alice", iamv1alpha1.TransactionApplied), ""},
 	}
 	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(account, leaving, alice).Build()
-	v := &BalanceTransactionValidator{Reader: c}
+	v := &BalanceTransactionValidator{Reader: c, Clock: clock.RealClock{}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := v.cancelTarget(context.Background(), tt.tx)

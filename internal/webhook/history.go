@@ -37,7 +37,7 @@ func (w *UserWebhook) stampChange(ctx context.Context, user *iamv1alpha1.User) e
 			return fmt.Errorf("decode the user being changed: %w", err)
 		}
 	}
-	history.Stamp(old, user, history.RequesterOf(req.UserInfo), w.now())
+	history.Stamp(old, user, history.RequesterOf(req.UserInfo), w.Clock.Now())
 	return nil
 }
 
@@ -54,7 +54,7 @@ func (w *UserWebhook) recordDeletion(ctx context.Context, user *iamv1alpha1.User
 	if leaving, err := accountLeaving(ctx, w.Reader, user.Namespace); err != nil || leaving {
 		return err
 	}
-	request := &iamv1alpha1.DeleteRequest{Requester: history.RequesterOf(req.UserInfo), AdmittedTime: metav1.NewMicroTime(w.now())}
+	request := &iamv1alpha1.DeleteRequest{Requester: history.RequesterOf(req.UserInfo), AdmittedTime: metav1.NewMicroTime(w.Clock.Now())}
 	for range deletionRecordAttempts {
 		live := &iamv1alpha1.User{}
 		if err := w.Reader.Get(ctx, client.ObjectKeyFromObject(user), live); err != nil {

@@ -86,7 +86,7 @@ func (w *UserWebhook) serviceWarnings(ctx context.Context, old, next *iamv1alpha
 		return nil, apierrors.NewInvalid(iamv1alpha1.GroupVersion.WithKind("User").GroupKind(), next.Name, invalid)
 	}
 	for _, group := range grows {
-		if why := seatsShort(findSubscription(subs, group.subscription), group.class, next.Name, asks[group], w.now()); why != "" {
+		if why := seatsShort(findSubscription(subs, group.subscription), group.class, next.Name, asks[group], w.Clock.Now()); why != "" {
 			forbidden = append(forbidden, why)
 		}
 	}

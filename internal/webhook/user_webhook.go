@@ -3,10 +3,10 @@ package webhook
 import (
 	"context"
 	"fmt"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -37,8 +37,8 @@ type UserWebhook struct {
 	FirstUserRole string
 	// DefaultRole is the role of later users that name none.
 	DefaultRole string
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock tells the time; tests move it.
+	Clock clock.PassiveClock
 }
 
 // ownerRemovalAttempts bounds how often one admission takes its turn again
@@ -145,7 +145,7 @@ func (w *UserWebhook) checkLastOwner(ctx context.Context, old, next *iamv1alpha1
 		if err != nil {
 			return err
 		}
-		now := w.now()
+		now := w.Clock.Now()
 		gone := func(u *iamv1alpha1.User) bool { return removals.pending(&u.ObjectMeta, now) }
 		if why := lastOwnerViolation(old, next, others, gone, w.FirstUserRole); why != "" {
 			return apierrors.NewForbidden(users, old.Name, fmt.Errorf("%s", why))
@@ -160,13 +160,6 @@ func (w *UserWebhook) checkLastOwner(ctx context.Context, old, next *iamv1alpha1
 	}
 	return apierrors.NewConflict(users, old.Name, fmt.Errorf(
 		"other owners of account %s are being removed at the same moment; try again", old.Namespace))
-}
-
-func (w *UserWebhook) now() time.Time {
-	if w.Now != nil {
-		return w.Now()
-	}
-	return time.Now()
 }
 
 // dryRun says whether the request only asks what would happen, so that

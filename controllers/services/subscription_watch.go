@@ -1,0 +1,166 @@
+package services
+
+import (
+	"context"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/util/sets"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
+	"github.com/tenantry-io/tenantry/internal/services"
+)
+
+// claimsChanged enqueues the subscriptions a user event may change the
+// seats of: those of the user's account offering a class the user names,
+// before or after the event. Users without services, and updates that
+// leave a user's claims as they were (a login, a balance, a service
+// becoming ready), wake no subscription.
+type claimsChanged struct{ reader client.Reader }
+
+var _ handler.EventHandler = &claimsChanged{}
+
+func (h *claimsChanged) Create(ctx context.Context, e event.CreateEvent, q reconcile.RequestQueue) {
+	h.enqueue(ctx, q, e.Object)
+}
+
+func (h *claimsChanged) Update(ctx context.Context, e event.UpdateEvent, q reconcile.RequestQueue) {
+	oldUser, okOld := e.ObjectOld.(*iamv1alpha1.User)
+	newUser, okNew := e.ObjectNew.(*iamv1alpha1.User)
+	if !okOld || !okNew || slices.Equal(seatInputs(oldUser), seatInputs(newUser)) {
+		return
+	}
+	h.enqueue(ctx, q, oldUser, newUser)
+}
+
+func (h *claimsChanged) Delete(ctx context.Context, e event.DeleteEvent, q reconcile.RequestQueue) {
+	h.enqueue(ctx, q, e.Object)
+}
+
+func (h *claimsChanged) Generic(ctx context.Context, e event.GenericEvent, q reconcile.RequestQueue) {
+	h.enqueue(ctx, q, e.Object)
+}
+
+func (h *claimsChanged) enqueue(ctx context.Context, q reconcile.RequestQueue, objs ...client.Object) {
+	classes := sets.New[string]()
+	namespace := ""
+	for _, obj := range objs {
+		if user, ok := obj.(*iamv1alpha1.User); ok {
+			namespace = user.Namespace
+			for _, in := range seatInputs(user) {
+				classes.Insert(in.class)
+			}
+		}
+	}
+	if classes.Len() > 0 {
+		enqueueOffering(ctx, h.reader, q, namespace, classes, "")
+	}
+}
+
+// seatInput is one part of a user that the seats depend on: an assignment
+// in its spec, or a service in its status (which records the subscription
+// an assignment drew from, and holds a seat while its object exists).
+type seatInput struct {
+	fromStatus                bool
+	name, class, subscription string
+	hasObject                 bool
+	// deleted is a soft-deleted user's assignment, which may give its
+	// seat up.
+	deleted bool
+}
+
+func seatInputs(u *iamv1alpha1.User) []seatInput {
+	inputs := make([]seatInput, 0, len(u.Spec.Services)+len(u.Status.Services))
+	for _, a := range u.Spec.Services {
+		inputs = append(inputs, seatInput{name: a.AssignmentName(), class: a.ServiceClass, subscription: a.Subscription,
+			deleted: u.Spec.State == iamv1alpha1.UserStateDeleted})
+	}
+	for _, st := range u.Status.Services {
+		inputs = append(inputs, seatInput{fromStatus: true, name: st.Name, class: st.ServiceClass,
+			subscription: st.Subscription, hasObject: st.Object != nil})
+	}
+	return inputs
+}
+
+// siblingOffersChanged enqueues, when a subscription appears, goes or
+// changes what it offers, the account's other subscriptions offering the
+// same classes: an assignment that names no subscription draws from the
+// only one offering its class, so a second one, or the only one going,
+// moves claims between them.
+type siblingOffersChanged struct{ reader client.Reader }
+
+var _ handler.EventHandler = &siblingOffersChanged{}
+
+func (h *siblingOffersChanged) Create(ctx context.Context, e event.CreateEvent, q reconcile.RequestQueue) {
+	h.enqueue(ctx, q, e.Object)
+}
+
+func (h *siblingOffersChanged) Update(ctx context.Context, e event.UpdateEvent, q reconcile.RequestQueue) {
+	oldSub, okOld := e.ObjectOld.(*iamv1alpha1.Subscription)
+	newSub, okNew := e.ObjectNew.(*iamv1alpha1.Subscription)
+	if !okOld || !okNew ||
+		slices.Equal(offeredClasses(oldSub), offeredClasses(newSub)) && oldSub.DeletionTimestamp.IsZero() == newSub.DeletionTimestamp.IsZero() {
+		return
+	}
+	h.enqueue(ctx, q, oldSub, newSub)
+}
+
+func (h *siblingOffersChanged) Delete(ctx context.Context, e event.DeleteEvent, q reconcile.RequestQueue) {
+	h.enqueue(ctx, q, e.Object)
+}
+
+func (h *siblingOffersChanged) Generic(ctx context.Context, e event.GenericEvent, q reconcile.RequestQueue) {
+	h.enqueue(ctx, q, e.Object)
+}
+
+func (h *siblingOffersChanged) enqueue(ctx context.Context, q reconcile.RequestQueue, objs ...client.Object) {
+	classes := sets.New[string]()
+	var namespace, name string
+	for _, obj := range objs {
+		if sub, ok := obj.(*iamv1alpha1.Subscription); ok {
+			namespace, name = sub.Namespace, sub.Name
+			classes.Insert(offeredClasses(sub)...)
+		}
+	}
+	if classes.Len() > 0 {
+		// The subscription itself is enqueued by For.
+		enqueueOffering(ctx, h.reader, q, namespace, classes, name)
+	}
+}
+
+func offeredClasses(sub *iamv1alpha1.Subscription) []string {
+	classes := make([]string, 0, len(sub.Spec.Services))
+	for _, s := range sub.Spec.Services {
+		classes = append(classes, s.ServiceClass)
+	}
+	return classes
+}
+
+// enqueueOffering adds the subscriptions of the account that offer any of
+// the classes, except the one named skip. An account has a handful of
+// subscriptions, so the cache's list of them is read whole.
+func enqueueOffering(ctx context.Context, reader client.Reader, q reconcile.RequestQueue, namespace string, classes sets.Set[string], skip string) {
+	subs := &iamv1alpha1.SubscriptionList{}
+	if err := reader.List(ctx, subs, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
+		// The cache lists without failing once synced; should it fail, the
+		// periodic resync reconciles every subscription anyway.
+		ctrl.LoggerFrom(ctx).Error(err, "list subscriptions to wake", "namespace", namespace)
+		return
+	}
+	for i := range subs.Items {
+		sub := &subs.Items[i]
+		if sub.Name == skip {
+			continue
+		}
+		for class := range classes {
+			if services.Offered(sub, class) != nil {
+				q.Add(ctrl.Request{NamespacedName: client.ObjectKeyFromObject(sub)})
+				break
+			}
+		}
+	}
+}

@@ -1,0 +1,321 @@
+package user
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/conditions"
+	"github.com/tenantry-io/tenantry/internal/reconcile"
+	"github.com/tenantry-io/tenantry/internal/services"
+)
+
+// ServiceSettings shape how a user's services are provisioned and removed.
+type ServiceSettings struct {
+	// Cache holds the provisioned objects: only those labelled with
+	// iam.tenantry.io/service-class, of whichever kinds classes name.
+	Cache cache.Cache
+	// Mapper tells which kinds the API server serves, and their scope.
+	Mapper meta.RESTMapper
+	// RemovalTimeout is how long a service's object may take to go before
+	// the user reports it as stuck (it keeps waiting).
+	RemovalTimeout time.Duration
+	// CacheWait bounds a read of the services cache; zero means
+	// defaultServiceCacheWait.
+	CacheWait time.Duration
+}
+
+// +kubebuilder:rbac:groups=iam.tenantry.io,resources=serviceclasses;subscriptions,verbs=get;list;watch
+
+// reconcileServices provisions each assignment in spec.services and removes
+// the objects of assignments that are gone, recording each in
+// status.services. One service failing is reported and the others go on.
+func (r *Reconciler) reconcileServices(ctx context.Context, s *userScope) (ctrl.Result, error) {
+	user := s.user
+	if len(user.Spec.Services) == 0 && len(user.Status.Services) == 0 {
+		return ctrl.Result{}, nil
+	}
+	subs := &iamv1alpha1.SubscriptionList{}
+	if err := r.List(ctx, subs, client.InNamespace(user.Namespace)); err != nil {
+		return ctrl.Result{}, fmt.Errorf("list subscriptions of account %s: %w", user.Namespace, err)
+	}
+	previous := map[string]*iamv1alpha1.ServiceStatus{}
+	for i := range user.Status.Services {
+		previous[user.Status.Services[i].Name] = &user.Status.Services[i]
+	}
+
+	var next []iamv1alpha1.ServiceStatus
+	var result ctrl.Result
+	assigned := map[string]bool{}
+	for _, a := range user.Spec.Services {
+		// A soft-deleted user's service of a class that says Remove is
+		// removed like an unassigned one, and made again on a restore.
+		if removed, err := r.removedWhileDeleted(ctx, user, a); err != nil || removed {
+			if err != nil {
+				return ctrl.Result{}, err
+			}
+			continue
+		}
+		st, res, err := r.provisionService(ctx, s, a, previous[a.AssignmentName()], subs.Items)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		assigned[st.Name] = true
+		next = append(next, st)
+		result = reconcile.Earliest(result, res)
+	}
+	for _, prev := range user.Status.Services {
+		if assigned[prev.Name] {
+			continue
+		}
+		st, res, err := r.removeService(ctx, s, prev)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if st != nil {
+			next = append(next, *st)
+		}
+		result = reconcile.Earliest(result, res)
+	}
+	user.Status.Services = next
+	recordServices(s)
+	return result, nil
+}
+
+// removedWhileDeleted says whether the assignment's service goes while the
+// user is deleted softly: its class says Remove. A class that does not
+// exist removes nothing; provisionService reports it.
+func (r *Reconciler) removedWhileDeleted(ctx context.Context, user *iamv1alpha1.User, a iamv1alpha1.ServiceAssignment) (bool, error) {
+	if user.Spec.State != iamv1alpha1.UserStateDeleted {
+		return false, nil
+	}
+	class := &iamv1alpha1.ServiceClass{}
+	if err := r.Get(ctx, client.ObjectKey{Name: a.ServiceClass}, class); err != nil {
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("get service class %s: %w", a.ServiceClass, err)
+	}
+	return class.Spec.RemovedWhileDeleted(), nil
+}
+
+// provisionService brings one assignment's object in line: it resolves
+// the class and the seat, renders the object, applies it when it differs
+// from what was last applied, and reads its readiness.
+func (r *Reconciler) provisionService(ctx context.Context, s *userScope, a iamv1alpha1.ServiceAssignment, prev *iamv1alpha1.ServiceStatus, subs []iamv1alpha1.Subscription) (iamv1alpha1.ServiceStatus, ctrl.Result, error) {
+	user := s.user
+	st := iamv1alpha1.ServiceStatus{Name: a.AssignmentName(), ServiceClass: a.ServiceClass}
+	if prev != nil {
+		st.Subscription, st.Object, st.Column = prev.Subscription, prev.Object, prev.Column
+	}
+	set := func(phase iamv1alpha1.ServicePhase, reason, message string) iamv1alpha1.ServiceStatus {
+		st.Phase, st.Reason, st.Message = phase, reason, message
+		return st
+	}
+	kept := ""
+	if st.Object != nil {
+		kept = fmt.Sprintf("; %s %s is left as it is", st.Object.Kind, st.Object.Name)
+	}
+
+	class := &iamv1alpha1.ServiceClass{}
+	if err := r.Get(ctx, client.ObjectKey{Name: a.ServiceClass}, class); err != nil {
+		if !apierrors.IsNotFound(err) {
+			return st, ctrl.Result{}, fmt.Errorf("get service class %s: %w", a.ServiceClass, err)
+		}
+		return set(iamv1alpha1.ServicePhaseFailed, iamv1alpha1.ReasonClassNotFound, fmt.Sprintf("service class %s does not exist%s", a.ServiceClass, kept)), ctrl.Result{}, nil
+	}
+	st.Column = class.Spec.ColumnName
+
+	resolved := services.Resolve(a, services.Recorded(user, a), subs)
+	if resolved.Reason != "" {
+		return set(iamv1alpha1.ServicePhaseFailed, resolved.Reason, resolved.Message+kept), ctrl.Result{}, nil
+	}
+	st.Subscription = resolved.Subscription
+	if phase, reason, message := seatOf(user.Name, st.Name, a.ServiceClass, resolved.Subscription, subs); phase != "" {
+		return set(phase, reason, message+kept), ctrl.Result{}, nil
+	}
+	if st.Object == nil && !class.Spec.ProvisionWhileInvited && !conditions.IsTrue(user, iamv1alpha1.EmailVerifiedCondition) {
+		return set(iamv1alpha1.ServicePhasePending, iamv1alpha1.ReasonAwaitingAcceptance, "provisioned once the person accepts the invitation"), ctrl.Result{}, nil
+	}
+
+	obj, err := services.Render(services.Request{Class: class, User: user, Assignment: a, Suspend: user.Spec.State.KeepsOut()})
+	if err != nil {
+		return set(iamv1alpha1.ServicePhaseFailed, iamv1alpha1.ReasonRenderFailed, err.Error()), ctrl.Result{}, nil
+	}
+	gvk := obj.GroupVersionKind()
+	servability, err := services.CheckServable(r.Services.Mapper, gvk, class.Spec.Scope)
+	if err != nil {
+		return st, ctrl.Result{}, err
+	}
+	if !servability.Servable() {
+		return set(iamv1alpha1.ServicePhaseFailed, servability.Reason, servability.Message+kept), ctrl.Result{}, nil
+	}
+	ref := objectRef(obj)
+	if st.Object != nil && *st.Object != ref {
+		// The class now renders another object (its kind or name changed):
+		// the old one goes first, then the new one is applied.
+		removing, res, err := r.removeService(ctx, s, st)
+		if err != nil || removing != nil {
+			if removing != nil {
+				removing.Message = fmt.Sprintf("replacing %s %s with %s %s: %s", st.Object.Kind, st.Object.Name, ref.Kind, ref.Name, removing.Message)
+				return *removing, res, err
+			}
+			return st, res, err
+		}
+		st.Object = nil
+	}
+	if err := r.watches.ensure(gvk); err != nil {
+		return st, ctrl.Result{}, fmt.Errorf("watch %s: %w", gvk, err)
+	}
+
+	live := &unstructured.Unstructured{}
+	live.SetGroupVersionKind(gvk)
+	err = r.cachedService(ctx, client.ObjectKeyFromObject(obj), live)
+	switch {
+	case errors.Is(err, errNotWatchable):
+		return set(iamv1alpha1.ServicePhaseFailed, iamv1alpha1.ReasonNotWatchable, notWatchableMessage(gvk, ref)+kept), ctrl.Result{RequeueAfter: notWatchableRetry}, nil
+	case err != nil && !apierrors.IsNotFound(err):
+		return st, ctrl.Result{}, fmt.Errorf("read %s %s: %w", gvk.Kind, obj.GetName(), err)
+	case err == nil && !live.GetDeletionTimestamp().IsZero():
+		// Deleted by someone else while assigned: it is made again once
+		// gone, since the assignment still asks for it.
+		st.Object = &ref
+		return set(iamv1alpha1.ServicePhaseProvisioning, iamv1alpha1.ReasonObjectDeleting,
+			fmt.Sprintf("%s %s is being deleted; it is made again once gone, while the user is assigned %s", gvk.Kind, obj.GetName(), st.Name)), ctrl.Result{}, nil
+	case err == nil && live.GetAnnotations()[iamv1alpha1.ServiceTemplateHashAnnotation] == obj.GetAnnotations()[iamv1alpha1.ServiceTemplateHashAnnotation]:
+		obj = live // unchanged since it was applied: nothing to send
+	default:
+		refusal, err := r.applyService(ctx, obj)
+		if err != nil {
+			return st, ctrl.Result{}, fmt.Errorf("apply %s %s for user %s: %w", gvk.Kind, obj.GetName(), user.Name, err)
+		}
+		if refusal != "" {
+			return set(iamv1alpha1.ServicePhaseFailed, iamv1alpha1.ReasonApplyFailed, refusal), ctrl.Result{}, nil
+		}
+		if st.Object == nil {
+			r.event(user, corev1.EventTypeNormal, "ServiceProvisioned", "Provision",
+				fmt.Sprintf("provisioned %s as %s %s", st.Name, gvk.Kind, namespacedName(ref)))
+		}
+	}
+	st.Object = &ref
+	ready := services.ReadinessOf(obj, class.Spec.Readiness)
+	return set(ready.Phase, ready.Reason, ready.Message), ctrl.Result{}, nil
+}
+
+// defaultServiceCacheWait bounds a read of the services cache. The first
+// read of a kind waits for its watch to sync, which never happens when the
+// operator may not list and watch that kind: a reconcile must not hang on it.
+const defaultServiceCacheWait = 15 * time.Second
+
+// notWatchableRetry is how soon a service whose kind could not be read is
+// looked at again; the watch keeps trying in the background, and a
+// ClusterRole granted meanwhile lets the next pass through.
+const notWatchableRetry = 30 * time.Second
+
+// errNotWatchable says the services cache could not sync a kind in time.
+var errNotWatchable = errors.New("the watch of this kind did not sync")
+
+// cachedService reads a service object from the services cache, giving up
+// with errNotWatchable when the kind's watch does not sync in time.
+func (r *Reconciler) cachedService(ctx context.Context, key client.ObjectKey, obj *unstructured.Unstructured) error {
+	wait := r.Services.CacheWait
+	if wait <= 0 {
+		wait = defaultServiceCacheWait
+	}
+	readCtx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	err := r.Services.Cache.Get(readCtx, key, obj)
+	if err != nil && readCtx.Err() != nil && ctx.Err() == nil {
+		return errNotWatchable
+	}
+	return err
+}
+
+func notWatchableMessage(gvk schema.GroupVersionKind, ref iamv1alpha1.ServiceObjectReference) string {
+	return fmt.Sprintf("cannot list and watch %s %s objects to read %s: grant the operator get, list and watch on them through a ClusterRole labelled %s=true",
+		gvk.GroupVersion(), gvk.Kind, namespacedName(ref), iamv1alpha1.AggregateToManagerLabel)
+}
+
+// seatOf reads the subscription's verdict on an assignment's seat: an
+// empty phase when it holds one.
+func seatOf(user, assignment, class, subscription string, subs []iamv1alpha1.Subscription) (iamv1alpha1.ServicePhase, string, string) {
+	key := services.SeatKey(user, assignment)
+	for i := range subs {
+		if subs[i].Name != subscription {
+			continue
+		}
+		usage := services.Usage(&subs[i], class)
+		switch {
+		case usage != nil && slices.Contains(usage.Holders, key):
+			return "", "", ""
+		case usage != nil && slices.Contains(usage.Refused, key):
+			// A subscription that gives out nothing (expired, not valid
+			// yet, being deleted) refuses everyone: say that, not "full".
+			if ready := conditions.Get(&subs[i], iamv1alpha1.ReadyCondition); ready != nil && closedReasons[ready.Reason] {
+				return iamv1alpha1.ServicePhaseFailed, ready.Reason, ready.Message
+			}
+			return iamv1alpha1.ServicePhaseFailed, iamv1alpha1.ReasonQuotaExceeded,
+				fmt.Sprintf("subscription %s has no %s left: %d of %d are assigned", subscription, class, usage.Used, usage.Quantity)
+		}
+	}
+	return iamv1alpha1.ServicePhasePending, iamv1alpha1.ReasonAwaitingSeat,
+		fmt.Sprintf("waiting for subscription %s to give a seat", subscription)
+}
+
+// closedReasons are the Ready reasons of a subscription that gives out no
+// seats at all.
+var closedReasons = map[string]bool{
+	iamv1alpha1.ReasonNotYetValid: true,
+	iamv1alpha1.ReasonExpired:     true,
+	iamv1alpha1.ReasonDeleting:    true,
+}
+
+// applyService server-side applies the rendered object as the operator's
+// field manager; fields others set on it are theirs. A refusal that a retry
+// will not fix (RBAC, validation) is returned as a sentence for the user's
+// status; anything else is an error to retry.
+func (r *Reconciler) applyService(ctx context.Context, obj *unstructured.Unstructured) (refusal string, err error) {
+	err = r.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(iamv1alpha1.ServiceFieldManager), client.ForceOwnership)
+	switch {
+	case err == nil:
+		return "", nil
+	case apierrors.IsForbidden(err):
+		return fmt.Sprintf("the operator may not write %s %s: grant it through a ClusterRole labelled %s=true (%v)", obj.GetKind(), obj.GetName(), iamv1alpha1.AggregateToManagerLabel, err), nil
+	case apierrors.IsInvalid(err), apierrors.IsBadRequest(err), apierrors.IsAlreadyExists(err):
+		return fmt.Sprintf("the API server refused %s %s: %v", obj.GetKind(), obj.GetName(), err), nil
+	default:
+		return "", err
+	}
+}
+
+func objectRef(obj *unstructured.Unstructured) iamv1alpha1.ServiceObjectReference {
+	return iamv1alpha1.ServiceObjectReference{APIVersion: obj.GetAPIVersion(), Kind: obj.GetKind(), Namespace: obj.GetNamespace(), Name: obj.GetName()}
+}
+
+func namespacedName(ref iamv1alpha1.ServiceObjectReference) string {
+	if ref.Namespace == "" {
+		return ref.Name
+	}
+	return ref.Namespace + "/" + ref.Name
+}
+
+// sinceDeletion is how long an object has been deleting.
+func sinceDeletion(obj metav1.Object, now time.Time) time.Duration {
+	if obj.GetDeletionTimestamp() == nil {
+		return 0
+	}
+	return now.Sub(obj.GetDeletionTimestamp().Time)
+}

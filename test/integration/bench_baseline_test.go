@@ -1,0 +1,220 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/conditions"
+	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/ledger"
+	"github.com/tenantry-io/tenantry/internal/mail"
+	"github.com/tenantry-io/tenantry/internal/operator"
+	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
+)
+
+// The floor a benchmark is judged against: a bare client doing only the
+// work the job cannot do without, with the same concurrency as the
+// operator, against the same API server and SMTP server, in the same run.
+// A benchmark reports its time as a ratio to this ("x-bare"), so a change is
+// measured against what the job needs, not against yesterday. Each bare run
+// happens while no manager runs, in an account of its own that it empties
+// afterwards, so the operator never sees its objects, and is followed by the
+// same watches as the operator's run, so that both pay the same for being
+// measured and both are done by the same test.
+
+// bareWorkers is the operator's default --max-concurrent-users and
+// --max-concurrent-ledgers.
+const bareWorkers = 4
+
+// bareInvitations creates n users and, for each, does the least a new
+// user needs: create the credential Secret, send one email over SMTP, file
+// its creation in the history (one UserChange), and write the status once. It returns its time and its writes
+// per user (the users' own creation left out, as in the operator's figure).
+func bareInvitations(b *testing.B, smtp *smtpcatcher.Server, n int) (time.Duration, float64) {
+	b.Helper()
+	ns := newNamespace(b)
+	sender, err := mail.NewSMTPSender(mail.Config{Host: smtp.Host(), Port: smtp.Port(), TLS: mail.TLSNone, From: "no-reply@bench.example"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	name := func(i int) string { return fmt.Sprintf("bare-%05d", i) }
+	invited := trackDone(b, &iamv1alpha1.UserList{}, ns, func(obj client.Object) bool {
+		return conditions.IsTrue(obj.(*iamv1alpha1.User), iamv1alpha1.InvitationDeliveredCondition)
+	})
+	writes := apiWrites(b)
+	start := time.Now()
+	createAll(b, n, func(i int) client.Object {
+		return newUser(ns, name(i), name(i)+"@bench.example")
+	})
+	inParallel(b, "bare invitation", n, bareWorkers, func(i int) error {
+		return inviteBare(context.Background(), sender, ns, name(i))
+	})
+	invited.wait(b, "users the bare client invited", n)
+	elapsed := time.Since(start)
+	invited.stop()
+	perUser := (apiWrites(b) - writes - float64(n)) / float64(n)
+	discardAccount(b, ns)
+	return elapsed, perUser
+}
+
+// inviteBare is one user's unavoidable work.
+func inviteBare(ctx context.Context, sender mail.Sender, ns, name string) error {
+	secret := credentials.NewSecret(testsupport.CredentialsNamespace, ns, name, "")
+	secret.Data = map[string][]byte{"invitation-token-hash": []byte("0123456789abcdef0123456789abcdef")}
+	if err := k8s.Create(ctx, secret); err != nil {
+		return err
+	}
+	email := name + "@bench.example"
+	if err := sender.Send(ctx, mail.Message{To: email, Subject: "You are invited", Text: "https://example.invalid/accept?token=x"}); err != nil {
+		return err
+	}
+	record := &iamv1alpha1.UserChange{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-1", Labels: map[string]string{iamv1alpha1.UserLabel: name}},
+		Spec: iamv1alpha1.UserChangeSpec{User: name, UserUID: "bare", Sequence: 1, Action: iamv1alpha1.ChangeCreated,
+			Requester: iamv1alpha1.Requester{Username: "bench"}, Time: metav1.NowMicro(), Summary: email},
+	}
+	if err := k8s.Create(ctx, record); err != nil {
+		return err
+	}
+	user := &iamv1alpha1.User{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	patch := client.MergeFrom(user.DeepCopy())
+	conditions.MarkTrue(user, iamv1alpha1.InvitationDeliveredCondition, iamv1alpha1.ReasonDelivered, "sent")
+	return k8s.Status().Patch(ctx, user, patch)
+}
+
+// bareTransactions has a manager settle users (untimed) and stops it, so
+// that the bare client moves the balances of users as big as the
+// operator's (with the invitation's status, conditions and managed
+// fields: every write of a user carries all of it). Then it creates n
+// refills spread over them as the operator's benchmark does, and applies
+// them with the least the ledger's guarantees need: per user, one
+// transaction at a time in creation order, a balance write guarded by the
+// user's resourceVersion and one status write of the transaction; users in
+// parallel on as many workers as the ledger has.
+func bareTransactions(b *testing.B, opts operator.Options, n, users int) (time.Duration, float64) {
+	b.Helper()
+	ns := newNamespace(b)
+	name := func(i int) string { return fmt.Sprintf("bare-%03d", i) }
+	// The operator's run watches its users (to know them settled) and its
+	// transactions through the timed part; so does this one.
+	watched := trackDone(b, &iamv1alpha1.UserList{}, ns, userSettled)
+	applied := trackDone(b, &iamv1alpha1.BalanceTransactionList{}, ns, transactionApplied)
+	settling := startManager(b, opts)
+	createAll(b, users, func(i int) client.Object { return newUser(ns, name(i), name(i)+"@bench.example") })
+	watched.wait(b, "users settled for the bare client", users)
+	settling.stop(b)
+	perUser := make([][]string, users)
+	for i := range n {
+		perUser[i%users] = append(perUser[i%users], fmt.Sprintf("bare-refill-%05d", i))
+	}
+	writes := apiWrites(b)
+	start := time.Now()
+	createAll(b, n, func(i int) client.Object {
+		return newTransaction(ns, fmt.Sprintf("bare-refill-%05d", i), name(i%users), iamv1alpha1.TransactionRefill, "0.01")
+	})
+	inParallel(b, "bare ledger", users, bareWorkers, func(u int) error {
+		return applyBare(context.Background(), ns, name(u), perUser[u])
+	})
+	applied.wait(b, "transactions the bare client applied", n)
+	elapsed := time.Since(start)
+	watched.stop()
+	applied.stop()
+	perTx := (apiWrites(b) - writes - float64(n)) / float64(n)
+	discardAccount(b, ns)
+	return elapsed, perTx
+}
+
+// applyBare applies one user's refills of 0.01 in order.
+func applyBare(ctx context.Context, ns, user string, txs []string) error {
+	u := &iamv1alpha1.User{}
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: user}, u); err != nil {
+		return err
+	}
+	for i, name := range txs {
+		before := u.DeepCopy()
+		u.Status.Balance = &iamv1alpha1.BalanceStatus{Amount: ledger.Amount{Minor: int64(i + 1), Currency: "USD"}.String(),
+			Currency: "USD", Count: int64(i + 1), LatestTransaction: name}
+		if err := k8s.Status().Patch(ctx, u, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+			return err
+		}
+		tx := &iamv1alpha1.BalanceTransaction{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+		patch := client.MergeFrom(tx.DeepCopy())
+		tx.Status.Phase = iamv1alpha1.TransactionApplied
+		tx.Status.Sequence = int64(i + 1)
+		if err := k8s.Status().Patch(ctx, tx, patch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bareRead reads every object of the account a restart has to know, as
+// a cache filling up does, and returns its time and how many objects
+// there were.
+func bareRead(b *testing.B, ns string) (time.Duration, int) {
+	b.Helper()
+	ctx := context.Background()
+	g := NewWithT(b)
+	start := time.Now()
+	users, txs, secrets := &iamv1alpha1.UserList{}, &iamv1alpha1.BalanceTransactionList{}, &corev1.SecretList{}
+	g.Expect(k8s.List(ctx, users, client.InNamespace(ns))).To(Succeed())
+	g.Expect(k8s.List(ctx, txs, client.InNamespace(ns))).To(Succeed())
+	g.Expect(k8s.List(ctx, secrets, client.InNamespace(ns), client.HasLabels{iamv1alpha1.UserLabel})).To(Succeed())
+	return time.Since(start), len(users.Items) + len(txs.Items) + len(secrets.Items)
+}
+
+// discardAccount deletes a benchmark's account once no manager runs, so
+// that the next benchmark, or the next run of the same one (-count), finds
+// the cluster as this one did: a manager caches every account, and a
+// restart over leftovers would count them in its time and its heap.
+// Admission put the operator's finalizers on the users and transactions; no
+// operator runs to take them off, so this does.
+func discardAccount(b *testing.B, ns string) {
+	b.Helper()
+	ctx := context.Background()
+	g := NewWithT(b)
+	// An account being deleted lets its applied transactions go without a
+	// cancel (envtest runs no namespace controller to finish the deletion).
+	g.Expect(k8s.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
+	users, txs := &iamv1alpha1.UserList{}, &iamv1alpha1.BalanceTransactionList{}
+	g.Expect(k8s.List(ctx, users, client.InNamespace(ns))).To(Succeed())
+	g.Expect(k8s.List(ctx, txs, client.InNamespace(ns))).To(Succeed())
+	held := make([]client.Object, 0, len(users.Items)+len(txs.Items))
+	for i := range users.Items {
+		held = append(held, &users.Items[i])
+	}
+	for i := range txs.Items {
+		held = append(held, &txs.Items[i])
+	}
+	inParallel(b, "release", len(held), 16, func(i int) error {
+		obj := held[i]
+		patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
+		obj.SetFinalizers(nil)
+		return client.IgnoreNotFound(k8s.Patch(ctx, obj, patch))
+	})
+	// One by one: a collection deletion asks admission about every object
+	// within one request, which at 10,000 outlasts the request's timeout.
+	inParallel(b, "delete", len(held), 16, func(i int) error {
+		return client.IgnoreNotFound(k8s.Delete(ctx, held[i]))
+	})
+	g.Expect(k8s.DeleteAllOf(ctx, &corev1.Secret{}, client.InNamespace(testsupport.CredentialsNamespace),
+		client.MatchingLabels{iamv1alpha1.AccountLabel: ns})).To(Succeed())
+	g.Expect(k8s.DeleteAllOf(ctx, &iamv1alpha1.UserChange{}, client.InNamespace(ns))).To(Succeed())
+}
+
+// reportAgainstBare reports the operator's time as a multiple of the bare
+// client's, and the bare client's writes per object beside the operator's.
+func reportAgainstBare(b *testing.B, ours, bare time.Duration, bareWrites float64) {
+	b.Helper()
+	b.ReportMetric(ours.Seconds()/bare.Seconds(), "x-bare")
+	b.ReportMetric(bareWrites, "bare-writes/op")
+}
