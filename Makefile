@@ -18,12 +18,12 @@ CONTAINER_TOOL ?= docker
 TEST_FLAGS ?=
 BENCH ?= .
 # The size of each benchmark (b.N: users, transactions), and the size of the
-# scale run that follows it (empty skips it). See the README's Performance.
+# scale run that follows it (empty skips it). See docs/developer/benchmarks.md.
 BENCHTIME ?= 1000x
 BENCH_SCALE ?= 10000x
 # How many times each benchmark runs at BENCHTIME: a ratio to the bare
 # client varies by about a tenth from run to run on a shared 2-core
-# machine, so the README quotes the median of three.
+# machine, so docs/developer/benchmarks.md quotes the median of three.
 BENCH_COUNT ?= 3
 # How long `make fuzz` runs each fuzz test.
 FUZZTIME ?= 30s
