@@ -2,6 +2,10 @@
 // `make dev`: a control plane built from source, a mail catcher that drops
 // every email into .dev/mail, and the operator itself, with the samples
 // applied. It needs no cluster and no mail server. Ctrl-C stops it all.
+//
+// `tenantry-dev mail-token <email>` prints the token of the link in the
+// newest mail to <email> in .dev/mail, for walkthroughs that accept an
+// invitation or a reset with curl.
 package main
 
 import (

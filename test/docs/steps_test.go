@@ -32,9 +32,10 @@ func (s step) failing() bool {
 
 // reading says whether running the command again changes nothing, so that
 // the walk may run it again while the operator catches up, as a reader
-// would: kubectl get, describe and auth, the plugin's listings, ls, cat,
-// and curl without a method (a GET).
-var reading = regexp.MustCompile(`^(kubectl( --context \S+)? (get|describe|auth)\b|kubectl tenantry (users|stats|history)\b|ls\b|cat\b|curl\b[^|]*$)`)
+// would: kubectl get, describe, auth and wait (whose own timeout a loaded
+// machine may outlast), the plugin's listings, ls, cat, and curl without a
+// method (a GET).
+var reading = regexp.MustCompile(`^(kubectl( --context \S+)? (get|describe|auth|wait)\b|kubectl tenantry (users|stats|history)\b|ls\b|cat\b|curl\b[^|]*$)`)
 
 func (s step) rerunnable() bool {
 	return reading.MatchString(s.command) && !strings.Contains(s.command, " -X ")
