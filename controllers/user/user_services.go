@@ -121,8 +121,12 @@ func (r *Reconciler) provisionService(ctx context.Context, s *userScope, a iamv1
 	if prev != nil {
 		st.Subscription, st.Object, st.Column = prev.Subscription, prev.Object, prev.Column
 	}
+	// seated is set once the assignment holds its seat: until then an entry
+	// with an object names the seat that object holds (services.EntrySeat).
+	seated := false
 	set := func(phase iamv1alpha1.ServicePhase, reason, message string) iamv1alpha1.ServiceStatus {
 		st.Phase, st.Reason, st.Message = phase, reason, message
+		st.ServiceClass, st.Subscription = services.EntrySeat(prev, a.ServiceClass, st.Subscription, seated)
 		return st
 	}
 	kept := ""
@@ -147,6 +151,7 @@ func (r *Reconciler) provisionService(ctx context.Context, s *userScope, a iamv1
 	if phase, reason, message := seatOf(user.Name, st.Name, a.ServiceClass, resolved.Subscription, subs); phase != "" {
 		return set(phase, reason, message+kept), ctrl.Result{}, nil
 	}
+	seated = true
 	if st.Object == nil && !class.Spec.ProvisionWhileInvited && !conditions.IsTrue(user, iamv1alpha1.EmailVerifiedCondition) {
 		return set(iamv1alpha1.ServicePhasePending, iamv1alpha1.ReasonAwaitingAcceptance, "provisioned once the person accepts the invitation"), ctrl.Result{}, nil
 	}
@@ -167,7 +172,10 @@ func (r *Reconciler) provisionService(ctx context.Context, s *userScope, a iamv1
 	if st.Object != nil && *st.Object != ref {
 		// The class now renders another object (its kind or name changed):
 		// the old one goes first, then the new one is applied.
-		removing, res, err := r.removeService(ctx, s, st)
+		// The old object holds its seat until it is gone.
+		old := st
+		old.ServiceClass, old.Subscription = services.EntrySeat(prev, a.ServiceClass, st.Subscription, false)
+		removing, res, err := r.removeService(ctx, s, old)
 		if err != nil || removing != nil {
 			if removing != nil {
 				removing.Message = fmt.Sprintf("replacing %s %s with %s %s: %s", st.Object.Kind, st.Object.Name, ref.Kind, ref.Name, removing.Message)

@@ -110,6 +110,22 @@ func Recorded(u *iamv1alpha1.User, a iamv1alpha1.ServiceAssignment) string {
 	return ""
 }
 
+// EntrySeat is the class and subscription a user's status entry for an
+// assignment names, given the entry of the previous pass and the seat the
+// assignment asks for now. ClaimsOn claims a seat for every entry that
+// names an object, by the class and subscription it records, so the entry
+// must name the seat its object holds: an object made under another class
+// or subscription keeps that seat until the new one is held and the object
+// is the one the new class renders (newSeatHeld), or until it is gone.
+// Moving the entry earlier would free the old seat for someone else while
+// the object that uses it still lives.
+func EntrySeat(prev *iamv1alpha1.ServiceStatus, class, subscription string, newSeatHeld bool) (string, string) {
+	if prev == nil || prev.Object == nil || newSeatHeld {
+		return class, subscription
+	}
+	return prev.ServiceClass, prev.Subscription
+}
+
 // Claim is one assignment asking a subscription for a seat of a class.
 type Claim struct {
 	Key   string // SeatKey(user, assignment)
@@ -122,23 +138,28 @@ type Claim struct {
 // ClaimsOn lists the seats users claim on one subscription: every
 // assignment in a user's spec that resolves to it, but those released
 // (a soft-deleted user's service whose class removes it), and every
-// service still in a user's status (being removed: its seat is freed only
-// once the object is gone). released may be nil.
+// service in a user's status that names an object, for the class and
+// subscription its entry records. A seat is held until its object is
+// gone: an entry being removed keeps claiming, and so does the entry of an
+// assignment whose class or subscription changed, until the user's pass
+// moves it to the new seat (see EntrySeat). released may be nil.
 func ClaimsOn(sub string, users []iamv1alpha1.User, subs []iamv1alpha1.Subscription, released func(*iamv1alpha1.User, iamv1alpha1.ServiceAssignment) bool) []Claim {
 	var claims []Claim
 	for i := range users {
 		u := &users[i]
+		// seen is keyed by name and class: the same assignment claiming
+		// another class is another seat.
 		seen := map[string]bool{}
 		for _, a := range u.Spec.Services {
 			name := a.AssignmentName()
 			if Resolve(a, Recorded(u, a), subs).Subscription != sub || (released != nil && released(u, a)) {
 				continue
 			}
-			seen[name] = true
+			seen[name+"/"+a.ServiceClass] = true
 			claims = append(claims, Claim{Key: SeatKey(u.Name, name), Class: a.ServiceClass, UserCreated: u.CreationTimestamp.Time})
 		}
 		for _, st := range u.Status.Services {
-			if seen[st.Name] || st.Subscription != sub || st.Object == nil {
+			if seen[st.Name+"/"+st.ServiceClass] || st.Subscription != sub || st.Object == nil {
 				continue
 			}
 			claims = append(claims, Claim{Key: SeatKey(u.Name, st.Name), Class: st.ServiceClass, UserCreated: u.CreationTimestamp.Time})
