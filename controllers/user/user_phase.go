@@ -71,6 +71,11 @@ func readyCondition(phase iamv1alpha1.UserPhase, user *iamv1alpha1.User) metav1.
 	default:
 		cond.Reason, cond.Message = iamv1alpha1.ReasonInvitationPending, invitationPendingMessage(user)
 	}
+	// A stuck removal needs an administrator whatever the phase; Deleting
+	// already names it through ServicesReady.
+	if stuck := stuckRemoval(user.Status.Services); stuck != "" && phase != iamv1alpha1.UserPhaseDeleting {
+		cond.Message += "; " + stuck
+	}
 	return cond
 }
 

@@ -134,3 +134,24 @@ func servicesBusy(list []iamv1alpha1.ServiceStatus) bool {
 	}
 	return false
 }
+
+// stuckRemoval names the removals that outlived --service-removal-timeout,
+// or returns "". A person reading `kubectl describe user` or the Ready
+// condition of an otherwise Active user learns there that an unassigned
+// service's object is still held, and how to release it.
+func stuckRemoval(list []iamv1alpha1.ServiceStatus) string {
+	var stuck []iamv1alpha1.ServiceStatus
+	for _, st := range list {
+		if st.Phase == iamv1alpha1.ServicePhaseRemoving && st.Reason == iamv1alpha1.ReasonRemovalTimedOut {
+			stuck = append(stuck, st)
+		}
+	}
+	if len(stuck) == 0 {
+		return ""
+	}
+	message := fmt.Sprintf("the removal of %s is stuck: %s", stuck[0].Name, stuck[0].Message)
+	if len(stuck) > 1 {
+		message += fmt.Sprintf(" (and %d more stuck)", len(stuck)-1)
+	}
+	return message
+}

@@ -66,3 +66,37 @@ func TestServicesBusyOnlyWhileTheOperatorWorks(t *testing.T) {
 		}
 	}
 }
+
+// A removal that timed out shows in Ready's message, so `kubectl describe
+// user` tells of it even while the user is Active and Ready.
+func TestReadyNamesAStuckRemoval(t *testing.T) {
+	stuck := iamv1alpha1.ServiceStatus{Name: "storage", Phase: iamv1alpha1.ServicePhaseRemoving, Reason: iamv1alpha1.ReasonRemovalTimedOut,
+		Message: "ConfigMap acme/alice-storage has been deleting for 10m0s"}
+	removing := iamv1alpha1.ServiceStatus{Name: "vps", Phase: iamv1alpha1.ServicePhaseRemoving, Reason: iamv1alpha1.ReasonServicesRemoving, Message: "deleting"}
+	cases := []struct {
+		name  string
+		phase iamv1alpha1.UserPhase
+		list  []iamv1alpha1.ServiceStatus
+		want  string
+	}{
+		{"active, nothing stuck", iamv1alpha1.UserPhaseActive, []iamv1alpha1.ServiceStatus{removing}, "the user is active"},
+		{"active with a stuck removal", iamv1alpha1.UserPhaseActive, []iamv1alpha1.ServiceStatus{removing, stuck},
+			"the user is active; the removal of storage is stuck: ConfigMap acme/alice-storage has been deleting for 10m0s"},
+		{"two stuck", iamv1alpha1.UserPhaseActive, []iamv1alpha1.ServiceStatus{stuck, stuck},
+			"the user is active; the removal of storage is stuck: ConfigMap acme/alice-storage has been deleting for 10m0s (and 1 more stuck)"},
+		{"disabled with a stuck removal", iamv1alpha1.UserPhaseDisabled, []iamv1alpha1.ServiceStatus{stuck},
+			"spec.state is Disabled: the user cannot log in; the removal of storage is stuck: ConfigMap acme/alice-storage has been deleting for 10m0s"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			user := &iamv1alpha1.User{Status: iamv1alpha1.UserStatus{Services: tc.list}}
+			got := readyCondition(tc.phase, user)
+			if got.Message != tc.want {
+				t.Errorf("Ready message %q, want %q", got.Message, tc.want)
+			}
+			if tc.phase == iamv1alpha1.UserPhaseActive && got.Status != metav1.ConditionTrue {
+				t.Errorf("an Active user with a stuck removal is still Ready, got %s", got.Status)
+			}
+		})
+	}
+}
