@@ -50,8 +50,8 @@ Her mailbox is provisioned once she is Active (bob's storage already is):
 
 Then log in as alice, in a browser at %s%s or with curl:
 
-  %s
-  %s %s%s/current -H 'Authorization: Bearer <token from the answer>'
+  SESSION=$(%s | jq -r .token)
+  %s %s%s/current -H "Authorization: Bearer $SESSION"
 
 Five wrong passwords lock her (kubectl get users -n acme shows Locked); unlock
 her, send her a reset email or reset her two-factor with:
@@ -91,8 +91,7 @@ Ctrl-C stops everything; .dev/ stays, so the mail can still be read.
 func printTokenBanner(w io.Writer, ws workspace, access selfServiceAccess) {
 	_, _ = fmt.Fprintf(w, `
 Use the cluster as alice: the API server trusts the operator's tokens
-(%s). With her session from the login:
-  SESSION=<token from the login answer>
+(%s). With her session from the login above ($SESSION):
   TOKEN=$(%s -X POST %s/v1/tokens -H "Authorization: Bearer $SESSION" | jq -r .token)
   kubectl config set-credentials alice --token="$TOKEN"
   kubectl config set-context alice --user=alice --cluster="$(kubectl config view -o jsonpath='{.clusters[0].name}')"

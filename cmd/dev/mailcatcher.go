@@ -106,19 +106,19 @@ func announce(msg smtpcatcher.Message, access selfServiceAccess) {
 
 // resetCurl is the curl that sets a new password with a reset token.
 func resetCurl(access selfServiceAccess, token string) string {
-	return fmt.Sprintf(`%s -X POST %s%s -H 'Content-Type: application/json' -d '{"token":"%s","password":"<a new strong password>"}'`,
+	return fmt.Sprintf(`%s -X POST %s%s -H 'Content-Type: application/json' -d '{"token":"%s","password":"Another-Password-77"}'`,
 		access.Curl, access.URL, resetPath, token)
 }
 
 // loginCurl is the curl that logs a person in.
 func loginCurl(access selfServiceAccess, account, email string) string {
-	return fmt.Sprintf(`%s -X POST %s%s -H 'Content-Type: application/json' -d '{"account":"%s","email":"%s","password":"<the password>"}'`,
+	return fmt.Sprintf(`%s -X POST %s%s -H 'Content-Type: application/json' -d '{"account":"%s","email":"%s","password":"Corr3ct-Horse-Battery"}'`,
 		access.Curl, access.URL, sessionsPath, account, email)
 }
 
-// acceptCurl is the curl that accepts an invitation, with a placeholder for
-// the password the person chooses.
+// acceptCurl is the curl that accepts an invitation, with the password the
+// docs' walkthrough chooses, so that what it prints can be pasted as is.
 func acceptCurl(access selfServiceAccess, token string) string {
-	return fmt.Sprintf(`%s -X POST %s%s -H 'Content-Type: application/json' -d '{"token":"%s","password":"<a strong password>"}'`,
+	return fmt.Sprintf(`%s -X POST %s%s -H 'Content-Type: application/json' -d '{"token":"%s","password":"Corr3ct-Horse-Battery"}'`,
 		access.Curl, access.URL, acceptPath, token)
 }
