@@ -14,6 +14,30 @@ const (
 	ReasonInvalidTemplate = "InvalidTemplate"
 )
 
+// Reasons of a service in status.services when the API server refused to
+// write (apply or delete) its object, one per true cause; see
+// internal/services.ClassifyWriteError. A kind that is not served is
+// ReasonKindNotFound.
+const (
+	// ReasonNotPermitted: the operator's RBAC does not let it write the
+	// kind; a ClusterRole labelled AggregateToManagerLabel grants it.
+	ReasonNotPermitted = "NotPermitted"
+	// ReasonKindTerminating: the kind's CustomResourceDefinition is being
+	// deleted, and the API server creates no new objects of it.
+	ReasonKindTerminating = "KindTerminating"
+	// ReasonNamespaceTerminating: the object's namespace is being deleted.
+	ReasonNamespaceTerminating = "NamespaceTerminating"
+	// ReasonAdmissionDenied: an admission webhook or policy denied the
+	// write; the message is its own.
+	ReasonAdmissionDenied = "AdmissionDenied"
+	// ReasonInvalidObject: the object rendered from the template fails
+	// the kind's validation; the message names the field.
+	ReasonInvalidObject = "InvalidObject"
+	// ReasonWriteConflict: someone wrote the object meanwhile; the write
+	// is retried quietly.
+	ReasonWriteConflict = "WriteConflict"
+)
+
 // Reasons of a Subscription's Ready condition.
 const (
 	ReasonSubscriptionActive = "Active"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -29,9 +30,16 @@ import (
 // so a class naming a kind whose CRD is installed later becomes Ready the
 // moment the kind is served, and the User controller, which watches
 // classes, then provisions the services waiting for it.
+//
+// A CRD being deleted, or gone, makes its classes KindNotFound at once: the
+// CRD's metadata says so even while the REST mapper still remembers the
+// kind (see services.CRDs).
 type ServiceClassReconciler struct {
 	client.Client
 	Mapper meta.RESTMapper
+
+	crdsOnce sync.Once
+	crds     *services.CRDs
 }
 
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=serviceclasses,verbs=get;list;watch
@@ -47,7 +55,7 @@ func (r *ServiceClassReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	before := class.DeepCopy()
 	defer func() { result, retErr = reconcile.RequeueOnConflict(ctx, "serviceclass", result, retErr) }()
 
-	ready, resource, err := r.check(class)
+	ready, resource, err := r.check(ctx, class)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -62,14 +70,14 @@ func (r *ServiceClassReconciler) Reconcile(ctx context.Context, req ctrl.Request
 
 // check resolves the template's kind. A kind that is not served is not an
 // error to retry: the CRD watch brings the class back when it appears.
-func (r *ServiceClassReconciler) check(class *iamv1alpha1.ServiceClass) (metav1.Condition, string, error) {
+func (r *ServiceClassReconciler) check(ctx context.Context, class *iamv1alpha1.ServiceClass) (metav1.Condition, string, error) {
 	ready := metav1.Condition{Type: iamv1alpha1.ReadyCondition, Status: metav1.ConditionFalse}
 	gvk, err := templateKind(class)
 	if err != nil {
 		ready.Reason, ready.Message = iamv1alpha1.ReasonInvalidTemplate, err.Error()
 		return ready, "", nil
 	}
-	servability, err := services.CheckServable(r.Mapper, gvk, class.Spec.Scope)
+	servability, err := services.CheckServable(ctx, r.Mapper, r.crdLookup(), gvk, class.Spec.Scope)
 	if err != nil {
 		return ready, "", err
 	}
@@ -80,6 +88,13 @@ func (r *ServiceClassReconciler) check(class *iamv1alpha1.ServiceClass) (metav1.
 	ready.Status, ready.Reason = metav1.ConditionTrue, iamv1alpha1.ReasonKindServed
 	ready.Message = fmt.Sprintf("services are provisioned as %s", servability.Resource)
 	return ready, servability.Resource, nil
+}
+
+// crdLookup reads CRDs' metadata from the manager's cache, which this
+// controller's CRD watch fills.
+func (r *ServiceClassReconciler) crdLookup() services.CRDLookup {
+	r.crdsOnce.Do(func() { r.crds = &services.CRDs{Reader: r.Client} })
+	return r.crds.State
 }
 
 // templateKind reads the apiVersion and kind of a class's template.
@@ -96,7 +111,8 @@ func templateKind(class *iamv1alpha1.ServiceClass) (schema.GroupVersionKind, err
 }
 
 // SetupWithManager watches classes and the metadata of CRDs. Any CRD event
-// (its creation, becoming established, its deletion) rechecks every class:
+// (its creation, becoming established, its deletion starting or ending)
+// rechecks every class:
 // there are few classes, and a CRD's kind is only known from its spec.
 func (r *ServiceClassReconciler) SetupWithManager(mgr ctrl.Manager, options controller.Options) error {
 	crd := &metav1.PartialObjectMetadata{}

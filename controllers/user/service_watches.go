@@ -7,32 +7,44 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/services"
 )
 
 // serviceWatches starts, on first use, a watch on each kind of service
-// object, so a service becoming ready (or going) reaches its user at once.
-// The kinds are not known when the manager starts: a ServiceClass may name
-// any kind, even one whose CRD is installed later. The watches run on the
-// services cache, which holds only objects carrying ServiceClassLabel, so
-// watching ConfigMaps for mailboxes does not cache the cluster's ConfigMaps.
+// object, so a service becoming ready, edited by someone (drift) or going
+// reaches its user at once. The kinds are not known when the manager
+// starts: a ServiceClass may name any kind, even one whose CRD is installed
+// later. The watches run on the services cache, which holds only objects
+// carrying ServiceClassLabel, so watching ConfigMaps for mailboxes does not
+// cache the cluster's ConfigMaps.
 type serviceWatches struct {
 	cache      cache.Cache
 	controller controller.Controller
 
 	mu      sync.Mutex
 	watched map[schema.GroupVersionKind]bool
+	// applied is the resourceVersion each object had after the operator's
+	// last apply of it, by uid: an object still at that version holds
+	// exactly what was applied, so it is not compared again, and an apply
+	// answered with it changed nothing. Entries go with their objects.
+	applied map[types.UID]string
+
+	crdsOnce sync.Once
+	crds     *services.CRDs
 }
 
 func newServiceWatches(c cache.Cache, owner controller.Controller) *serviceWatches {
-	return &serviceWatches{cache: c, controller: owner, watched: map[schema.GroupVersionKind]bool{}}
+	return &serviceWatches{cache: c, controller: owner, watched: map[schema.GroupVersionKind]bool{}, applied: map[types.UID]string{}}
 }
 
 // ensure watches gvk unless it is watched already. Callers ensure only kinds
@@ -46,11 +58,64 @@ func (w *serviceWatches) ensure(gvk schema.GroupVersionKind) error {
 	}
 	obj := &unstructured.Unstructured{}
 	obj.SetGroupVersionKind(gvk)
-	if err := w.controller.Watch(source.Kind[client.Object](w.cache, obj, handler.EnqueueRequestsFromMapFunc(userOfService))); err != nil {
+	if err := w.controller.Watch(source.Kind[client.Object](w.cache, obj, w.handler())); err != nil {
 		return err
 	}
 	w.watched[gvk] = true
 	return nil
+}
+
+// handler enqueues a service object's user on every event, and forgets a
+// deleted object's applied version.
+func (w *serviceWatches) handler() handler.EventHandler {
+	enqueue := func(obj client.Object, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
+		for _, req := range userOfService(context.Background(), obj) {
+			q.Add(req)
+		}
+	}
+	return handler.Funcs{
+		CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
+			enqueue(e.Object, q)
+		},
+		UpdateFunc: func(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
+			enqueue(e.ObjectNew, q)
+		},
+		DeleteFunc: func(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
+			w.forget(e.Object.GetUID())
+			enqueue(e.Object, q)
+		},
+		GenericFunc: func(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
+			enqueue(e.Object, q)
+		},
+	}
+}
+
+// appliedAs records the version an apply left obj at.
+func (w *serviceWatches) appliedAs(obj client.Object) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.applied[obj.GetUID()] = obj.GetResourceVersion()
+}
+
+// asApplied says whether obj is at the version the last apply left it.
+func (w *serviceWatches) asApplied(obj client.Object) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	rv, ok := w.applied[obj.GetUID()]
+	return ok && rv == obj.GetResourceVersion()
+}
+
+func (w *serviceWatches) forget(uid types.UID) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.applied, uid)
+}
+
+// crdLookup reads CRDs' metadata through reader (the manager's cached
+// client, whose CRD informer the ServiceClass controller started).
+func (w *serviceWatches) crdLookup(reader client.Reader) services.CRDLookup {
+	w.crdsOnce.Do(func() { w.crds = &services.CRDs{Reader: reader} })
+	return w.crds.State
 }
 
 // userOfService maps a service object to its user by its labels, which

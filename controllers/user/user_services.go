@@ -19,6 +19,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
+	"github.com/tenantry-io/tenantry/internal/metrics"
 	"github.com/tenantry-io/tenantry/internal/reconcile"
 	"github.com/tenantry-io/tenantry/internal/services"
 )
@@ -161,7 +162,7 @@ func (r *Reconciler) provisionService(ctx context.Context, s *userScope, a iamv1
 		return set(iamv1alpha1.ServicePhaseFailed, iamv1alpha1.ReasonRenderFailed, err.Error()), ctrl.Result{}, nil
 	}
 	gvk := obj.GroupVersionKind()
-	servability, err := services.CheckServable(r.Services.Mapper, gvk, class.Spec.Scope)
+	servability, err := services.CheckServable(ctx, r.Services.Mapper, r.watches.crdLookup(r.Client), gvk, class.Spec.Scope)
 	if err != nil {
 		return st, ctrl.Result{}, err
 	}
@@ -203,20 +204,13 @@ func (r *Reconciler) provisionService(ctx context.Context, s *userScope, a iamv1
 		st.Object = &ref
 		return set(iamv1alpha1.ServicePhaseProvisioning, iamv1alpha1.ReasonObjectDeleting,
 			fmt.Sprintf("%s %s is being deleted; it is made again once gone, while the user is assigned %s", gvk.Kind, obj.GetName(), st.Name)), ctrl.Result{}, nil
-	case err == nil && live.GetAnnotations()[iamv1alpha1.ServiceTemplateHashAnnotation] == obj.GetAnnotations()[iamv1alpha1.ServiceTemplateHashAnnotation]:
-		obj = live // unchanged since it was applied: nothing to send
-	default:
-		refusal, err := r.applyService(ctx, obj)
-		if err != nil {
-			return st, ctrl.Result{}, fmt.Errorf("apply %s %s for user %s: %w", gvk.Kind, obj.GetName(), user.Name, err)
-		}
-		if refusal != "" {
-			return set(iamv1alpha1.ServicePhaseFailed, iamv1alpha1.ReasonApplyFailed, refusal), ctrl.Result{}, nil
-		}
-		if st.Object == nil {
-			r.event(user, corev1.EventTypeNormal, "ServiceProvisioned", "Provision",
-				fmt.Sprintf("provisioned %s as %s %s", st.Name, gvk.Kind, namespacedName(ref)))
-		}
+	}
+	obj, refusal, err := r.syncService(ctx, user, class.Name, st, obj, live, err == nil)
+	if err != nil {
+		return st, ctrl.Result{}, err
+	}
+	if refusal != nil {
+		return r.refused(ctx, set, *refusal)
 	}
 	st.Object = &ref
 	ready := services.ReadinessOf(obj, class.Spec.Readiness)
@@ -291,22 +285,93 @@ var closedReasons = map[string]bool{
 	iamv1alpha1.ReasonDeleting:    true,
 }
 
-// applyService server-side applies the rendered object as the operator's
-// field manager; fields others set on it are theirs. A refusal that a retry
-// will not fix (RBAC, validation) is returned as a sentence for the user's
-// status; anything else is an error to retry.
-func (r *Reconciler) applyService(ctx context.Context, obj *unstructured.Unstructured) (refusal string, err error) {
-	err = r.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(iamv1alpha1.ServiceFieldManager), client.ForceOwnership)
-	switch {
-	case err == nil:
-		return "", nil
-	case apierrors.IsForbidden(err):
-		return fmt.Sprintf("the operator may not write %s %s: grant it through a ClusterRole labelled %s=true (%v)", obj.GetKind(), obj.GetName(), iamv1alpha1.AggregateToManagerLabel, err), nil
-	case apierrors.IsInvalid(err), apierrors.IsBadRequest(err), apierrors.IsAlreadyExists(err):
-		return fmt.Sprintf("the API server refused %s %s: %v", obj.GetKind(), obj.GetName(), err), nil
-	default:
-		return "", err
+// syncService applies obj when live (read from the cache; exists says
+// whether it was there) is missing, was applied from another template, or
+// had a field the template renders changed by someone else (drift). It
+// returns the object as it now is, for its readiness.
+func (r *Reconciler) syncService(ctx context.Context, user *iamv1alpha1.User, class string, st iamv1alpha1.ServiceStatus, obj, live *unstructured.Unstructured, exists bool) (*unstructured.Unstructured, *services.WriteRefusal, error) {
+	var drifted []string
+	if exists && sameTemplate(obj, live) {
+		if drifted = r.driftOf(obj, live); len(drifted) == 0 {
+			return live, nil, nil // as applied: nothing to send
+		}
 	}
+	ref := objectRef(obj)
+	refusal, err := r.applyService(ctx, obj)
+	if err != nil {
+		return nil, nil, fmt.Errorf("apply %s %s for user %s: %w", ref.Kind, ref.Name, user.Name, err)
+	}
+	if refusal != nil {
+		return nil, refusal, nil
+	}
+	switch {
+	case st.Object == nil:
+		r.event(user, corev1.EventTypeNormal, "ServiceProvisioned", "Provision",
+			fmt.Sprintf("provisioned %s as %s %s", st.Name, ref.Kind, namespacedName(ref)))
+	case len(drifted) > 0 && obj.GetResourceVersion() != live.GetResourceVersion() && !r.watches.asApplied(obj):
+		// The apply changed the object, and did not merely answer with the
+		// version the last apply left (a cache yet to see that apply).
+		r.event(user, corev1.EventTypeNormal, "DriftCorrected", "Apply", services.DriftMessage(drifted, ref.Kind, namespacedName(ref)))
+		metrics.RecordDriftCorrected(class)
+	}
+	r.watches.appliedAs(obj)
+	return obj, nil, nil
+}
+
+// applyService server-side applies the rendered object as the operator's
+// field manager, forced: the fields the template renders are the
+// operator's, and taking them back from whoever edited them is the point.
+// Fields others set on the object stay theirs. A refusal is returned with
+// its true cause (see services.ClassifyWriteError); anything else is an
+// error to retry.
+func (r *Reconciler) applyService(ctx context.Context, obj *unstructured.Unstructured) (*services.WriteRefusal, error) {
+	target := services.WriteTarget{GVK: obj.GroupVersionKind(), Namespace: obj.GetNamespace(), Name: obj.GetName()}
+	err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(iamv1alpha1.ServiceFieldManager), client.ForceOwnership)
+	if err == nil {
+		return nil, nil
+	}
+	if refusal, ok := services.ClassifyWriteError(err, services.WriteApply, target); ok && !refusal.Quiet {
+		return &refusal, nil
+	}
+	// A conflict goes up as it is: the pass ends and is run again quietly
+	// (reconcile.RequeueOnConflict), its status unchanged.
+	return nil, err
+}
+
+// refused reports a refused apply in the service's status. A namespace
+// being deleted is the end of
+// the account, worth a debug line and no retry; missing RBAC is looked at
+// again now and then, since granting it wakes no user. The others wait for
+// a change of the class, the user or the kind, which brings the user back.
+func (r *Reconciler) refused(ctx context.Context, set func(iamv1alpha1.ServicePhase, string, string) iamv1alpha1.ServiceStatus, refusal services.WriteRefusal) (iamv1alpha1.ServiceStatus, ctrl.Result, error) {
+	st := set(iamv1alpha1.ServicePhaseFailed, refusal.Reason, refusal.Message)
+	switch {
+	case refusal.Expected:
+		ctrl.LoggerFrom(ctx).V(1).Info("service object not written", "reason", refusal.Reason, "message", refusal.Message)
+	case refusal.Reason == iamv1alpha1.ReasonNotPermitted:
+		return st, ctrl.Result{RequeueAfter: notWatchableRetry}, nil
+	}
+	return st, ctrl.Result{}, nil
+}
+
+// sameTemplate says whether live was applied from the template that
+// rendered obj, by the hash Render stamps on both.
+func sameTemplate(obj, live *unstructured.Unstructured) bool {
+	return live.GetAnnotations()[iamv1alpha1.ServiceTemplateHashAnnotation] == obj.GetAnnotations()[iamv1alpha1.ServiceTemplateHashAnnotation]
+}
+
+// driftOf lists the fields of live that no longer hold what obj renders.
+// An object still at the version the last apply left it is not compared:
+// nothing changed it since. That also keeps a field the API server
+// normalises (a quantity, a value a mutating webhook rewrites), which the
+// comparison cannot tell from an edit, from being applied on every pass:
+// it is applied once, and the version the apply answers with is then
+// known.
+func (r *Reconciler) driftOf(obj, live *unstructured.Unstructured) []string {
+	if r.watches.asApplied(live) {
+		return nil
+	}
+	return services.Drift(obj, live)
 }
 
 func objectRef(obj *unstructured.Unstructured) iamv1alpha1.ServiceObjectReference {

@@ -86,6 +86,7 @@ var (
 var collectors = []prometheus.Collector{
 	reconcileConflicts, invitationsSent, passwordResetsSent, smtpSendDuration,
 	transactions, logins, lockouts, impersonations, cluster,
+	serviceDriftCorrected,
 }
 
 func init() {

@@ -1,6 +1,8 @@
 package services
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -33,7 +35,7 @@ func TestCheckServable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := CheckServable(mapper, tt.gvk, tt.scope)
+			got, err := CheckServable(context.Background(), mapper, nil, tt.gvk, tt.scope)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,5 +46,53 @@ func TestCheckServable(t *testing.T) {
 				t.Errorf("Servable() = %v with message %q", got.Servable(), got.Message)
 			}
 		})
+	}
+}
+
+// A kind the mapper still maps is not served while its CRD is being
+// deleted or once it is gone; built-in kinds are never looked up.
+func TestCheckServableAsksTheCRD(t *testing.T) {
+	mapper := meta.NewDefaultRESTMapper(nil)
+	widget := schema.GroupVersionKind{Group: "shop.example.com", Version: "v1", Kind: "Widget"}
+	mapper.Add(widget, meta.RESTScopeNamespace)
+	deployment := schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}
+	mapper.Add(deployment, meta.RESTScopeNamespace)
+
+	tests := []struct {
+		name        string
+		gvk         schema.GroupVersionKind
+		state       CRDState
+		wantReason  string
+		wantMessage string
+		wantAsked   string
+	}{
+		{"served by its CRD", widget, CRDServing, "", "", "widgets.shop.example.com"},
+		{"no CRD: the mapper's word stands", widget, CRDNone, "", "", "widgets.shop.example.com"},
+		{"its CRD is being deleted", widget, CRDTerminating, iamv1alpha1.ReasonKindNotFound,
+			"the API server does not serve shop.example.com/v1 Widget: its CustomResourceDefinition widgets.shop.example.com is being deleted", "widgets.shop.example.com"},
+		{"its CRD is gone, the mapping stale", widget, CRDGone, iamv1alpha1.ReasonKindNotFound,
+			"the API server does not serve shop.example.com/v1 Widget: its CustomResourceDefinition widgets.shop.example.com was deleted; install it again", "widgets.shop.example.com"},
+		{"a group without a dot is never a CRD's", deployment, CRDGone, "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			asked := ""
+			lookup := func(_ context.Context, name string) (CRDState, error) {
+				asked = name
+				return tt.state, nil
+			}
+			got, err := CheckServable(context.Background(), mapper, lookup, tt.gvk, iamv1alpha1.ServiceScopeNamespaced)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Reason != tt.wantReason || got.Message != tt.wantMessage || asked != tt.wantAsked {
+				t.Errorf("CheckServable = %+v asking %q, want reason %q, message %q, asking %q", got, asked, tt.wantReason, tt.wantMessage, tt.wantAsked)
+			}
+		})
+	}
+	if _, err := CheckServable(context.Background(), mapper, func(context.Context, string) (CRDState, error) {
+		return CRDNone, context.DeadlineExceeded
+	}, widget, ""); err == nil || !strings.Contains(err.Error(), "widgets.shop.example.com") {
+		t.Errorf("a failed lookup is an error naming the CRD, got %v", err)
 	}
 }
