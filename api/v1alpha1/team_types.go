@@ -17,9 +17,12 @@ type TeamSpec struct {
 	DisplayName string `json:"displayName"`
 
 	// members are the names of the Users, in the team's namespace, who
-	// belong to the team. A user who does not exist (yet) is listed in the
-	// status and gets nothing; a deleted user leaves every team. A User's
-	// name is a DNS label, so anything else is refused at admission.
+	// belong to the team. A name that is no user (not yet, or not any
+	// more: the operator never edits this list, so a deleted user's name
+	// stays until someone removes it) is listed in the status as NotFound
+	// and gets nothing; a user created later under that name is a member.
+	// A User's name is a DNS label, so anything else is refused at
+	// admission.
 	// +optional
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=256
@@ -45,7 +48,8 @@ const (
 	// TeamMemberNotActive is a user who is invited, disabled, deleted
 	// softly or being deleted: bound to nothing.
 	TeamMemberNotActive TeamMemberState = "NotActive"
-	// TeamMemberNotFound names no User of the account.
+	// TeamMemberNotFound names no User of the account: never created, or
+	// deleted since.
 	TeamMemberNotFound TeamMemberState = "NotFound"
 )
 

@@ -73,8 +73,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 	s := &teamScope{team: team}
 	defer func() {
 		summarizeTeamStatus(s, retErr)
-		if err := patch.Status(ctx, r.Client, before, team, client.MergeFromWithOptimisticLock{}); client.IgnoreNotFound(err) != nil {
+		err := patch.Status(ctx, r.Client, before, team, client.MergeFromWithOptimisticLock{})
+		if client.IgnoreNotFound(err) != nil {
 			retErr = errors.Join(retErr, fmt.Errorf("patch status of team %s: %w", team.Name, err))
+		}
+		if err == nil {
+			r.recordMembersGone(before, team)
 		}
 	}()
 	err := r.reconcileBinding(ctx, s)
@@ -93,8 +97,9 @@ func (r *Reconciler) reconcileBinding(ctx context.Context, s *teamScope) error {
 	team.Status.MembersSummary = membersSummary(members)
 	s.active = len(emails)
 
+	missing := missingMembers(members)
 	ready := func(status metav1.ConditionStatus, reason, message string) {
-		s.ready = metav1.Condition{Type: iamv1alpha1.ReadyCondition, Status: status, Reason: reason, Message: message}
+		s.ready = metav1.Condition{Type: iamv1alpha1.ReadyCondition, Status: status, Reason: reason, Message: message + missing}
 	}
 	if team.Spec.Role == "" {
 		ready(metav1.ConditionTrue, iamv1alpha1.ReasonTeamNoRole, "the team grants no role: it only groups its members")
@@ -171,7 +176,7 @@ func (r *Reconciler) ensureBinding(ctx context.Context, team *iamv1alpha1.Team, 
 			}
 			return false, fmt.Errorf("create role binding of team %s: %w", team.Name, err)
 		}
-		r.event(team, corev1.EventTypeNormal, "RoleBound", "BindRole", fmt.Sprintf(
+		r.event(team, "RoleBound", "BindRole", fmt.Sprintf(
 			"bound role %s to %d active members", team.Spec.Role, len(want.Subjects)))
 		return false, nil
 	case err != nil:
@@ -188,7 +193,7 @@ func (r *Reconciler) ensureBinding(ctx context.Context, team *iamv1alpha1.Team, 
 		if err := r.Create(ctx, want); err != nil {
 			return false, fmt.Errorf("replace role binding of team %s: %w", team.Name, err)
 		}
-		r.event(team, corev1.EventTypeNormal, "RoleChanged", "BindRole", "the team now grants role "+team.Spec.Role)
+		r.event(team, "RoleChanged", "BindRole", "the team now grants role "+team.Spec.Role)
 		return false, nil
 	}
 	have.Subjects, have.Labels = want.Subjects, want.Labels
@@ -212,7 +217,7 @@ func (r *Reconciler) deleteBinding(ctx context.Context, team *iamv1alpha1.Team) 
 	if err := r.Delete(ctx, binding, client.Preconditions{UID: &binding.UID}); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("delete role binding of team %s: %w", team.Name, err)
 	}
-	r.event(team, corev1.EventTypeNormal, "RoleUnbound", "UnbindRole", "removed role binding "+binding.Name)
+	r.event(team, "RoleUnbound", "UnbindRole", "removed role binding "+binding.Name)
 	return nil
 }
 
@@ -232,8 +237,10 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, team *iamv1alpha1.Team
 	return nil
 }
 
-func (r *Reconciler) event(team *iamv1alpha1.Team, eventType, reason, action, note string) {
-	reconcile.RecordEvent(r.Recorder, team, nil, eventType, reason, action, "%s", note)
+// event records a Normal event about the team: nothing a team does is a
+// failure a person must act on that its Ready condition does not say.
+func (r *Reconciler) event(team *iamv1alpha1.Team, reason, action, note string) {
+	reconcile.RecordEvent(r.Recorder, team, nil, corev1.EventTypeNormal, reason, action, "%s", note)
 }
 
 // SetupWithManager watches Teams, the RoleBindings they own, the users
@@ -250,4 +257,14 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, options controller.Optio
 			builder.WithPredicates(rbac.RoleComesOrGoes())).
 		Named("team").
 		Complete(r)
+}
+
+// recordMembersGone records, once the status saying so is written, that a
+// member's user was deleted: decided from what the write changed, so two
+// passes that see the same deletion record it once.
+func (r *Reconciler) recordMembersGone(before, written *iamv1alpha1.Team) {
+	for _, name := range membersGone(before.Status.Members, written.Status.Members) {
+		r.event(written, "MemberNotFound", "ObserveMembers", fmt.Sprintf(
+			"user %s no longer exists: it stays in spec.members and is bound to nothing until a user of that name exists again", name))
+	}
 }

@@ -50,3 +50,37 @@ func membersSummary(members []iamv1alpha1.TeamMemberStatus) string {
 	}
 	return summary
 }
+
+// missingMembers ends the Ready message with the members that are no
+// user. A deleted user's name stays in spec.members, which is whoever
+// wrote the team's (a person, or a GitOps pipeline that would put it back
+// on its next sync), so the status is where its absence shows.
+func missingMembers(members []iamv1alpha1.TeamMemberStatus) string {
+	var names []string
+	for _, m := range members {
+		if m.State == iamv1alpha1.TeamMemberNotFound {
+			names = append(names, m.Name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "; bound to nothing, no such user: " + strings.Join(names, ", ")
+}
+
+// membersGone names the members that were users in the status before a
+// write and are no user in the status written: the users deleted since.
+// A name that never was a user is not news.
+func membersGone(before, written []iamv1alpha1.TeamMemberStatus) []string {
+	was := make(map[string]iamv1alpha1.TeamMemberState, len(before))
+	for _, m := range before {
+		was[m.Name] = m.State
+	}
+	var gone []string
+	for _, m := range written {
+		if state, ok := was[m.Name]; ok && state != iamv1alpha1.TeamMemberNotFound && m.State == iamv1alpha1.TeamMemberNotFound {
+			gone = append(gone, m.Name)
+		}
+	}
+	return gone
+}

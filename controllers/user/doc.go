@@ -15,8 +15,8 @@
 //   - user_services*.go, service_watches.go: provisioning and removing the
 //     user's services
 //   - user_ledger.go: opening the balance at zero
-//   - user_softdelete.go, user_delete.go, user_teams.go: soft delete, purge
-//     and removal
+//   - user_softdelete.go, user_delete.go: soft delete, purge and removal
+//     (teams are left alone: the team controller sees the user go)
 //   - user_history.go: the UserChange records of who changed what
 //   - user_phase.go, user_status.go: the phase and Ready, from the conditions
 //

@@ -30,11 +30,10 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, s *userScope) (ctrl.Re
 		return ctrl.Result{}, err
 	}
 	// Access goes next: a person being deleted should not keep it while
-	// the rest is cleaned up.
+	// the rest is cleaned up. Teams are not touched: their specs belong to
+	// whoever wrote them, and the team controller leaves a member who is
+	// no user out of the team's binding and says so in the team's status.
 	if err := r.deleteRoleBinding(ctx, user, "the user is being deleted"); err != nil {
-		return ctrl.Result{}, err
-	}
-	if err := r.leaveTeams(ctx, user); err != nil {
 		return ctrl.Result{}, err
 	}
 	if err := r.deleteCredentials(ctx, user); err != nil {
