@@ -136,7 +136,7 @@ type subReconciler func(ctx context.Context, s *userScope) (ctrl.Result, error)
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	user := &iamv1alpha1.User{}
 	if err := r.Get(ctx, req.NamespacedName, user); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		return ctrl.Result{}, r.sweepIfMissing(ctx, req.NamespacedName, err)
 	}
 	before := user.DeepCopy()
 	s := &userScope{user: user, now: r.Clock.Now()}
@@ -180,6 +180,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 		r.reconcileInvitation,
 		r.reconcileRoleBinding,
 		r.reconcileServices,
+		r.sweepOrphanedServices,
 		r.createCredentials,
 	})
 }

@@ -130,9 +130,10 @@ func (r *Reconciler) liveService(ctx context.Context, gvk schema.GroupVersionKin
 }
 
 // removeAllServices removes every service of a user being deleted: those
-// in status, and those its spec would render, in case an object was
-// applied just before a crash kept it out of status. It says whether all
-// are gone, so the finalizer may go.
+// in status, those its spec would render, in case an object was applied
+// just before a crash kept it out of status, and any other object labelled
+// as the user's (an orphan). It says whether all are gone, so the
+// finalizer may go.
 func (r *Reconciler) removeAllServices(ctx context.Context, s *userScope) (bool, ctrl.Result, error) {
 	user := s.user
 	all := append([]iamv1alpha1.ServiceStatus(nil), user.Status.Services...)
@@ -160,9 +161,18 @@ func (r *Reconciler) removeAllServices(ctx context.Context, s *userScope) (bool,
 		}
 		result = reconcile.Earliest(result, res)
 	}
+	// Orphans go too, and the user waits for them like for its services:
+	// nothing labelled as its own may outlive it.
+	orphansGone, err := r.removeOrphans(ctx, user, all)
+	if err != nil {
+		return false, ctrl.Result{}, err
+	}
+	if !orphansGone {
+		result = reconcile.Earliest(result, ctrl.Result{RequeueAfter: orphanRetry})
+	}
 	user.Status.Services = remaining
 	recordServices(s)
-	return len(remaining) == 0, result, nil
+	return len(remaining) == 0 && orphansGone, result, nil
 }
 
 // renderedRef is the object an assignment renders to, or nil when its
