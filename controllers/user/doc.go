@@ -19,6 +19,8 @@
 //     (teams are left alone: the team controller sees the user go)
 //   - user_history.go: the UserChange records of who changed what
 //   - user_phase.go, user_status.go: the phase and Ready, from the conditions
+//   - user_events.go: events of status changes, recorded once the status
+//     write that makes the change is accepted
 //
 // It writes the User's status, except status.balance once the ledger is
 // open (the ledger package's): phase, conditions, observedGeneration,

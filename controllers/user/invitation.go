@@ -81,7 +81,7 @@ func (r *Reconciler) reconcileInvitation(ctx context.Context, s *userScope) (ctr
 		inv := ptr.Deref(user.Status.Invitation, iamv1alpha1.InvitationStatus{})
 		inv.ResendRequest = in.resendRequest
 		user.Status.Invitation = &inv
-		r.event(user, corev1.EventTypeNormal, "ResendIgnored", "ResendInvitation",
+		s.announce(resendAnswered, corev1.EventTypeNormal, "ResendIgnored", "ResendInvitation",
 			"not resending: the invitation was already accepted")
 	case emailIdle:
 		if user.Spec.State.KeepsOut() && in.status.Number == 0 {

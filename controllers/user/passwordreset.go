@@ -45,7 +45,7 @@ func (r *Reconciler) reconcilePasswordReset(ctx context.Context, s *userScope) (
 		st := in.status
 		st.Request, st.SelfServiceRequest = in.annotation, in.intent.Request
 		user.Status.PasswordReset = &st
-		r.event(user, corev1.EventTypeNormal, "PasswordResetIgnored", "ResetPassword",
+		s.announce(passwordResetAnswered, corev1.EventTypeNormal, "PasswordResetIgnored", "ResetPassword",
 			"no password reset email: the user is disabled or has not accepted the invitation")
 	}
 	return ctrl.Result{}, nil

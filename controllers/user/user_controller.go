@@ -115,6 +115,9 @@ type userScope struct {
 	// attemptedSend is set once an email may have left: its outcome must be
 	// recorded even if the status write meets a conflict.
 	attemptedSend bool
+	// events wait for the status write: each is recorded only if the
+	// write makes the change it reports (see statusEvent).
+	events []statusEvent
 }
 
 // subReconciler is one step of a normal reconcile.
@@ -148,10 +151,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 			return // nothing learned that the API server does not know better
 		}
 		summarizeStatus(s, retErr)
-		r.recordPhaseChange(before, user)
 		writeCtx, cancel := outcomeContext(ctx, s)
 		defer cancel()
-		if err := r.patchUser(writeCtx, before, user, s.attemptedSend); err != nil {
+		written, err := r.patchUser(writeCtx, before, user, s.attemptedSend)
+		// Events follow what was written, not what the pass read: a pass
+		// that read a stale user and saw a change already recorded gets a
+		// conflict here and records nothing.
+		r.recordWritten(s, written)
+		if err != nil {
 			retErr = errors.Join(retErr, err)
 		}
 	}()

@@ -105,14 +105,13 @@ func (r *Reconciler) createCredentials(ctx context.Context, s *userScope) (ctrl.
 
 // reconcileAcceptance notices that the person accepted an invitation: the
 // self-service API stored a password hash in the credential Secret. Email
-// verification is a fact about the past, so it stays true once seen.
+// verification is a fact about the past, so it stays true once seen. The
+// event is recorded by the status write that first says so.
 func (r *Reconciler) reconcileAcceptance(_ context.Context, s *userScope) (ctrl.Result, error) {
 	user := s.user
 	if s.secret != nil && credentials.HasPassword(s.secret) {
-		if !user.Status.EmailVerified {
-			r.event(user, corev1.EventTypeNormal, "InvitationAccepted", "AcceptInvitation",
-				user.Spec.Email+" accepted the invitation and set a password")
-		}
+		s.announce(invitationAccepted, corev1.EventTypeNormal, "InvitationAccepted", "AcceptInvitation",
+			user.Spec.Email+" accepted the invitation and set a password")
 		user.Status.EmailVerified = true
 		accepted := credentials.ReadInvitation(s.secret).AcceptedTime
 		if inv := user.Status.Invitation; inv != nil && inv.AcceptedTime == nil && !accepted.IsZero() {

@@ -44,7 +44,7 @@ func (r *Reconciler) fileChanges(ctx context.Context, s *userScope) (ctrl.Result
 			continue
 		}
 		if missed := e.Sequence - filed - 1; missed > 0 {
-			r.event(user, corev1.EventTypeWarning, "ChangesNotFiled", "FileHistory", fmt.Sprintf(
+			s.announce(changesFiled, corev1.EventTypeWarning, "ChangesNotFiled", "FileHistory", fmt.Sprintf(
 				"%d changes before change %d came faster than they could be filed and are not in the history", missed, e.Sequence))
 		}
 		if err := r.fileRecord(ctx, history.Record(user, history.RecordName(user, e.Sequence), e)); err != nil {

@@ -93,7 +93,9 @@ func coalesceLastLogin(recorded *metav1.Time, latest, now time.Time) (set *time.
 // clears both failure counters, so failures from before the unlock cannot
 // lock the user again. The Secret's write is guarded by its
 // resourceVersion: a failure counted meanwhile makes it conflict and the
-// pass runs again on the newer count.
+// pass runs again on the newer count. The answer's event is recorded by
+// the status write that records the request answered, so a pass that
+// reads the user before that write answers nothing twice.
 func (r *Reconciler) answerUnlock(ctx context.Context, s *userScope) error {
 	user := s.user
 	request := user.Annotations[iamv1alpha1.UnlockAnnotation]
@@ -111,10 +113,10 @@ func (r *Reconciler) answerUnlock(ctx context.Context, s *userScope) error {
 	}
 	user.Status.UnlockRequest = request
 	if wasLocked {
-		r.event(user, corev1.EventTypeNormal, "Unlocked", "Unlock",
+		s.announce(unlockAnswered, corev1.EventTypeNormal, "Unlocked", "Unlock",
 			"an administrator unlocked the user; failed logins before now no longer count")
 	} else {
-		r.event(user, corev1.EventTypeNormal, "UnlockIgnored", "Unlock",
+		s.announce(unlockAnswered, corev1.EventTypeNormal, "UnlockIgnored", "Unlock",
 			"the user was not locked; failed logins before now no longer count")
 	}
 	return nil
@@ -123,7 +125,7 @@ func (r *Reconciler) answerUnlock(ctx context.Context, s *userScope) error {
 // answerTwoFactorReset removes the person's authenticator and recovery
 // codes once per value of the reset-2fa annotation. The next login works
 // with the password alone, or asks to enrol again when two-factor is
-// required.
+// required. Like the unlock, its event follows the status write.
 func (r *Reconciler) answerTwoFactorReset(ctx context.Context, s *userScope) error {
 	user := s.user
 	request := user.Annotations[iamv1alpha1.ResetTwoFactorAnnotation]
@@ -141,7 +143,7 @@ func (r *Reconciler) answerTwoFactorReset(ctx context.Context, s *userScope) err
 		}
 	}
 	user.Status.TwoFactorResetRequest = request
-	r.event(user, corev1.EventTypeNormal, "TwoFactorReset", "ResetTwoFactor",
+	s.announce(twoFactorResetAnswered, corev1.EventTypeNormal, "TwoFactorReset", "ResetTwoFactor",
 		"an administrator removed the user's authenticator and recovery codes")
 	return nil
 }

@@ -30,7 +30,7 @@ func (r *Reconciler) reconcileSoftDelete(ctx context.Context, s *userScope) (ctr
 	if user.Spec.State != iamv1alpha1.UserStateDeleted {
 		if user.Status.DeletedTime != nil {
 			user.Status.DeletedTime, user.Status.PurgeTime = nil, nil
-			r.event(user, corev1.EventTypeNormal, "Restored", "Restore",
+			s.announce(restoredFromSoftDelete, corev1.EventTypeNormal, "Restored", "Restore",
 				fmt.Sprintf("restored with spec.state %s; its balance, history and teams are as they were", user.Spec.State))
 		}
 		return ctrl.Result{}, nil
@@ -40,13 +40,10 @@ func (r *Reconciler) reconcileSoftDelete(ctx context.Context, s *userScope) (ctr
 	}
 	purge := user.Status.DeletedTime.Add(r.DeletionRetention)
 	if user.Status.PurgeTime == nil || !user.Status.PurgeTime.Equal(&metav1.Time{Time: purge}) {
-		first := user.Status.PurgeTime == nil
 		user.Status.PurgeTime = &metav1.Time{Time: purge}
-		if first {
-			r.event(user, corev1.EventTypeNormal, "SoftDeleted", "SoftDelete", fmt.Sprintf(
-				"deleted softly: no access, no sign-in; restore with spec.state Active before %s, when it is deleted for real",
-				purge.Format(time.RFC3339)))
-		}
+		s.announce(softDeleteBegun, corev1.EventTypeNormal, "SoftDeleted", "SoftDelete", fmt.Sprintf(
+			"deleted softly: no access, no sign-in; restore with spec.state Active before %s, when it is deleted for real",
+			purge.Format(time.RFC3339)))
 	}
 	if s.now.Before(purge) {
 		return ctrl.Result{RequeueAfter: purge.Sub(s.now)}, nil
