@@ -24,7 +24,8 @@ func (r *Reconciler) usersOfClass(ctx context.Context, obj client.Object) []ctrl
 }
 
 // classChanged lets through a class's creation and deletion, a change of
-// its spec, and a change of whether its kind is served.
+// its spec, and a change of whether its kind is served, or of why not (its
+// CRD being deleted, then gone), which its users repeat.
 var classChanged = predicate.Funcs{
 	UpdateFunc: func(e event.UpdateEvent) bool {
 		if e.ObjectOld.GetGeneration() != e.ObjectNew.GetGeneration() {
@@ -32,7 +33,14 @@ var classChanged = predicate.Funcs{
 		}
 		oldClass, okOld := e.ObjectOld.(*iamv1alpha1.ServiceClass)
 		newClass, okNew := e.ObjectNew.(*iamv1alpha1.ServiceClass)
-		return okOld && okNew && conditions.IsTrue(oldClass, iamv1alpha1.ReadyCondition) != conditions.IsTrue(newClass, iamv1alpha1.ReadyCondition)
+		if !okOld || !okNew {
+			return false
+		}
+		before, after := conditions.Get(oldClass, iamv1alpha1.ReadyCondition), conditions.Get(newClass, iamv1alpha1.ReadyCondition)
+		if before == nil || after == nil {
+			return (before == nil) != (after == nil)
+		}
+		return before.Status != after.Status || before.Reason != after.Reason || before.Message != after.Message
 	},
 }
 
