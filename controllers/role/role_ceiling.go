@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -59,16 +60,20 @@ func escalationRefused(ceiling string, err error) *reconcile.Verdict {
 }
 
 // warnBeyondCeiling records the event of a Role that has just gone beyond
-// the ceiling (or found it missing), once per transition: the status it
-// started the pass with does not say so yet.
-func (r *Reconciler) warnBeyondCeiling(role *iamv1alpha1.Role, v *reconcile.Verdict) {
-	if v == nil || (v.Reason != iamv1alpha1.ReasonBeyondGrantCeiling && v.Reason != iamv1alpha1.ReasonGrantCeilingMissing) {
+// the ceiling (or found it missing), once per transition. It is called
+// after the status write and compares the status written with the one it
+// replaced: a pass that read a stale Role and saw the same refusal gets a
+// conflict instead, and records nothing.
+func (r *Reconciler) warnBeyondCeiling(before, written *iamv1alpha1.Role) {
+	c := conditions.Get(written, iamv1alpha1.StalledCondition)
+	if c == nil || c.Status != metav1.ConditionTrue ||
+		(c.Reason != iamv1alpha1.ReasonBeyondGrantCeiling && c.Reason != iamv1alpha1.ReasonGrantCeilingMissing) {
 		return
 	}
-	if c := conditions.Get(role, iamv1alpha1.StalledCondition); c != nil && c.Reason == v.Reason && c.Message == v.Message {
+	if p := conditions.Get(before, iamv1alpha1.StalledCondition); p != nil && p.Status == c.Status && p.Reason == c.Reason && p.Message == c.Message {
 		return
 	}
-	r.event(role, corev1.EventTypeWarning, v.Reason, "%s", v.Message)
+	r.event(written, corev1.EventTypeWarning, c.Reason, "%s", c.Message)
 }
 
 // allRoles enqueues every Role: the grant ceiling changed.

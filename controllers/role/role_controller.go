@@ -74,14 +74,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 		summarizeRoleStatus(s, retErr)
 		if err := r.patchRoleStatus(ctx, before, role); err != nil {
 			retErr = errors.Join(retErr, err)
+			return
 		}
+		r.warnBeyondCeiling(before, role)
 	}()
 
 	if err := r.countUsers(ctx, role); err != nil {
 		return ctrl.Result{}, err
 	}
 	err := r.reconcileClusterRole(ctx, s)
-	r.warnBeyondCeiling(role, s.stalled)
 	return ctrl.Result{}, err
 }
 
