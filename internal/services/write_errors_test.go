@@ -48,7 +48,7 @@ func TestClassifyWriteError(t *testing.T) {
 		expected    bool
 	}{
 		{name: "missing RBAC", verb: WriteApply, wantOK: true, wantReason: iamv1alpha1.ReasonNotPermitted,
-			err: apierrors.NewForbidden(widgets, "alice-widget", errors.New(`User "system:serviceaccount:tenantry-system:manager" cannot patch resource "widgets" in API group "shop.example.com" in the namespace "acme"`)),
+			err:         apierrors.NewForbidden(widgets, "alice-widget", errors.New(`User "system:serviceaccount:tenantry-system:manager" cannot patch resource "widgets" in API group "shop.example.com" in the namespace "acme"`)),
 			wantMessage: []string{"the operator may not apply Widget acme/alice-widget", iamv1alpha1.AggregateToManagerLabel + "=true", "cannot patch resource"}},
 		{name: "missing RBAC to delete", verb: WriteDelete, wantOK: true, wantReason: iamv1alpha1.ReasonNotPermitted,
 			err:         apierrors.NewForbidden(widgets, "alice-widget", errors.New(`User "x" cannot delete resource "widgets"`)),
