@@ -170,9 +170,13 @@ func (r *Reconciler) take(ctx context.Context, user *iamv1alpha1.User, step ledg
 		if fresh, err := r.stillPending(ctx, step.tx); err != nil || !fresh {
 			return ctrl.Result{RequeueAfter: ledgerCacheBehind}, err
 		}
-		r.event(user, step.tx, corev1.EventTypeWarning, "TransactionRejected", "%s", step.message)
 		err := r.setTransactionStatus(ctx, step.tx, iamv1alpha1.TransactionRejected, metav1.ConditionFalse, step.reason, step.message)
 		metrics.RecordTransaction(metrics.TransactionRejected, err)
+		// Told once the rejection is stored: a pass whose write failed
+		// runs again and would tell it twice.
+		if err == nil {
+			r.event(user, step.tx, corev1.EventTypeWarning, "TransactionRejected", "%s", step.message)
+		}
 		return next, err
 	case stepApply:
 		return r.apply(ctx, user, step)
