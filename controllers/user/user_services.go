@@ -205,6 +205,18 @@ func (r *Reconciler) provisionService(ctx context.Context, s *userScope, a iamv1
 		return set(iamv1alpha1.ServicePhaseProvisioning, iamv1alpha1.ReasonObjectDeleting,
 			fmt.Sprintf("%s %s is being deleted; it is made again once gone, while the user is assigned %s", gvk.Kind, obj.GetName(), st.Name)), ctrl.Result{}, nil
 	}
+	if apierrors.IsNotFound(err) && st.Object == nil {
+		// Recorded before it is made: the object is applied by the next
+		// pass, once the user's status names it. So a crash between the
+		// apply and the status write cannot leave an object no status
+		// names, and the seat is claimed by that status entry before the
+		// object exists. The status write is guarded by the user's
+		// resourceVersion: an assignment changed since this pass read it
+		// fails the write, and nothing is applied on a stale word.
+		st.Object = &ref
+		return set(iamv1alpha1.ServicePhaseProvisioning, iamv1alpha1.ReasonServicesProvisioning,
+			fmt.Sprintf("recorded %s %s; it is made next", gvk.Kind, namespacedName(ref))), ctrl.Result{RequeueAfter: recordedRetry}, nil
+	}
 	obj, refusal, err := r.syncService(ctx, user, class.Name, st, obj, live, err == nil)
 	if err != nil {
 		return st, ctrl.Result{}, err
@@ -226,6 +238,10 @@ const defaultServiceCacheWait = 15 * time.Second
 // looked at again; the watch keeps trying in the background, and a
 // ClusterRole granted meanwhile lets the next pass through.
 const notWatchableRetry = 30 * time.Second
+
+// recordedRetry is how soon a service recorded in the user's status is
+// made: the status write that records it does not wake the user.
+const recordedRetry = 100 * time.Millisecond
 
 // errNotWatchable says the services cache could not sync a kind in time.
 var errNotWatchable = errors.New("the watch of this kind did not sync")
@@ -305,7 +321,7 @@ func (r *Reconciler) syncService(ctx context.Context, user *iamv1alpha1.User, cl
 		return nil, refusal, nil
 	}
 	switch {
-	case st.Object == nil:
+	case !exists:
 		r.event(user, corev1.EventTypeNormal, "ServiceProvisioned", "Provision",
 			fmt.Sprintf("provisioned %s as %s %s", st.Name, ref.Kind, namespacedName(ref)))
 	case len(drifted) > 0 && obj.GetResourceVersion() != live.GetResourceVersion() && !r.watches.asApplied(obj):

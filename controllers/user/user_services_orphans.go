@@ -24,9 +24,10 @@ import (
 )
 
 // An orphan is an object carrying a user's ownership labels that no entry
-// of that user's status.services names: the manager applied it and was
-// stopped before the status recording it was written, and meanwhile the
-// assignment went away (or the user did). Nothing else would ever remove
+// of that user's status.services names: a manager applied it and was
+// stopped before the status recording it was written (managers before
+// this one applied first and recorded after), and meanwhile the assignment
+// went away (or the user did); or someone made it by hand. Nothing else would ever remove
 // it, and it would use a seat no one accounts for, so it is removed:
 //
 //   - by every pass of a user, after reconcileServices has decided the
@@ -49,12 +50,13 @@ const orphanRetry = 5 * time.Second
 // sweepOrphanedServices removes the user's labelled objects that the
 // status this pass writes does not name. It runs after reconcileServices,
 // and only when it succeeded: the status in hand then names every object of
-// the user's spec, those applied in this very pass included (they are
-// recorded before the status is written, in the deferred patch), and every
-// object still being removed. An object applied in a pass whose status
-// write then failed is named again by the next pass, which finds it live
-// and adopts it; only an object no assignment renders any more is left
-// unnamed, and that one is an orphan.
+// the user's spec and every object still being removed. The ordering
+// matters. A service's object is made only once a status write has
+// recorded it (provisionService), so an object applied in this very pass
+// is already named by the status the pass read, and so by the one it
+// writes; an object the cache does not show yet is simply not swept yet.
+// Objects made by an older manager that applied first and recorded after
+// (or by hand) and that no assignment renders any more are the orphans.
 func (r *Reconciler) sweepOrphanedServices(ctx context.Context, s *userScope) (ctrl.Result, error) {
 	user := s.user
 	objs, err := r.labelledServices(ctx, user.Namespace, user.Name)
