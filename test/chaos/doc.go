@@ -8,7 +8,11 @@
 // that no invitation was lost or sent as two different emails, that every
 // balance is exact, that nothing is stuck, that no secret reached the
 // manager's log, and that a manager restarted over the settled objects
-// writes nothing.
+// writes nothing. A second run churns users' service assignments (assign,
+// unassign, change class) while the manager is killed, samples that no
+// account ever has more live service objects of a class than seats, and
+// checks once settled that every labelled service object is named in its
+// user's status.
 //
 // The package builds only with the chaos build tag, so `go test ./...`
 // leaves it out: it takes minutes, not seconds.

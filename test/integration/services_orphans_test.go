@@ -110,6 +110,7 @@ func TestSeatIsHeldWhileAClassChangeIsInFlight(t *testing.T) {
 		mb := serviceObject(g, gvk, ns, "alice-mail")
 		g.Expect(mb).NotTo(BeNil())
 		g.Expect(mb.GetDeletionTimestamp()).NotTo(BeNil(), "alice's Mailbox is being removed")
+		g.Expect(serviceStatus(getUser(g, aliceKey), "mail").Phase).To(Equal(iamv1alpha1.ServicePhaseRemoving))
 	}).WithTimeout(timeout).Should(Succeed())
 	// While it lives, its seat is alice's: the subscription lists her,
 	// and bob's Mailbox is not made.
