@@ -71,6 +71,11 @@ func (r *Reconciler) removeService(ctx context.Context, s *userScope, st iamv1al
 		case apierrors.IsNotFound(err), apierrors.IsConflict(err):
 			return r.removing(st, "waiting for the API server to confirm it is gone", iamv1alpha1.ReasonServicesRemoving), ctrl.Result{RequeueAfter: time.Second}, nil
 		case err != nil:
+			// A refusal (RBAC, a webhook) is shown with its true cause and
+			// looked at again, like a refused apply.
+			if refusal, ok := services.ClassifyWriteError(err, services.WriteDelete, services.WriteTarget{GVK: gvk, Namespace: ref.Namespace, Name: ref.Name}); ok {
+				return r.removing(st, refusal.Message, refusal.Reason), ctrl.Result{RequeueAfter: notWatchableRetry}, nil
+			}
 			return nil, ctrl.Result{}, fmt.Errorf("delete %s %s: %w", ref.Kind, namespacedName(ref), err)
 		}
 		r.event(user, corev1.EventTypeNormal, "ServiceRemoving", "Remove", fmt.Sprintf("deleting %s (%s %s)", st.Name, ref.Kind, namespacedName(ref)))

@@ -197,7 +197,7 @@ func TestVanishedProviderIsNamed(t *testing.T) {
 		"apiVersion": gvk.GroupVersion().String(), "kind": gvk.Kind, "spec": map[string]any{"size": 3, "owner": "${user.email}"},
 	}, func(s *iamv1alpha1.ServiceClassSpec) { s.ProvisionWhileInvited = true })
 	newSubscription(t, ns, "basic", map[string]int32{class.Name: 2})
-	var keys []client.ObjectKey
+	keys := make([]client.ObjectKey, 0, 2)
 	for _, name := range []string{"alice", "bob"} {
 		u := newUser(ns, name, name+"@example.com")
 		u.Spec.Services = []iamv1alpha1.ServiceAssignment{assign(class.Name, nil)}
