@@ -225,12 +225,13 @@ func TestVanishedProviderIsNamed(t *testing.T) {
 	}
 	usersSay := func(message string) {
 		for _, key := range keys {
-			eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
+			g.Eventually(func(g Gomega) {
+				u := getUser(g, key)
 				st := serviceStatus(u, class.Name)
 				g.Expect(st.Reason).To(Equal(iamv1alpha1.ReasonKindNotFound), describeServices(u))
 				g.Expect(st.Message).To(HavePrefix(message))
 				g.Expect(st.Message).NotTo(ContainSubstring("ClusterRole"))
-			})
+			}).WithTimeout(timeoutVanished).Should(Succeed())
 		}
 	}
 
