@@ -22,7 +22,7 @@ func TestAccountDeletionLogsNoReconcilerErrors(t *testing.T) {
 	class := newConfigMapClass(t, "files", func(s *iamv1alpha1.ServiceClassSpec) { s.ProvisionWhileInvited = true })
 	newSubscription(t, ns, "basic", map[string]int32{class.Name: 3})
 	for _, name := range []string{"alice", "bob", "carol"} {
-		u := newUser(ns, name, name+"@example.com")
+		u := newUser(ns, name, name+"@account-deletion.example")
 		u.Spec.Services = []iamv1alpha1.ServiceAssignment{assign(class.Name, map[string]string{"size": "1"})}
 		if name == "alice" {
 			inviteAndAccept(t, tm, u)
