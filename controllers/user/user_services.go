@@ -355,10 +355,10 @@ func (r *Reconciler) applyService(ctx context.Context, obj *unstructured.Unstruc
 }
 
 // refused reports a refused apply in the service's status. A namespace
-// being deleted is the end of
-// the account, worth a debug line and no retry; missing RBAC is looked at
-// again now and then, since granting it wakes no user. The others wait for
-// a change of the class, the user or the kind, which brings the user back.
+// being deleted is the end of the account, worth a debug line and no
+// retry; missing RBAC is looked at again now and then, since granting it
+// wakes no user. The others wait for a change of the class, the user or
+// the kind, which brings the user back.
 func (r *Reconciler) refused(ctx context.Context, set func(iamv1alpha1.ServicePhase, string, string) iamv1alpha1.ServiceStatus, refusal services.WriteRefusal) (iamv1alpha1.ServiceStatus, ctrl.Result, error) {
 	st := set(iamv1alpha1.ServicePhaseFailed, refusal.Reason, refusal.Message)
 	switch {
