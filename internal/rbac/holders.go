@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -27,6 +28,12 @@ const RoleNotGrantedRequeue = 30 * time.Second
 func BindingRefused(role string, err error) *reconcile.Verdict {
 	if !apierrors.IsForbidden(err) {
 		return nil
+	}
+	// The account's namespace being deleted refuses every new object with
+	// a 403 too: that is its end, not the role's fault.
+	if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
+		return &reconcile.Verdict{Reason: iamv1alpha1.ReasonNamespaceTerminating,
+			Message: "the account's namespace is being deleted: no role binding is made there any more"}
 	}
 	return &reconcile.Verdict{Reason: iamv1alpha1.ReasonRoleNotGranted, Message: fmt.Sprintf(
 		"the operator may not grant role %s (its cluster role goes beyond the grant ceiling or does not exist yet): "+

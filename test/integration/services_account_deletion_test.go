@@ -63,6 +63,10 @@ func TestAccountDeletionLogsNoReconcilerErrors(t *testing.T) {
 			g.Expect(st.Message).To(ContainSubstring("namespace " + ns + " is being deleted"))
 		})
 	}
+	eventuallyUser(t, client.ObjectKey{Namespace: ns, Name: "alice"}, func(g Gomega, u *iamv1alpha1.User) {
+		g.Expect(condition(u, iamv1alpha1.RoleBoundCondition).Reason).To(Equal(iamv1alpha1.ReasonNamespaceTerminating),
+			"a binding refused because the namespace goes is not blamed on the role")
+	})
 	g.Expect(k8s.DeleteAllOf(ctx, &iamv1alpha1.Team{}, client.InNamespace(ns))).To(Succeed())
 	g.Expect(k8s.DeleteAllOf(ctx, &iamv1alpha1.Subscription{}, client.InNamespace(ns))).To(Succeed())
 	deleteAccount(t, ns)
