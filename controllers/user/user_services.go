@@ -321,7 +321,10 @@ func (r *Reconciler) syncService(ctx context.Context, user *iamv1alpha1.User, cl
 		return nil, refusal, nil
 	}
 	switch {
-	case !exists:
+	case !exists && !r.watches.asApplied(obj):
+		// Not in the cache, and not the version an earlier pass's apply
+		// left: this apply made it. A pass on a cache yet to see the object
+		// applies again, changes nothing, and tells nothing.
 		r.event(user, corev1.EventTypeNormal, "ServiceProvisioned", "Provision",
 			fmt.Sprintf("provisioned %s as %s %s", st.Name, ref.Kind, namespacedName(ref)))
 	case len(drifted) > 0 && obj.GetResourceVersion() != live.GetResourceVersion() && !r.watches.asApplied(obj):
