@@ -38,25 +38,7 @@ func TestKillsAndOutages(t *testing.T) {
 	steps := plan(seed, sz)
 	ctx := context.Background()
 
-	smtp, err := smtpcatcher.Start("127.0.0.1:0", smtpcatcher.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = smtp.Close() })
-	mgrs := newManagers(t, smtp)
-	t.Cleanup(func() {
-		if t.Failed() {
-			if log, err := mgrs.logText(); err == nil {
-				t.Logf("--- manager log (last 200 lines) ---\n%s", tail(log, 200))
-			}
-		}
-	})
-	if err := mgrs.start(false); err != nil {
-		t.Fatal(err)
-	}
-	if err := mgrs.waitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	smtp, mgrs := startManagers(t, ctx)
 
 	accounts := createAccounts(t, sz.accounts)
 	w := newWorkload(ctx, accounts, mgrs, smtp)
@@ -100,7 +82,7 @@ func TestKillsAndOutages(t *testing.T) {
 // createAccounts creates the run's customer accounts.
 func createAccounts(t *testing.T, n int) []string {
 	t.Helper()
-	var out []string
+	out := make([]string, 0, n)
 	for range n {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "chaos-"}}
 		if err := admin.Create(context.Background(), ns); err != nil {
@@ -250,4 +232,30 @@ func tail(s string, lines int) string {
 		all = all[len(all)-lines:]
 	}
 	return strings.Join(all, "\n")
+}
+
+// startManagers starts a mail server and the manager binary, which logs to
+// the test's output if the test fails, and waits until it is ready.
+func startManagers(t *testing.T, ctx context.Context) (*smtpcatcher.Server, *managers) {
+	t.Helper()
+	smtp, err := smtpcatcher.Start("127.0.0.1:0", smtpcatcher.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = smtp.Close() })
+	mgrs := newManagers(t, smtp)
+	t.Cleanup(func() {
+		if t.Failed() {
+			if log, err := mgrs.logText(); err == nil {
+				t.Logf("--- manager log (last 200 lines) ---\n%s", tail(log, 200))
+			}
+		}
+	})
+	if err := mgrs.start(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := mgrs.waitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return smtp, mgrs
 }

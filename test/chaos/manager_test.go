@@ -120,7 +120,7 @@ func (m *managers) start(withMetrics bool) error {
 		metrics = []string{"--metrics-bind-address=" + addr, "--metrics-secure=false"}
 	}
 	m.started++
-	fmt.Fprintf(m.log, "=== manager process %d ===\n", m.started)
+	_, _ = fmt.Fprintf(m.log, "=== manager process %d ===\n", m.started)
 	p.cmd = exec.Command(managerBinary, append(m.args, metrics...)...)
 	p.cmd.Stdout, p.cmd.Stderr = m.log, m.log
 	if err := p.cmd.Start(); err != nil {

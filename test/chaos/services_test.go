@@ -22,7 +22,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
-	"github.com/tenantry-io/tenantry/internal/smtpcatcher"
 )
 
 // The service churn's size. Its defaults keep `make test-chaos` within a
@@ -68,25 +67,7 @@ func TestServiceChurn(t *testing.T) {
 		seed, seed, *flagServiceUsers, *flagServiceSteps, *flagServiceKills, seats)
 	ctx := context.Background()
 
-	smtp, err := smtpcatcher.Start("127.0.0.1:0", smtpcatcher.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = smtp.Close() })
-	mgrs := newManagers(t, smtp)
-	t.Cleanup(func() {
-		if t.Failed() {
-			if log, err := mgrs.logText(); err == nil {
-				t.Logf("--- manager log (last 200 lines) ---\n%s", tail(log, 200))
-			}
-		}
-	})
-	if err := mgrs.start(false); err != nil {
-		t.Fatal(err)
-	}
-	if err := mgrs.waitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	_, mgrs := startManagers(t, ctx)
 
 	classes := churnClasses(t)
 	accounts := createAccounts(t, 2)

@@ -47,18 +47,7 @@ func installWidgetKind(t *testing.T) (schema.GroupVersionKind, *apiextensionsv1.
 			}},
 		},
 	}
-	ctx := context.Background()
-	if err := k8s.Create(ctx, crd); err != nil {
-		t.Fatalf("create CRD: %v", err)
-	}
-	t.Cleanup(func() { _ = k8s.Delete(context.Background(), crd) })
-	gvk := schema.GroupVersionKind{Group: group, Version: "v1", Kind: "Widget"}
-	NewWithT(t).Eventually(func(g Gomega) {
-		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(gvk.GroupVersion().WithKind("WidgetList"))
-		g.Expect(k8s.List(ctx, list)).To(Succeed())
-	}).WithTimeout(timeout).Should(Succeed())
-	return gvk, crd
+	return serveCRD(t, crd), crd
 }
 
 func widget(gvk schema.GroupVersionKind, ns, name string, spec map[string]any) *unstructured.Unstructured {

@@ -49,18 +49,25 @@ func installMailboxKind(t *testing.T) (schema.GroupVersionKind, *apiextensionsv1
 			}},
 		},
 	}
+	return serveCRD(t, crd), crd
+}
+
+// serveCRD creates a test's provider CRD, deletes it when the test ends,
+// and waits until the API server serves its kind (version v1).
+func serveCRD(t *testing.T, crd *apiextensionsv1.CustomResourceDefinition) schema.GroupVersionKind {
+	t.Helper()
 	ctx := context.Background()
 	if err := k8s.Create(ctx, crd); err != nil {
 		t.Fatalf("create CRD: %v", err)
 	}
 	t.Cleanup(func() { _ = k8s.Delete(context.Background(), crd) })
-	gvk := schema.GroupVersionKind{Group: group, Version: "v1", Kind: "Mailbox"}
+	gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: "v1", Kind: crd.Spec.Names.Kind}
 	NewWithT(t).Eventually(func(g Gomega) {
 		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(gvk.GroupVersion().WithKind("MailboxList"))
+		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(crd.Spec.Names.ListKind))
 		g.Expect(k8s.List(ctx, list)).To(Succeed())
 	}).WithTimeout(timeout).Should(Succeed())
-	return gvk, crd
+	return gvk
 }
 
 // mailboxProvider is the test's mail operator.
