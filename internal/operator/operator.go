@@ -80,10 +80,10 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := mgr.Add(httpServer(o.SelfServiceAddr, selfService.Handler(), tlsConfig)); err != nil {
+	if err := mgr.Add(everyReplica{httpServer(o.SelfServiceAddr, selfService.Handler(), tlsConfig)}); err != nil {
 		return nil, fmt.Errorf("add self-service API: %w", err)
 	}
-	if err := mgr.Add(metrics.ReadCache(mgr)); err != nil {
+	if err := mgr.Add(everyReplica{metrics.ReadCache(mgr)}); err != nil {
 		return nil, fmt.Errorf("add metrics from the cache: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
@@ -184,9 +184,9 @@ func hasLabel(key string) labels.Selector {
 	return labels.NewSelector().Add(*req)
 }
 
-// httpServer runs an HTTP server for as long as the manager runs. It serves
-// on every replica, not only the leader: accepting an invitation only writes
-// a Secret that the leader then notices.
+// httpServer runs an HTTP server for as long as the manager runs. Added as
+// everyReplica, it serves on every replica, not only the leader: accepting
+// an invitation only writes a Secret that the leader then notices.
 // With tlsConfig it serves https.
 func httpServer(addr string, handler http.Handler, tlsConfig *tls.Config) manager.Runnable {
 	return manager.RunnableFunc(func(ctx context.Context) error {
