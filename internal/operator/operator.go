@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -25,7 +26,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
-	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/history"
@@ -80,8 +80,12 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := mgr.Add(everyReplica{httpServer(o.SelfServiceAddr, selfService.Handler(), tlsConfig)}); err != nil {
+	selfServiceHTTP := newHTTPServer(o.SelfServiceAddr, selfService.Handler(), tlsConfig)
+	if err := mgr.Add(everyReplica{selfServiceHTTP}); err != nil {
 		return nil, fmt.Errorf("add self-service API: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("selfservice", selfServiceHTTP.ready); err != nil {
+		return nil, err
 	}
 	if err := mgr.Add(everyReplica{metrics.ReadCache(mgr)}); err != nil {
 		return nil, fmt.Errorf("add metrics from the cache: %w", err)
@@ -186,40 +190,64 @@ func hasLabel(key string) labels.Selector {
 
 // httpServer runs an HTTP server for as long as the manager runs. Added as
 // everyReplica, it serves on every replica, not only the leader: accepting
-// an invitation only writes a Secret that the leader then notices.
-// With tlsConfig it serves https.
-func httpServer(addr string, handler http.Handler, tlsConfig *tls.Config) manager.Runnable {
-	return manager.RunnableFunc(func(ctx context.Context) error {
-		// Slow clients cannot hold connections: a request has a bounded
-		// time to arrive, its answer to leave, and an idle connection closes.
-		srv := &http.Server{
-			Addr: addr, Handler: handler,
-			ReadHeaderTimeout: 10 * time.Second, ReadTimeout: selfServiceReadTimeout,
-			WriteTimeout: selfServiceWriteTimeout, IdleTimeout: selfServiceIdleTimeout,
-			MaxHeaderBytes: 16 << 10, TLSConfig: tlsConfig,
+// an invitation only writes a Secret that the leader then notices. With
+// tlsConfig it serves https.
+type httpServer struct {
+	addr      string
+	handler   http.Handler
+	tlsConfig *tls.Config
+	// listening is true while the listener is open: the replica is Ready
+	// only then, so a Service never sends a sign-in to a replica that
+	// cannot take it.
+	listening atomic.Bool
+}
+
+func newHTTPServer(addr string, handler http.Handler, tlsConfig *tls.Config) *httpServer {
+	return &httpServer{addr: addr, handler: handler, tlsConfig: tlsConfig}
+}
+
+// Start serves until ctx ends, then shuts down gracefully.
+func (s *httpServer) Start(ctx context.Context) error {
+	// Slow clients cannot hold connections: a request has a bounded
+	// time to arrive, its answer to leave, and an idle connection closes.
+	srv := &http.Server{
+		Addr: s.addr, Handler: s.handler,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: selfServiceReadTimeout,
+		WriteTimeout: selfServiceWriteTimeout, IdleTimeout: selfServiceIdleTimeout,
+		MaxHeaderBytes: 16 << 10, TLSConfig: s.tlsConfig,
+	}
+	listener, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.addr, err)
+	}
+	s.listening.Store(true)
+	defer s.listening.Store(false)
+	errc := make(chan error, 1)
+	go func() {
+		if s.tlsConfig != nil {
+			// The certificate comes from tlsConfig, not from files here.
+			errc <- srv.ServeTLS(listener, "", "")
+			return
 		}
-		listener, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("listen on %s: %w", addr, err)
-		}
-		errc := make(chan error, 1)
-		go func() {
-			if tlsConfig != nil {
-				// The certificate comes from tlsConfig, not from files here.
-				errc <- srv.ServeTLS(listener, "", "")
-				return
-			}
-			errc <- srv.Serve(listener)
-		}()
-		select {
-		case <-ctx.Done():
-			shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			return srv.Shutdown(shutdownCtx)
-		case err := <-errc:
-			return err
-		}
-	})
+		errc <- srv.Serve(listener)
+	}()
+	select {
+	case <-ctx.Done():
+		s.listening.Store(false)
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(shutdownCtx)
+	case err := <-errc:
+		return err
+	}
+}
+
+// ready is the replica's readiness check of the self-service API.
+func (s *httpServer) ready(*http.Request) error {
+	if !s.listening.Load() {
+		return fmt.Errorf("the self-service API is not listening on %s", s.addr)
+	}
+	return nil
 }
 
 // Timeouts of the self-service HTTP server. A request body is at most 16
