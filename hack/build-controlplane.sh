@@ -26,6 +26,14 @@ if [[ -x "$assets/kube-apiserver" && -x "$assets/kube-controller-manager" && -x 
 fi
 
 mkdir -p "$assets"
+# Two test runs started at once on a fresh machine build once: the second
+# waits for the first and then finds the binaries in place.
+exec 9>"$cache_root/.build.lock"
+flock 9
+if [[ -x "$assets/kube-apiserver" && -x "$assets/kube-controller-manager" && -x "$assets/etcd" && -x "$assets/kubectl" ]]; then
+	echo "$assets"
+	exit 0
+fi
 staging="$(mktemp -d "$cache_root/.build-XXXXXX")"
 trap 'rm -rf "$staging"' EXIT
 
