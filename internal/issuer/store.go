@@ -27,13 +27,15 @@ const maxWriteAttempts = 5
 // the Secret cannot be read): nothing can be signed.
 var ErrNoKeys = errors.New("the signing keys are not loaded yet")
 
-// Store keeps the signing keys in a Secret every replica reads and writes.
-// Each replica re-reads it on a timer, applies the schedule, and writes only
-// when the schedule changes the keys, guarded by the resourceVersion it
-// read: whoever rotates first wins, the others see the conflict, re-read
-// and find nothing left to do.
+// Store keeps the signing keys in a Secret. Every replica runs a Store: it
+// re-reads the Secret on a timer and signs with, and publishes, what it
+// read. Only the leader runs the Rotator, which applies the schedule and
+// writes the Secret when the schedule changes the keys; its writes are
+// guarded by the resourceVersion it read, so that even two leaders for a
+// moment (one about to step down) cannot both rotate: the second sees the
+// conflict, re-reads and finds nothing left to do.
 type Store struct {
-	// Writer creates and updates the Secret.
+	// Writer creates and updates the Secret (the Rotator's writes).
 	Writer client.Writer
 	// Reader reads the Secret past the cache, which holds only credential
 	// Secrets; it is one small read per refresh.
@@ -49,25 +51,64 @@ type Store struct {
 }
 
 // RefreshInterval is how often a replica re-reads the keys: often enough
-// that a key another replica made is known well before it signs.
+// that a key the leader made is known well before it signs.
 func (s *Store) RefreshInterval() time.Duration {
 	return min(max(s.Policy.PublishDelay/3, 100*time.Millisecond), time.Minute)
 }
 
-// NeedLeaderElection is false: every replica serves the JWKS and signs.
-func (s *Store) NeedLeaderElection() bool { return false }
-
-// Start refreshes the keys at once and then on every tick until ctx ends.
-// A failed refresh keeps the keys last read and is tried again at the next
-// tick: tokens keep being signed through a short API server outage.
+// Start reads the keys at once and then on every tick until ctx ends,
+// writing nothing. A failed read keeps the keys last read and is tried
+// again at the next tick: tokens keep being signed through a short API
+// server outage. Until the leader has made the first key (a fresh
+// installation), a replica has none and token requests get 503.
 func (s *Store) Start(ctx context.Context) error {
 	log := ctrl.LoggerFrom(ctx).WithName("signing-keys").WithValues("secret", s.Secret.String())
-	ticker := time.NewTicker(s.RefreshInterval())
+	return everyTick(ctx, s.RefreshInterval(), func() {
+		if err := s.Load(ctx); err != nil && ctx.Err() == nil && !apierrors.IsNotFound(err) {
+			log.Error(err, "Reading the signing keys failed; keeping the keys last read")
+		}
+	})
+}
+
+// Load reads the Secret and remembers its keys as they are.
+func (s *Store) Load(ctx context.Context) error {
+	secret := &corev1.Secret{}
+	if err := s.Reader.Get(ctx, s.Secret, secret); err != nil {
+		return fmt.Errorf("signing keys in Secret %s: %w", s.Secret, err)
+	}
+	keys, err := decodeKeys(secret.Data[keysDataKey])
+	if err != nil {
+		return fmt.Errorf("signing keys in Secret %s: %w", s.Secret, err)
+	}
+	s.remember(keys)
+	return nil
+}
+
+// Rotator applies the key schedule: it makes the first key, publishes the
+// next one ahead of its use and drops a key once every token it signed has
+// expired. It runs only on the leader (a new leader takes over the
+// schedule where the Secret says it is); it writes through its Store, so
+// the leader signs with what it just wrote.
+type Rotator struct {
+	Store *Store
+}
+
+// Start refreshes the keys at once and then on every tick until ctx ends.
+func (r *Rotator) Start(ctx context.Context) error {
+	log := ctrl.LoggerFrom(ctx).WithName("signing-key-rotation").WithValues("secret", r.Store.Secret.String())
+	return everyTick(ctx, r.Store.RefreshInterval(), func() {
+		if err := r.Store.Refresh(ctx); err != nil && ctx.Err() == nil {
+			log.Error(err, "Rotating the signing keys failed; trying again at the next tick")
+		}
+	})
+}
+
+// everyTick runs do at once and then every interval until ctx ends.
+func everyTick(ctx context.Context, interval time.Duration, do func()) error {
+	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
-		if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
-			log.Error(err, "Refreshing the signing keys failed; keeping the keys last read")
-		}
+		do()
 		select {
 		case <-ctx.Done():
 			return nil
@@ -77,15 +118,13 @@ func (s *Store) Start(ctx context.Context) error {
 }
 
 // Refresh reads the Secret, applies the schedule, writes what changed, and
-// remembers the result.
+// remembers the result: the Rotator's one step.
 func (s *Store) Refresh(ctx context.Context) error {
 	for attempt := 1; ; attempt++ {
 		keys, err := s.refreshOnce(ctx)
 		switch {
 		case err == nil:
-			s.mu.Lock()
-			s.keys = keys
-			s.mu.Unlock()
+			s.remember(keys)
 			return nil
 		case (apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)) && attempt < maxWriteAttempts:
 			// Another replica wrote first: read what it wrote.
@@ -143,6 +182,12 @@ func (s *Store) newSecret() *corev1.Secret {
 		},
 		Type: corev1.SecretTypeOpaque,
 	}
+}
+
+func (s *Store) remember(keys []Key) {
+	s.mu.Lock()
+	s.keys = keys
+	s.mu.Unlock()
 }
 
 // Keys returns the keys last read, in order of activation.

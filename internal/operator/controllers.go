@@ -65,7 +65,7 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 		Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(),
 		Retention: o.Records.HistoryRetention, Interval: o.Records.HistoryPruneInterval, Clock: o.Clock,
 	}
-	if err := mgr.Add(leaderOnly{pruner}); err != nil {
+	if err := mgr.Add(leaderOnly{"history pruner", pruner}); err != nil {
 		return fmt.Errorf("add the history pruner: %w", err)
 	}
 	// Every controller gets the workers of its own --max-concurrent-* flag.

@@ -44,7 +44,8 @@ func NewFlagSet(name string, o *Options, zapOpts *zap.Options) *flag.FlagSet {
 // the configuration reference lists them.
 func (o *Options) optionGroups() []FlagGroup {
 	return []FlagGroup{
-		{"Serving", "Where the manager serves metrics, health and the self-service API, how its replicas elect a leader, and where it keeps credentials.", o.bindServingFlags},
+		{"Serving", "Where the manager serves metrics, health and the self-service API, and where it keeps credentials.", o.bindServingFlags},
+		{"Leader election", "Which replica reconciles, and how soon another takes over when it dies (docs/operations/high-availability.md).", o.LeaderElection.BindFlags},
 		{"Concurrency", "How many objects each controller reconciles at once.", o.Concurrency.BindFlags},
 		{"SMTP", "How emails leave: the SMTP server, its credentials, and how fast invitations may go.", o.SMTP.BindFlags},
 		{"Invitations", "The link in invitation emails, how long it works, and how failed deliveries are retried.", o.Invitation.BindFlags},

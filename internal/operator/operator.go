@@ -55,43 +55,52 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
 	}
-	if err := index.AddDefaultIndexes(context.Background(), mgr); err != nil {
+	if err := assemble(mgr, o); err != nil {
 		return nil, err
+	}
+	return mgr, nil
+}
+
+// assemble registers everything the manager runs: the indexes, the
+// controllers, the webhooks, the self-service API and the health checks.
+func assemble(mgr ctrl.Manager, o Options) error {
+	if err := index.AddDefaultIndexes(context.Background(), mgr); err != nil {
+		return err
 	}
 	if err := setupControllers(mgr, o); err != nil {
-		return nil, err
+		return err
 	}
 	if err := setupWebhooks(mgr, o); err != nil {
-		return nil, err
+		return err
 	}
 
 	sealing, err := loadCredentialsKey(mgr, o)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	selfService := newSelfService(mgr, o)
 	selfService.Cipher = sealing
 	if o.Tokens.Enabled() {
 		if selfService.Tokens, err = newIssuer(mgr, o); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	tlsConfig, err := selfServiceTLS(mgr, o.SelfServiceTLS)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	selfServiceHTTP := newHTTPServer(o.SelfServiceAddr, selfService.Handler(), tlsConfig)
-	if err := mgr.Add(everyReplica{selfServiceHTTP}); err != nil {
-		return nil, fmt.Errorf("add self-service API: %w", err)
+	if err := mgr.Add(everyReplica{"self-service API", selfServiceHTTP}); err != nil {
+		return fmt.Errorf("add self-service API: %w", err)
 	}
 	if err := mgr.AddReadyzCheck("selfservice", selfServiceHTTP.ready); err != nil {
-		return nil, err
+		return err
 	}
-	if err := mgr.Add(everyReplica{metrics.ReadCache(mgr)}); err != nil {
-		return nil, fmt.Errorf("add metrics from the cache: %w", err)
+	if err := mgr.Add(everyReplica{"metrics from the cache", metrics.ReadCache(mgr)}); err != nil {
+		return fmt.Errorf("add metrics from the cache: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
-		return nil, err
+		return err
 	}
 	if err := mgr.AddReadyzCheck("cache", func(req *http.Request) error {
 		if !mgr.GetCache().WaitForCacheSync(req.Context()) {
@@ -99,9 +108,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		}
 		return nil
 	}); err != nil {
-		return nil, err
+		return err
 	}
-	return mgr, nil
+	return nil
 }
 
 // shutdownMargin is the time a stopping manager allows beyond one SMTP
@@ -120,9 +129,12 @@ func managerOptions(o Options) ctrl.Options {
 		Scheme:                  Scheme(),
 		Metrics:                 metricsServer(o),
 		HealthProbeBindAddress:  o.ProbeAddr,
-		LeaderElection:          o.LeaderElection,
-		LeaderElectionID:        "tenantry-manager.iam.tenantry.io",
-		LeaderElectionNamespace: o.LeaderElectionNS,
+		LeaderElection:          o.LeaderElection.Enabled,
+		LeaderElectionID:        leaseName,
+		LeaderElectionNamespace: o.LeaderElection.Namespace,
+		LeaseDuration:           ptr.To(o.LeaderElection.LeaseDuration),
+		RenewDeadline:           ptr.To(o.LeaderElection.RenewDeadline),
+		RetryPeriod:             ptr.To(o.LeaderElection.RetryPeriod),
 		// The manager steps down cleanly, so a successor takes over at once.
 		LeaderElectionReleaseOnCancel: true,
 		// On a stop, an invitation being sent is finished and its outcome

@@ -25,8 +25,7 @@ type Options struct {
 	MetricsSecure        bool
 	ProbeAddr            string
 	SelfServiceAddr      string
-	LeaderElection       bool
-	LeaderElectionNS     string
+	LeaderElection       LeaderElectionOptions
 	CredentialsNamespace string // credential Secrets and their sealing key: the operator's own, out of every account's reach
 	Concurrency          ConcurrencyOptions
 	SkipNameValidation   bool // tests start several managers in one process
@@ -87,6 +86,7 @@ func DefaultOptions() Options {
 		Identity:              defaultIdentityOptions(),
 		Roles:                 defaultRoleOptions(),
 		Records:               defaultRecordsOptions(),
+		LeaderElection:        defaultLeaderElectionOptions(),
 		SignIn:                defaultSignInOptions(),
 		Webhook:               defaultWebhookOptions(),
 	}
@@ -109,8 +109,6 @@ func (o *Options) bindServingFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.SelfServiceAddr, "selfservice-bind-address", o.SelfServiceAddr, "Address of the self-service API (accepting invitations).")
 	fs.StringVar(&o.SelfServiceTLS.CertFile, "selfservice-tls-cert-file", o.SelfServiceTLS.CertFile, "PEM certificate (with chain) to serve the self-service API over https; reloaded when it changes.")
 	fs.StringVar(&o.SelfServiceTLS.KeyFile, "selfservice-tls-key-file", o.SelfServiceTLS.KeyFile, "PEM key of --selfservice-tls-cert-file.")
-	fs.BoolVar(&o.LeaderElection, "leader-elect", o.LeaderElection, "Elect a leader so that only one replica reconciles.")
-	fs.StringVar(&o.LeaderElectionNS, "leader-election-namespace", o.LeaderElectionNS, "Namespace of the leader election lease; defaults to the manager's own.")
 	fs.StringVar(&o.CredentialsNamespace, "credentials-namespace", o.CredentialsNamespace, "Namespace of the users' credential Secrets and of the key their TOTP secrets are sealed with; the operator's own (POD_NAMESPACE), where no account may create Pods.")
 }
 
@@ -129,6 +127,7 @@ var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 func (o Options) Validate() error {
 	errs := o.validateServing()
 	errs = append(errs, o.validateAccount()...)
+	errs = append(errs, o.LeaderElection.validate()...)
 	errs = append(errs, o.Concurrency.validate()...)
 	errs = append(errs, o.SMTP.validate()...)
 	errs = append(errs, o.Invitation.validate()...)

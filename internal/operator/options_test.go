@@ -37,6 +37,12 @@ func TestValidateOptions(t *testing.T) {
 		{"no token audience", func(o *Options) { withIssuer("https://t.example")(o); o.Tokens.Audience = "" }, "--token-audience"},
 		{"zero token TTL", func(o *Options) { withIssuer("https://t.example")(o); o.Tokens.TTL = 0 }, "--token-ttl"},
 		{"zero impersonation TTL", func(o *Options) { withIssuer("https://t.example")(o); o.Tokens.ImpersonationTTL = 0 }, "--impersonation-ttl"},
+		{"lease no longer than its renew deadline", func(o *Options) { o.LeaderElection.LeaseDuration = o.LeaderElection.RenewDeadline }, "--leader-elect-lease-duration must be longer"},
+		{"renew deadline leaves no retry", func(o *Options) { o.LeaderElection.RenewDeadline = 2 * o.LeaderElection.RetryPeriod / 2 }, "--leader-elect-renew-deadline must be longer"},
+		{"no retry period", func(o *Options) { o.LeaderElection.RetryPeriod = 0 }, "--leader-elect-retry-period must be positive"},
+		{"a short lease is fine", func(o *Options) {
+			o.LeaderElection = LeaderElectionOptions{LeaseDuration: 6 * time.Second, RenewDeadline: 4 * time.Second, RetryPeriod: time.Second}
+		}, ""},
 		{"no rotation", func(o *Options) { withIssuer("https://t.example")(o); o.Tokens.SigningKeyRotation = 0 }, "--signing-key-rotation"},
 		{"key secret without namespace", func(o *Options) { withIssuer("https://t.example")(o); o.Tokens.SigningKeySecret = "keys" }, "--signing-key-secret"},
 		{"TLS certificate without key", func(o *Options) { o.SelfServiceTLS.CertFile = "tls.crt" }, "--selfservice-tls-key-file"},
@@ -119,5 +125,17 @@ func TestKeyPolicy(t *testing.T) {
 	o.SigningKeyRotation = 8 * time.Second
 	if p := keyPolicy(o); p.PublishDelay != 2*time.Second {
 		t.Errorf("a short rotation publishes a key a quarter of it ahead, got %v", p.PublishDelay)
+	}
+}
+
+// TestFailoverTime: the documented failover time of the defaults, and the
+// lease's share of it.
+func TestFailoverTime(t *testing.T) {
+	if got := DefaultOptions().LeaderElection.FailoverTime(); got != 19800*time.Millisecond {
+		t.Errorf("failover time of the defaults = %s, the docs say 19.8s", got)
+	}
+	short := LeaderElectionOptions{LeaseDuration: 6 * time.Second, RetryPeriod: time.Second}
+	if got := short.FailoverTime(); got != 8400*time.Millisecond {
+		t.Errorf("failover time of a 6s lease with 1s retries = %s, want 8.4s", got)
 	}
 }

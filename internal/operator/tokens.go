@@ -33,7 +33,8 @@ func keyPolicy(t TokenOptions) issuer.Policy {
 }
 
 // newIssuer builds the token issuer and registers its key store with the
-// manager, on every replica: each serves the JWKS and signs.
+// manager: every replica reads the keys, serves the JWKS and signs; only
+// the leader rotates them, so that two replicas never race to.
 func newIssuer(mgr ctrl.Manager, o Options) (*issuer.Issuer, error) {
 	namespace, name, _ := strings.Cut(o.Tokens.SigningKeySecret, "/") // validated in New
 	store := &issuer.Store{
@@ -41,8 +42,11 @@ func newIssuer(mgr ctrl.Manager, o Options) (*issuer.Issuer, error) {
 		Secret: types.NamespacedName{Namespace: namespace, Name: name},
 		Policy: keyPolicy(o.Tokens), Clock: o.Clock,
 	}
-	if err := mgr.Add(store); err != nil {
+	if err := mgr.Add(everyReplica{"signing keys", store}); err != nil {
 		return nil, fmt.Errorf("add signing key store: %w", err)
+	}
+	if err := mgr.Add(leaderOnly{"signing key rotation", &issuer.Rotator{Store: store}}); err != nil {
+		return nil, fmt.Errorf("add signing key rotation: %w", err)
 	}
 	return &issuer.Issuer{
 		URL: strings.TrimSuffix(o.Tokens.IssuerURL, "/"), Audience: o.Tokens.Audience, TTL: o.Tokens.TTL,
@@ -61,7 +65,7 @@ func selfServiceTLS(mgr ctrl.Manager, files TLSFiles) (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--selfservice-tls-cert-file: %w", err)
 	}
-	if err := mgr.Add(watcher); err != nil {
+	if err := mgr.Add(everyReplica{"self-service certificate", watcher}); err != nil {
 		return nil, fmt.Errorf("add self-service certificate watcher: %w", err)
 	}
 	return &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: watcher.GetCertificate}, nil

@@ -2,7 +2,9 @@ package operator
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/open-policy-agent/cert-controller/pkg/rotator"
@@ -73,9 +75,22 @@ func setupWebhooks(mgr ctrl.Manager, o Options) error {
 	if err != nil {
 		return fmt.Errorf("set up the webhook certificate rotator: %w", err)
 	}
-	return mgr.Add(&afterCertificate{ready: ready, register: func() error {
+	if err := mgr.Add(everyReplica{"webhook registration", &afterCertificate{ready: ready, register: func() error {
 		return tenantrywebhook.SetupWithManager(mgr, hooks, transactions, roles)
-	}})
+	}}}); err != nil {
+		return err
+	}
+	// The Service sends admission requests to every Ready replica: a
+	// replica is Ready only once its certificate is in place and its
+	// webhook server answers.
+	return mgr.AddReadyzCheck("webhook", func(req *http.Request) error {
+		select {
+		case <-ready:
+			return mgr.GetWebhookServer().StartedChecker()(req)
+		default:
+			return errors.New("the webhook certificate is not in place yet")
+		}
+	})
 }
 
 // afterCertificate registers the webhooks once the certificate is in
@@ -97,6 +112,3 @@ func (a *afterCertificate) Start(ctx context.Context) error {
 		return nil
 	}
 }
-
-// NeedLeaderElection is false: every replica answers the API server.
-func (a *afterCertificate) NeedLeaderElection() bool { return false }

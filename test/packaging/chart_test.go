@@ -60,6 +60,9 @@ func TestChartWithDefaultsPassesServerDryRun(t *testing.T) {
 			t.Errorf("the defaults render a %s", kind)
 		}
 	}
+	if strings.Contains(manager, "podAntiAffinity") {
+		t.Errorf("one replica is given an anti-affinity:\n%s", manager)
+	}
 
 	createNamespace(t)
 	applyServerDryRun(t, docs)
@@ -79,6 +82,11 @@ func TestChartWithEverythingOnPassesServerDryRun(t *testing.T) {
 		"--selfservice-tls-cert-file=",
 		"--identity-prefix=tenantry:",
 		"--default-currency=EUR",
+		"--leader-elect-lease-duration=15s",
+		"--leader-elect-renew-deadline=10s",
+		"--leader-elect-retry-period=2s",
+		"podAntiAffinity:",
+		"topologyKey: kubernetes.io/hostname",
 	} {
 		if !strings.Contains(manager, want) {
 			t.Errorf("the Deployment lacks %q:\n%s", want, manager)
