@@ -56,7 +56,9 @@ func fail(w http.ResponseWriter, log logr.Logger, html bool, err error, pg page)
 	} else {
 		log.V(1).Info("Request refused", "reason", p.reason)
 	}
-	if p.status == http.StatusTooManyRequests {
+	// The answers a client should retry say when; see
+	// docs/operations/high-availability.md.
+	if p.status == http.StatusTooManyRequests || p.status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
 	}
 	var werr error

@@ -95,6 +95,10 @@ func TestTokenRefusals(t *testing.T) {
 			ex := call(s, http.MethodPost, "/v1/tokens", session, nil)
 			expectProblem(t, ex, tt.status, tt.reason)
 			expectNoSecretsInLogs(t, ex, session)
+			// A client retries exactly the answers that say when.
+			if retryable := tt.status == http.StatusServiceUnavailable; retryable != (ex.Header().Get("Retry-After") != "") {
+				t.Errorf("HTTP %d with Retry-After %q", tt.status, ex.Header().Get("Retry-After"))
+			}
 		})
 	}
 }
