@@ -41,7 +41,7 @@ func TestKillsAndOutages(t *testing.T) {
 	smtp, mgrs := startManagers(t, ctx)
 
 	accounts := createAccounts(t, sz.accounts)
-	w := newWorkload(ctx, accounts, mgrs, smtp)
+	w := newWorkload(ctx, accounts, killAndRestart(ctx, mgrs), smtp)
 	began := time.Now()
 	if err := w.run(steps); err != nil {
 		t.Fatalf("workload: %v", err)
@@ -174,11 +174,19 @@ func checkRestartWritesNothing(t *testing.T, ctx context.Context, accounts []str
 	t.Logf("a restarted manager reconciled all %d users and wrote nothing (%d objects and events compared over %s)", users, len(before), quietWindow)
 }
 
+// processLogs are manager processes that log into one file: one manager
+// replaced again and again, or a fleet of replicas.
+type processLogs interface {
+	stopAll() error
+	logText() (string, error)
+	processes() int
+}
+
 // checkLogHasNoSecrets reads everything every manager process logged and
 // looks for the tokens of every email and the password.
-func checkLogHasNoSecrets(t *testing.T, mgrs *managers, tokens []string) {
+func checkLogHasNoSecrets(t *testing.T, mgrs processLogs, tokens []string) {
 	t.Helper()
-	if err := mgrs.stop(); err != nil {
+	if err := mgrs.stopAll(); err != nil {
 		t.Errorf("stop the manager: %v", err)
 	}
 	log, err := mgrs.logText()
@@ -193,7 +201,7 @@ func checkLogHasNoSecrets(t *testing.T, mgrs *managers, tokens []string) {
 			t.Errorf("the manager's log contains a secret (%d characters, starting %q)", len(secret), secret[:4])
 		}
 	}
-	t.Logf("the manager's log (%d bytes from %d processes) holds none of %d tokens nor the password", len(log), mgrs.started, len(tokens))
+	t.Logf("the manager's log (%d bytes from %d processes) holds none of %d tokens nor the password", len(log), mgrs.processes(), len(tokens))
 }
 
 // countEvents counts the events with the reason in the accounts.

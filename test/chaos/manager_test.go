@@ -70,12 +70,25 @@ func newManagers(t testing.TB, smtp *smtpcatcher.Server) *managers {
 	}
 	t.Cleanup(func() { _ = log.Close() })
 	m := &managers{t: t, probeAddr: addr(), selfServiceAddr: addr(), log: log}
+	m.args = managerArgs(smtp, m.probeAddr, m.selfServiceAddr, env.WebhookInstallOptions.LocalServingPort)
+	t.Cleanup(func() {
+		if err := m.stop(); err != nil {
+			t.Errorf("stop the manager: %v", err)
+		}
+	})
+	return m
+}
+
+// managerArgs are the flags of a manager process of the chaos runs: its
+// own addresses, the run's mail server, short retries so that interrupted
+// work is retried within the run, and envtest's webhook certificate.
+func managerArgs(smtp *smtpcatcher.Server, probeAddr, selfServiceAddr string, webhookPort int) []string {
 	webhooks := env.WebhookInstallOptions
-	m.args = []string{
+	return []string{
 		"--kubeconfig=" + kubeconfigPath,
-		"--health-probe-bind-address=" + m.probeAddr,
-		"--selfservice-bind-address=" + m.selfServiceAddr,
-		"--accept-url=http://" + m.selfServiceAddr + "/v1/invitations/accept",
+		"--health-probe-bind-address=" + probeAddr,
+		"--selfservice-bind-address=" + selfServiceAddr,
+		"--accept-url=http://" + selfServiceAddr + "/v1/invitations/accept",
 		"--smtp-host=" + smtp.Host(),
 		"--smtp-port=" + strconv.Itoa(smtp.Port()),
 		"--smtp-tls=none",
@@ -86,17 +99,11 @@ func newManagers(t testing.TB, smtp *smtpcatcher.Server) *managers {
 		"--invitation-unconfirmed-grace=" + unconfirmedGrace,
 		"--webhook-certs=files",
 		"--webhook-host=" + webhooks.LocalServingHost,
-		"--webhook-port=" + strconv.Itoa(webhooks.LocalServingPort),
+		"--webhook-port=" + strconv.Itoa(webhookPort),
 		"--webhook-cert-dir=" + webhooks.LocalServingCertDir,
 		"--max-concurrent-users=4",
 		"--credentials-namespace=" + testsupport.CredentialsNamespace,
 	}
-	t.Cleanup(func() {
-		if err := m.stop(); err != nil {
-			t.Errorf("stop the manager: %v", err)
-		}
-	})
-	return m
 }
 
 // start starts a new manager process; it does not wait until it is ready.
@@ -210,6 +217,16 @@ func (m *managers) waitReady(ctx context.Context) error {
 		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK, nil
 	})
+}
+
+// stopAll stops the running manager, if any.
+func (m *managers) stopAll() error { return m.stop() }
+
+// processes is how many manager processes were started.
+func (m *managers) processes() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.started
 }
 
 // logText is everything every manager process logged so far.

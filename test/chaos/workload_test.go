@@ -60,13 +60,30 @@ type workload struct {
 	users    []userRecord
 	txs      []txRecord
 	txByName map[client.ObjectKey]int
-	managers *managers
-	smtp     *smtpcatcher.Server
-	tally    tally
+	// kill kills the manager (the leader, when there are replicas) and
+	// starts a new process, as a Deployment replaces a pod.
+	kill  func() error
+	smtp  *smtpcatcher.Server
+	tally tally
 }
 
-func newWorkload(ctx context.Context, accounts []string, m *managers, smtp *smtpcatcher.Server) *workload {
-	return &workload{ctx: ctx, accounts: accounts, txByName: map[client.ObjectKey]int{}, managers: m, smtp: smtp}
+func newWorkload(ctx context.Context, accounts []string, kill func() error, smtp *smtpcatcher.Server) *workload {
+	return &workload{ctx: ctx, accounts: accounts, txByName: map[client.ObjectKey]int{}, kill: kill, smtp: smtp}
+}
+
+// killAndRestart kills the one manager and starts another.
+func killAndRestart(ctx context.Context, m *managers) func() error {
+	return func() error {
+		// A manager killed before its cache synced has done nothing yet;
+		// the kill is meant to land while it works.
+		if err := m.waitReady(ctx); err != nil {
+			return err
+		}
+		if err := m.kill(); err != nil {
+			return err
+		}
+		return m.start(false)
+	}
 }
 
 func (w *workload) run(steps []step) error {
@@ -87,16 +104,8 @@ func (w *workload) do(s step) error {
 	case stepCancel:
 		return w.cancelLatest(s.user)
 	case stepKill:
-		// A manager killed before its cache synced has done nothing yet;
-		// the kill is meant to land while it works.
-		if err := w.managers.waitReady(w.ctx); err != nil {
-			return err
-		}
-		if err := w.managers.kill(); err != nil {
-			return err
-		}
 		w.tally.kills++
-		return w.managers.start(false)
+		return w.kill()
 	case stepSMTPDown:
 		w.tally.outages++
 		return w.smtp.Stop()
