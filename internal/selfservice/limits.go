@@ -12,20 +12,33 @@ import (
 
 // HashGate caps the password hashes computed at once. bcrypt is slow on
 // purpose; without a cap a login storm would take every CPU from the
-// controllers. Requests beyond the cap wait in a queue of bounded length;
-// when the queue is full too, they are refused at once with 429.
+// controllers. Requests beyond the cap wait in a queue of bounded length,
+// for at most MaxWait; when the queue is full, or the wait runs out, they
+// are refused with 429 and Retry-After.
 type HashGate struct {
 	slots chan struct{}
 	queue chan struct{}
+	// MaxWait bounds a request's wait for a slot. It stays well under the
+	// HTTP server's write timeout (30s), so that a queued request is
+	// refused with an answer the client can retry, not cut off without one.
+	MaxWait time.Duration
 }
+
+// DefaultHashWait is how long a request waits for a hash slot by default.
+const DefaultHashWait = 10 * time.Second
 
 // NewHashGate lets concurrent hashes run at once and queued more wait.
 func NewHashGate(concurrent, queued int) *HashGate {
-	return &HashGate{slots: make(chan struct{}, max(concurrent, 1)), queue: make(chan struct{}, max(concurrent, 1)+max(queued, 0))}
+	return &HashGate{
+		slots:   make(chan struct{}, max(concurrent, 1)),
+		queue:   make(chan struct{}, max(concurrent, 1)+max(queued, 0)),
+		MaxWait: DefaultHashWait,
+	}
 }
 
 // do runs hash when a slot is free; false means the server is saturated
-// (or the client went away) and hash did not run.
+// (the queue is full or the wait ran out, or the client went away) and
+// hash did not run.
 func (g *HashGate) do(ctx context.Context, hash func()) bool {
 	if g == nil {
 		hash()
@@ -37,8 +50,12 @@ func (g *HashGate) do(ctx context.Context, hash func()) bool {
 		return false
 	}
 	defer func() { <-g.queue }()
+	wait := time.NewTimer(g.MaxWait)
+	defer wait.Stop()
 	select {
 	case g.slots <- struct{}{}:
+	case <-wait.C:
+		return false
 	case <-ctx.Done():
 		return false
 	}

@@ -239,3 +239,28 @@ func TestSaturatedHashGateRefuses(t *testing.T) {
 
 	loginOK(t, s, m)
 }
+
+// A login queued behind a hash that takes too long gives up after MaxWait
+// with 429 and Retry-After: an answer the client can retry, before the
+// HTTP server's write timeout would cut it off without one.
+func TestQueuedLoginGivesUpInTime(t *testing.T) {
+	m := newMember(t)
+	s := signInServer(newFakeClock())
+	s.Hashes = NewHashGate(1, 1)
+	s.Hashes.MaxWait = 50 * time.Millisecond
+
+	hold, held, released := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(released)
+		s.Hashes.do(t.Context(), func() { close(held); <-hold })
+	}()
+	<-held
+	ex := login(s, m.account(), m.user.Spec.Email, strongPassword)
+	close(hold)
+	<-released
+	expectProblem(t, ex, http.StatusTooManyRequests, ReasonServerBusy)
+	if ex.Header().Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	loginOK(t, s, m)
+}
