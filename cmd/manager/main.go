@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/tenantry-io/tenantry/internal/operator"
+	"github.com/tenantry-io/tenantry/internal/version"
 )
 
 func main() {
@@ -22,6 +23,8 @@ func main() {
 	_ = fs.Parse(os.Args[1:]) // the set exits on a bad flag
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("setup")
+	build := version.Get()
+	log.Info("Tenantry manager", "version", build.Version, "revision", build.Revision, "go", build.GoVersion)
 
 	mgr, err := operator.New(ctrl.GetConfigOrDie(), opts)
 	if err != nil {
