@@ -97,8 +97,12 @@ fuzz: ## Run each fuzz test in turn for FUZZTIME (30s); new failures land in tes
 		done; \
 	done
 
+.PHONY: notice
+notice: ## Write NOTICE from the NOTICE files of the modules the released binaries link.
+	hack/gen-notice.sh > NOTICE
+
 .PHONY: verify
-verify: manifests generate docs fmt ## Regenerate, tidy and format; fail if the tree changed.
+verify: manifests generate docs fmt notice ## Regenerate, tidy and format; fail if the tree changed.
 	go mod tidy
 	@if [ -n "$$(git status --porcelain)" ]; then \
 		echo "The tree changed; commit the result of 'make generate manifests docs fmt' and 'go mod tidy':"; \
