@@ -41,6 +41,7 @@ func TestChartWithDefaultsPassesServerDryRun(t *testing.T) {
 		"--webhook-certs=self",
 		"--webhook-cert-secret=tenantry-system/tenantry-webhook-server-cert",
 		"--webhook-service=tenantry-system/tenantry-webhook-service",
+		"--grant-ceiling=tenantry-grant-ceiling",
 	} {
 		if !strings.Contains(manager, want) {
 			t.Errorf("the Deployment lacks %q:\n%s", want, manager)
@@ -77,6 +78,7 @@ func TestChartWithEverythingOnPassesServerDryRun(t *testing.T) {
 		"replicas: 2",
 		"--leader-elect",
 		"--webhook-certs=files",
+		"--grant-ceiling=tenantry-grant-ceiling",
 		"--smtp-credentials-secret=tenantry-system/smtp-credentials",
 		"--issuer-url=https://id.example.com",
 		"--selfservice-tls-cert-file=",
