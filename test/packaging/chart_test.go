@@ -11,7 +11,12 @@ const (
 	chartNamespace = "tenantry-system"
 )
 
-var haValues = filepath.Join("test", "packaging", "testdata", "values-ha-certmanager.yaml")
+var (
+	haValues = filepath.Join("test", "packaging", "testdata", "values-ha-certmanager.yaml")
+	// foreignCRDs are cert-manager's and the Prometheus operator's types, as
+	// on a cluster that runs them.
+	foreignCRDs = filepath.Join("test", "packaging", "testdata", "foreign-crds.yaml")
+)
 
 func TestChartLints(t *testing.T) {
 	run(t, nil, helmPath, "lint", "--strict", chartDir)
@@ -22,14 +27,21 @@ func TestChartLints(t *testing.T) {
 // tenantry-system` would install it, CRDs included.
 func renderChart(t *testing.T, args ...string) []document {
 	t.Helper()
-	args = append([]string{"template", "tenantry", chartDir, "--namespace", chartNamespace, "--include-crds"}, args...)
+	return renderRelease(t, "tenantry", chartNamespace, args...)
+}
+
+// renderRelease renders the chart as `helm install <release> dist/chart -n
+// <namespace>` would install it, CRDs included.
+func renderRelease(t *testing.T, release, namespace string, args ...string) []document {
+	t.Helper()
+	args = append([]string{"template", release, chartDir, "--namespace", namespace, "--include-crds"}, args...)
 	return split(t, run(t, nil, helmPath, args...))
 }
 
 // createNamespace does what `helm install --create-namespace` does.
-func createNamespace(t *testing.T) {
+func createNamespace(t *testing.T, name string) {
 	t.Helper()
-	kubectl(t, []byte("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+chartNamespace+"\n"), "apply", "-f", "-")
+	kubectl(t, []byte("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+name+"\n"), "apply", "-f", "-")
 }
 
 func TestChartWithDefaultsPassesServerDryRun(t *testing.T) {
@@ -65,7 +77,7 @@ func TestChartWithDefaultsPassesServerDryRun(t *testing.T) {
 		t.Errorf("one replica is given an anti-affinity:\n%s", manager)
 	}
 
-	createNamespace(t)
+	createNamespace(t, chartNamespace)
 	applyServerDryRun(t, docs)
 }
 
@@ -111,9 +123,7 @@ func TestChartWithEverythingOnPassesServerDryRun(t *testing.T) {
 		}
 	}
 
-	// cert-manager's and the Prometheus operator's types, as on a cluster
-	// that runs them.
-	kubectl(t, nil, "apply", "-f", filepath.Join("test", "packaging", "testdata", "foreign-crds.yaml"))
-	createNamespace(t)
+	kubectl(t, nil, "apply", "-f", foreignCRDs)
+	createNamespace(t, chartNamespace)
 	applyServerDryRun(t, docs)
 }

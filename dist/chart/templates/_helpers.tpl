@@ -1,11 +1,19 @@
 {{/* The prefix of every object's name: the release name, with "tenantry"
 added unless it is already in it ("helm install tenantry" gives the same
-names as config/default). */}}
+names as config/default). At most 36 characters, so that the longest name
+of a Service, <prefix>-controller-manager-metrics, stays within the 63 of a
+DNS label; a longer one is cut and given a hash of the whole, so that two
+releases whose names start alike still name their cluster-wide objects
+apart. */}}
 {{- define "tenantry.fullname" -}}
-{{- if contains "tenantry" .Release.Name -}}
-{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- $name := .Release.Name -}}
+{{- if not (contains "tenantry" $name) -}}
+{{- $name = printf "%s-tenantry" $name -}}
+{{- end -}}
+{{- if le (len $name) 36 -}}
+{{- $name -}}
 {{- else -}}
-{{- printf "%s-tenantry" .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- printf "%s-%s" ($name | trunc 27 | trimSuffix "-") (sha256sum $name | trunc 8) -}}
 {{- end -}}
 {{- end -}}
 
