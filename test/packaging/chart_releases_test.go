@@ -38,5 +38,6 @@ func TestChartWithTheLongestReleaseNamePassesServerDryRun(t *testing.T) {
 
 	kubectl(t, nil, "apply", "-f", foreignCRDs)
 	createNamespace(t, namespace)
+	createNamespace(t, leaderElectionNamespace)
 	applyServerDryRun(t, docs)
 }

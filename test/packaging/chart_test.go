@@ -9,6 +9,8 @@ import (
 const (
 	chartDir       = "dist/chart"
 	chartNamespace = "tenantry-system"
+	// leaderElectionNamespace is where haValues has the Lease held.
+	leaderElectionNamespace = "tenantry-leader-election"
 )
 
 var (
@@ -54,6 +56,7 @@ func TestChartWithDefaultsPassesServerDryRun(t *testing.T) {
 		"--webhook-cert-secret=tenantry-system/tenantry-webhook-server-cert",
 		"--webhook-service=tenantry-system/tenantry-webhook-service",
 		"--grant-ceiling=tenantry-grant-ceiling",
+		"--leader-election-namespace=tenantry-system",
 	} {
 		if !strings.Contains(manager, want) {
 			t.Errorf("the Deployment lacks %q:\n%s", want, manager)
@@ -99,6 +102,7 @@ func TestChartWithEverythingOnPassesServerDryRun(t *testing.T) {
 		"--leader-elect-lease-duration=15s",
 		"--leader-elect-renew-deadline=10s",
 		"--leader-elect-retry-period=2s",
+		"--leader-election-namespace=" + leaderElectionNamespace,
 		"podAntiAffinity:",
 		"topologyKey: kubernetes.io/hostname",
 	} {
@@ -107,6 +111,14 @@ func TestChartWithEverythingOnPassesServerDryRun(t *testing.T) {
 		}
 	}
 	find(t, docs, "PodDisruptionBudget", "tenantry-controller-manager")
+	// The manager may hold its Lease where it is, and only there.
+	for kind, name := range map[string]string{
+		"Role": "tenantry-leader-election-role", "RoleBinding": "tenantry-leader-election-rolebinding",
+	} {
+		if ns := find(t, docs, kind, name).Metadata.Namespace; ns != leaderElectionNamespace {
+			t.Errorf("%s %s is in %q, not in leaderElection.namespace %q", kind, name, ns, leaderElectionNamespace)
+		}
+	}
 	find(t, docs, "Certificate", "tenantry-serving-cert")
 	find(t, docs, "Issuer", "tenantry-selfsigned-issuer")
 	find(t, docs, "ServiceMonitor", "tenantry-controller-manager-metrics")
@@ -125,5 +137,6 @@ func TestChartWithEverythingOnPassesServerDryRun(t *testing.T) {
 
 	kubectl(t, nil, "apply", "-f", foreignCRDs)
 	createNamespace(t, chartNamespace)
+	createNamespace(t, leaderElectionNamespace)
 	applyServerDryRun(t, docs)
 }

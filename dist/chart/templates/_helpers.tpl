@@ -47,3 +47,8 @@ app.kubernetes.io/component: manager
 {{- define "tenantry.servingCert" -}}
 {{ include "tenantry.fullname" . }}-serving-cert
 {{- end -}}
+
+{{/* Where the replicas hold their leader election Lease. */}}
+{{- define "tenantry.leaderElectionNamespace" -}}
+{{ .Values.leaderElection.namespace | default .Release.Namespace }}
+{{- end -}}
