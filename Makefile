@@ -163,6 +163,11 @@ docker-push: ## Push the image IMG.
 build-image-binary: ## Build the manager as the image does (static, trimmed) into bin/manager-image, without a container engine.
 	hack/build-manager.sh $(LOCALBIN)/manager-image
 
+.PHONY: release
+release: $(KUSTOMIZE) helm ## Build a release into dist/release: make release VERSION=v0.1.0 (docs/developer/releasing.md).
+	@[[ "$(VERSION)" =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]] || { echo "usage: make release VERSION=v0.1.0"; exit 2; }
+	cd hack/release && go run . -version "$(VERSION)" -kustomize "$(KUSTOMIZE)" -helm "$$(../build-helm.sh)"
+
 .PHONY: build-installer
 build-installer: manifests $(KUSTOMIZE) ## Render CRDs, RBAC, webhooks, the manager (image IMG) and the built-in roles into dist/install.yaml.
 	mkdir -p dist

@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # Builds the manager exactly as the container image ships it: static (no cgo,
-# so it runs on distroless/static), without local paths or debug symbols.
-# The Dockerfile and `make build-image-binary` both call this script, so the
-# image's build flags live here and nowhere else.
+# so it runs on a base without libc), without local paths or debug symbols,
+# stamped with VERSION and REVISION when set. `make build-image-binary`, the
+# Dockerfile and `make release` build it this way (hack/build-release-binary.sh).
 #
-# Usage: hack/build-manager.sh <output path>   (GOOS/GOARCH pick the platform)
+# Usage: [GOOS=.. GOARCH=..] [VERSION=.. REVISION=..] hack/build-manager.sh <output path>
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
 	echo "usage: $0 <output path>" >&2
 	exit 2
 fi
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$1" ./cmd/manager
+exec "$(dirname "${BASH_SOURCE[0]}")/build-release-binary.sh" ./cmd/manager "$1"
