@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Copies what controller-gen generates (CRDs, the manager's ClusterRole rules,
-# the webhook configurations), the leader election rules and the built-in
-# roles into the Helm chart, which
+# the webhook configurations), the leader election rules, the alerts and the
+# built-in roles into the Helm chart, which
 # cannot read files outside its own directory. `make manifests` runs it, so
 # `make verify` fails when the chart is behind config/.
 set -euo pipefail
@@ -23,6 +23,9 @@ cp config/webhook/manifests.yaml "$chart/files/webhooks.yaml"
 cp config/rbac/grantable_builtin_roles.yaml "$chart/files/grantable-builtin-roles.yaml"
 # The chart grants these rules in leaderElection.namespace.
 cp config/rbac/leader_election_role.yaml "$chart/files/leader-election-role.yaml"
+# The chart's PrometheusRule takes the spec of config/prometheus's, whose
+# rules internal/metrics checks against the registered metrics.
+cp config/prometheus/alerts.yaml "$chart/files/alerts.yaml"
 for role in config/roles/*.yaml; do
 	[[ "$(basename "$role")" == kustomization.yaml ]] && continue
 	cp "$role" "$chart/files/roles/"

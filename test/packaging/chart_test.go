@@ -1,9 +1,13 @@
 package packaging
 
 import (
+	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 )
 
 const (
@@ -71,7 +75,7 @@ func TestChartWithDefaultsPassesServerDryRun(t *testing.T) {
 	find(t, docs, "ValidatingWebhookConfiguration", "tenantry-validating-webhook-configuration")
 	find(t, docs, "Role", "owner")
 	find(t, docs, "Role", "manager")
-	for _, kind := range []string{"PodDisruptionBudget", "Certificate", "ServiceMonitor"} {
+	for _, kind := range []string{"PodDisruptionBudget", "Certificate", "ServiceMonitor", "PrometheusRule"} {
 		if has(docs, kind) {
 			t.Errorf("the defaults render a %s", kind)
 		}
@@ -122,6 +126,7 @@ func TestChartWithEverythingOnPassesServerDryRun(t *testing.T) {
 	find(t, docs, "Certificate", "tenantry-serving-cert")
 	find(t, docs, "Issuer", "tenantry-selfsigned-issuer")
 	find(t, docs, "ServiceMonitor", "tenantry-controller-manager-metrics")
+	checkAlerts(t, find(t, docs, "PrometheusRule", "tenantry-alerts"))
 	webhooks := string(find(t, docs, "ValidatingWebhookConfiguration", "tenantry-validating-webhook-configuration").raw)
 	if !strings.Contains(webhooks, "cert-manager.io/inject-ca-from: tenantry-system/tenantry-serving-cert") {
 		t.Errorf("cert-manager is not asked to inject the CA:\n%s", webhooks)
@@ -139,4 +144,37 @@ func TestChartWithEverythingOnPassesServerDryRun(t *testing.T) {
 	createNamespace(t, chartNamespace)
 	createNamespace(t, leaderElectionNamespace)
 	applyServerDryRun(t, docs)
+}
+
+// checkAlerts holds the chart's PrometheusRule to the rules of
+// config/prometheus/alerts.yaml, which internal/metrics checks against the
+// metrics the manager registers, and to the labels of haValues.
+func checkAlerts(t *testing.T, rendered document) {
+	t.Helper()
+	type prometheusRule struct {
+		Metadata struct {
+			Labels map[string]string `json:"labels"`
+		} `json:"metadata"`
+		Spec map[string]any `json:"spec"`
+	}
+	var chart, config prometheusRule
+	if err := yaml.Unmarshal(rendered.raw, &chart); err != nil {
+		t.Fatalf("read the chart's PrometheusRule: %v", err)
+	}
+	source, err := os.ReadFile(filepath.Join(root, "config", "prometheus", "alerts.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(source, &config); err != nil {
+		t.Fatalf("read config/prometheus/alerts.yaml: %v", err)
+	}
+	if len(config.Spec) == 0 || !reflect.DeepEqual(chart.Spec, config.Spec) {
+		t.Errorf("the chart's alerts are not those of config/prometheus/alerts.yaml (run make manifests):\n%s", rendered.raw)
+	}
+	if got := chart.Metadata.Labels["release"]; got != "prometheus" {
+		t.Errorf("the PrometheusRule's label release is %q, want metrics.prometheusRule.labels' prometheus", got)
+	}
+	if got := chart.Metadata.Labels["app.kubernetes.io/instance"]; got != "tenantry" {
+		t.Errorf("the PrometheusRule's label app.kubernetes.io/instance is %q, want the release tenantry", got)
+	}
 }
