@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	"k8s.io/apimachinery/pkg/types"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
@@ -39,13 +39,13 @@ func (o *options) runDelete(ctx context.Context, name string, confirmed bool) er
 		return err
 	}
 	user := &iamv1alpha1.User{}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, user); err != nil {
+	if err := c.get(ctx, types.NamespacedName{Namespace: ns, Name: name}, user); err != nil {
 		return explain(err, access{verbGet, usersResource, ns})
 	}
 	if err := o.confirm(deleteQuestion(user), confirmed); err != nil {
 		return err
 	}
-	if err := c.Delete(ctx, user); err != nil {
+	if err := c.delete(ctx, user, nil); err != nil {
 		return explain(err, access{verbDelete, usersResource, ns})
 	}
 	_, _ = fmt.Fprintf(o.streams.Out, "user/%s deleted\n", name)
@@ -70,7 +70,7 @@ func (o *options) runSoftDelete(ctx context.Context, name string) error {
 	if !o.wait {
 		return nil
 	}
-	user, err = o.waitForUser(ctx, c, client.ObjectKeyFromObject(user), "soft delete", func(u *iamv1alpha1.User) bool {
+	user, err = o.waitForUser(ctx, c, keyOf(user), "soft delete", func(u *iamv1alpha1.User) bool {
 		return u.Status.Phase == iamv1alpha1.UserPhaseDeleted && u.Status.PurgeTime != nil
 	})
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	"k8s.io/apimachinery/pkg/labels"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
@@ -48,7 +48,7 @@ func (o *options) runHistory(ctx context.Context, user string) error {
 		return err
 	}
 	changes := &iamv1alpha1.UserChangeList{}
-	if err := c.List(ctx, changes, client.InNamespace(ns), client.MatchingLabels{iamv1alpha1.UserLabel: user}); err != nil {
+	if err := c.list(ctx, changes, ns, labels.Set{iamv1alpha1.UserLabel: user}.String()); err != nil {
 		return explain(err, access{verbList, userChangesResource, ns})
 	}
 	txs, err := userTransactions(ctx, c, ns, user)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
@@ -50,14 +49,14 @@ func (o *options) runInvite(ctx context.Context, user *iamv1alpha1.User) error {
 	if user.Namespace, err = o.namespace(); err != nil {
 		return err
 	}
-	if err := c.Create(ctx, user); err != nil {
+	if err := c.create(ctx, user); err != nil {
 		return explain(err, access{verbCreate, usersResource, user.Namespace})
 	}
 	_, _ = fmt.Fprintf(o.streams.Out, "user/%s created in %s\n", user.Name, user.Namespace)
 	if !o.wait {
 		return nil
 	}
-	user, err = o.waitForUser(ctx, c, client.ObjectKeyFromObject(user), "send the invitation to", func(u *iamv1alpha1.User) bool {
+	user, err = o.waitForUser(ctx, c, keyOf(user), "send the invitation to", func(u *iamv1alpha1.User) bool {
 		inv := u.Status.Invitation
 		return inv != nil && (inv.SentTime != nil || inv.LastErrorReason != "")
 	})

@@ -6,16 +6,16 @@ import (
 	"sort"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	"k8s.io/apimachinery/pkg/types"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
 
 // userTransactions are the user's transactions, oldest first: those the
 // ledger numbered by sequence, then the rest by creation.
-func userTransactions(ctx context.Context, c client.Client, ns, user string) ([]iamv1alpha1.BalanceTransaction, error) {
+func userTransactions(ctx context.Context, c *kubeClient, ns, user string) ([]iamv1alpha1.BalanceTransaction, error) {
 	list := &iamv1alpha1.BalanceTransactionList{}
-	if err := c.List(ctx, list, client.InNamespace(ns)); err != nil {
+	if err := c.list(ctx, list, ns, ""); err != nil {
 		return nil, explain(err, access{verbList, transactionsResource, ns})
 	}
 	var txs []iamv1alpha1.BalanceTransaction
@@ -79,7 +79,7 @@ func (o *options) runCancel(ctx context.Context, user string, confirmed bool) er
 	if err := o.confirm(question, confirmed); err != nil {
 		return err
 	}
-	if err := c.Delete(ctx, latest); err != nil {
+	if err := c.delete(ctx, latest, nil); err != nil {
 		return explain(err, access{verbDelete, transactionsResource, ns})
 	}
 	_, _ = fmt.Fprintf(o.streams.Out, "balancetransaction/%s cancelled\n", latest.Name)
@@ -90,7 +90,7 @@ func (o *options) runCancel(ctx context.Context, user string, confirmed bool) er
 		return err
 	}
 	u := &iamv1alpha1.User{}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: user}, u); err != nil {
+	if err := c.get(ctx, types.NamespacedName{Namespace: ns, Name: user}, u); err != nil {
 		return explain(err, access{verbGet, usersResource, ns})
 	}
 	_, err = fmt.Fprintf(o.streams.Out, "user/%s: balance %s\n", user, balance(*u))

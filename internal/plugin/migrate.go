@@ -10,9 +10,9 @@ import (
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
@@ -66,7 +66,7 @@ func (o *options) runMigrateCredentials(ctx context.Context, credentialsNamespac
 		namespace = *o.config.Namespace
 	}
 	var legacy corev1.SecretList
-	if err := c.List(ctx, &legacy, client.InNamespace(namespace), client.HasLabels{iamv1alpha1.UserLabel}); err != nil {
+	if err := c.list(ctx, &legacy, namespace, iamv1alpha1.UserLabel); err != nil {
 		return explain(err, access{verbList, secretsResource, namespace})
 	}
 	var m migration
@@ -94,17 +94,17 @@ func (o *options) runMigrateCredentials(ctx context.Context, credentialsNamespac
 // namespace and deletes it. A copy with the same data counts as done (a
 // run interrupted between copy and delete); a different one is the
 // operator's newer state, so the old Secret is left for a person to judge.
-func migrateSecret(ctx context.Context, c client.Client, old *corev1.Secret, credentialsNamespace string, m *migration) error {
+func migrateSecret(ctx context.Context, c *kubeClient, old *corev1.Secret, credentialsNamespace string, m *migration) error {
 	account, user := old.Namespace, old.Labels[iamv1alpha1.UserLabel]
 	moved := credentials.NewSecret(credentialsNamespace, account, user, ownerUID(old, user))
 	moved.Type, moved.Data = old.Type, maps.Clone(old.Data)
-	where := client.ObjectKeyFromObject(moved)
+	where := keyOf(moved)
 
 	existing := &corev1.Secret{}
-	err := c.Get(ctx, where, existing)
+	err := c.get(ctx, where, existing)
 	switch {
 	case apierrors.IsNotFound(err):
-		if err := c.Create(ctx, moved); err != nil {
+		if err := c.create(ctx, moved); err != nil {
 			return explain(err, access{verbCreate, secretsResource, credentialsNamespace})
 		}
 		m.moved++
@@ -116,7 +116,7 @@ func migrateSecret(ctx context.Context, c client.Client, old *corev1.Secret, cre
 		m.conflicts = append(m.conflicts, fmt.Sprintf("%s/%s: %s/%s exists with other data", old.Namespace, old.Name, where.Namespace, where.Name))
 		return nil
 	}
-	err = c.Delete(ctx, old, client.Preconditions{UID: &old.UID, ResourceVersion: &old.ResourceVersion})
+	err = c.delete(ctx, old, &metav1.Preconditions{UID: &old.UID, ResourceVersion: &old.ResourceVersion})
 	if err != nil && !apierrors.IsNotFound(err) {
 		return explain(err, access{verbDelete, secretsResource, old.Namespace})
 	}

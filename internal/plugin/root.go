@@ -9,13 +9,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
 
 // options is what every command shares: kubectl's own flags (--kubeconfig,
@@ -63,25 +58,13 @@ func (o *options) addWaitFlags(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&o.timeout, "timeout", time.Minute, "how long --wait waits")
 }
 
-// scheme knows Tenantry's kinds and the built-in ones the commands read.
-func scheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(s); err != nil {
-		panic(err)
-	}
-	if err := iamv1alpha1.AddToScheme(s); err != nil {
-		panic(err)
-	}
-	return s
-}
-
 // client talks to the API server as the kubeconfig and flags say.
-func (o *options) client() (client.WithWatch, error) {
+func (o *options) client() (*kubeClient, error) {
 	cfg, err := o.config.ToRESTConfig()
 	if err != nil {
 		return nil, err
 	}
-	c, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme()})
+	c, err := newKubeClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to the API server: %w", err)
 	}
@@ -89,7 +72,7 @@ func (o *options) client() (client.WithWatch, error) {
 }
 
 // clientIn is a client and the account the command works in.
-func (o *options) clientIn() (client.WithWatch, string, error) {
+func (o *options) clientIn() (*kubeClient, string, error) {
 	c, err := o.client()
 	if err != nil {
 		return nil, "", err
@@ -103,7 +86,7 @@ func (o *options) clientIn() (client.WithWatch, string, error) {
 
 // clientOver is a client and the account a listing covers: the one the
 // command works in, or every account ("") with -A.
-func (o *options) clientOver(allNamespaces bool) (client.WithWatch, string, error) {
+func (o *options) clientOver(allNamespaces bool) (*kubeClient, string, error) {
 	if allNamespaces {
 		c, err := o.client()
 		return c, "", err

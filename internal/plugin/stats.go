@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/stats"
@@ -37,7 +36,7 @@ func (o *options) runStats(ctx context.Context, allNamespaces bool) error {
 		return err
 	}
 	users := &iamv1alpha1.UserList{}
-	if err := c.List(ctx, users, client.InNamespace(ns)); err != nil {
+	if err := c.list(ctx, users, ns, ""); err != nil {
 		return explain(err, access{verbList, usersResource, ns})
 	}
 	totals := stats.ByAccount(users.Items, time.Now())

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	"k8s.io/apimachinery/pkg/types"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
@@ -50,7 +50,7 @@ func (o *options) runTransaction(ctx context.Context, kind iamv1alpha1.Transacti
 	currency := f.currency
 	if currency == "" {
 		user := &iamv1alpha1.User{}
-		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: userName}, user); err != nil {
+		if err := c.get(ctx, types.NamespacedName{Namespace: ns, Name: userName}, user); err != nil {
 			return explain(err, access{verbGet, usersResource, ns})
 		}
 		if currency = ledgerCurrency(user); currency == "" {
@@ -72,7 +72,7 @@ func (o *options) runTransaction(ctx context.Context, kind iamv1alpha1.Transacti
 			Description: f.description, IdempotencyKey: key,
 		},
 	}
-	if err := c.Create(ctx, tx); err != nil {
+	if err := c.create(ctx, tx); err != nil {
 		return explain(err, access{verbCreate, transactionsResource, ns})
 	}
 	_, _ = fmt.Fprintf(o.streams.Out, "balancetransaction/%s created (%s %s %s, idempotency key %s)\n", tx.Name, kind, amount, currency, key)

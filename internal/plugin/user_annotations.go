@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
@@ -114,14 +112,14 @@ func (o *options) runAnnotationAction(ctx context.Context, action annotationActi
 	}
 	user := &iamv1alpha1.User{}
 	user.Namespace, user.Name = ns, name
-	if err := c.Patch(ctx, user, client.RawPatch(types.MergePatchType, patch)); err != nil {
+	if err := c.mergePatch(ctx, user, patch); err != nil {
 		return explain(err, access{verbPatch, usersResource, ns})
 	}
 	_, _ = fmt.Fprintf(o.streams.Out, "user/%s annotated %s=%s\n", name, action.annotation, request)
 	if !o.wait {
 		return nil
 	}
-	user, err = o.waitForUser(ctx, c, client.ObjectKeyFromObject(user), "act on "+action.annotation+" of", func(u *iamv1alpha1.User) bool {
+	user, err = o.waitForUser(ctx, c, keyOf(user), "act on "+action.annotation+" of", func(u *iamv1alpha1.User) bool {
 		return action.acknowledged(u) == request
 	})
 	if err != nil {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
@@ -57,7 +55,7 @@ func (o *options) runSpecPatch(ctx context.Context, name string, spec map[string
 		return nil
 	}
 	generation := user.Generation
-	user, err = o.waitForUser(ctx, c, client.ObjectKeyFromObject(user), "reconcile", func(u *iamv1alpha1.User) bool {
+	user, err = o.waitForUser(ctx, c, keyOf(user), "reconcile", func(u *iamv1alpha1.User) bool {
 		return u.Status.ObservedGeneration >= generation && u.Status.Phase != iamv1alpha1.UserPhaseUpdating
 	})
 	if err != nil {
@@ -69,7 +67,7 @@ func (o *options) runSpecPatch(ctx context.Context, name string, spec map[string
 
 // patchSpec merges fields into the user's spec and returns the user as the
 // API server stored it, and the client that wrote it.
-func (o *options) patchSpec(ctx context.Context, name string, spec map[string]any) (*iamv1alpha1.User, client.WithWatch, error) {
+func (o *options) patchSpec(ctx context.Context, name string, spec map[string]any) (*iamv1alpha1.User, *kubeClient, error) {
 	c, ns, err := o.clientIn()
 	if err != nil {
 		return nil, nil, err
@@ -80,7 +78,7 @@ func (o *options) patchSpec(ctx context.Context, name string, spec map[string]an
 	}
 	user := &iamv1alpha1.User{}
 	user.Namespace, user.Name = ns, name
-	if err := c.Patch(ctx, user, client.RawPatch(types.MergePatchType, patch)); err != nil {
+	if err := c.mergePatch(ctx, user, patch); err != nil {
 		return nil, nil, explain(err, access{verbPatch, usersResource, ns})
 	}
 	return user, c, nil

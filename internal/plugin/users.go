@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/cli-runtime/pkg/printers"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/stats"
@@ -60,7 +59,7 @@ func (o *options) runUsers(ctx context.Context, allNamespaces, deleted bool, out
 	// One List per kind; a kind the caller may not read leaves its part of
 	// the tile out with a note, as the portal hides a section.
 	users := &iamv1alpha1.UserList{}
-	if err := c.List(ctx, users, client.InNamespace(ns)); err != nil {
+	if err := c.list(ctx, users, ns, ""); err != nil {
 		if refusalOf(err) != refusedByRBAC {
 			return explain(err, access{verbList, usersResource, ns})
 		}
@@ -68,7 +67,7 @@ func (o *options) runUsers(ctx context.Context, allNamespaces, deleted bool, out
 		return nil
 	}
 	classes := &iamv1alpha1.ServiceClassList{}
-	if err := c.List(ctx, classes); err != nil {
+	if err := c.list(ctx, classes, "", ""); err != nil {
 		if refusalOf(err) != refusedByRBAC {
 			return explain(err, access{verbList, serviceClassesResource, ""})
 		}

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
@@ -20,10 +20,10 @@ const pollInterval = 250 * time.Millisecond
 
 // waitForUser reads the user until done says the operator has acted, and
 // returns it as it was then.
-func (o *options) waitForUser(ctx context.Context, c client.Client, key client.ObjectKey, what string, done func(*iamv1alpha1.User) bool) (*iamv1alpha1.User, error) {
+func (o *options) waitForUser(ctx context.Context, c *kubeClient, key types.NamespacedName, what string, done func(*iamv1alpha1.User) bool) (*iamv1alpha1.User, error) {
 	user := &iamv1alpha1.User{}
 	err := wait.PollUntilContextTimeout(ctx, pollInterval, o.timeout, true, func(ctx context.Context) (bool, error) {
-		if err := c.Get(ctx, key, user); err != nil {
+		if err := c.get(ctx, key, user); err != nil {
 			return false, explain(err, access{verbGet, usersResource, key.Namespace})
 		}
 		return done(user), nil
@@ -35,10 +35,10 @@ func (o *options) waitForUser(ctx context.Context, c client.Client, key client.O
 }
 
 // waitForGone reads obj until it is deleted.
-func (o *options) waitForGone(ctx context.Context, c client.Client, obj client.Object, a access) error {
-	key := client.ObjectKeyFromObject(obj)
+func (o *options) waitForGone(ctx context.Context, c *kubeClient, obj object, a access) error {
+	key := keyOf(obj)
 	err := wait.PollUntilContextTimeout(ctx, pollInterval, o.timeout, true, func(ctx context.Context) (bool, error) {
-		err := c.Get(ctx, key, obj)
+		err := c.get(ctx, key, obj)
 		if apierrors.IsNotFound(err) {
 			return true, nil
 		}
@@ -51,10 +51,10 @@ func (o *options) waitForGone(ctx context.Context, c client.Client, obj client.O
 }
 
 // waitForTransaction reads tx until the ledger has applied or rejected it.
-func (o *options) waitForTransaction(ctx context.Context, c client.Client, tx *iamv1alpha1.BalanceTransaction) error {
-	key := client.ObjectKeyFromObject(tx)
+func (o *options) waitForTransaction(ctx context.Context, c *kubeClient, tx *iamv1alpha1.BalanceTransaction) error {
+	key := keyOf(tx)
 	err := wait.PollUntilContextTimeout(ctx, pollInterval, o.timeout, true, func(ctx context.Context) (bool, error) {
-		if err := c.Get(ctx, key, tx); err != nil {
+		if err := c.get(ctx, key, tx); err != nil {
 			return false, explain(err, access{verbGet, transactionsResource, key.Namespace})
 		}
 		return tx.Status.Phase == iamv1alpha1.TransactionApplied || tx.Status.Phase == iamv1alpha1.TransactionRejected, nil
