@@ -2,16 +2,17 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/duration"
-	"k8s.io/cli-runtime/pkg/printers"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/stats"
@@ -21,101 +22,124 @@ import (
 // as the portal's Users tile does.
 const tileListLimit = 3
 
-// The -o formats besides the table.
-const (
-	outputJSON = "json"
-	outputYAML = "yaml"
-)
-
 func newUsersCommand(o *options) *cobra.Command {
 	var allNamespaces, deleted bool
-	var output string
+	out := newOutputFlags()
 	cmd := &cobra.Command{
 		Use:   "users",
 		Short: "List an account's users with their role, phase, services, 2FA, last login and balance",
+		Long: `List an account's users with their role, phase, services, 2FA, last login and balance,
+as the portal's Users tile does: with more than three users, a summary of their phases and
+the account's activity comes first, on stderr, so that stdout is the table alone.
+
+The output flags are kubectl get's: -o wide adds each user's email and age, -o json and
+yaml print the users as a List, -o name prints user.iam.tenantry.io/<name>, and jsonpath,
+go-template and custom-columns read the User objects, as --sort-by does.`,
 		Example: `  kubectl tenantry users -n acme
   kubectl tenantry users -A
   kubectl tenantry users -n acme --deleted     # the soft-deleted users, restorable until their purge
-  kubectl tenantry users -n acme -o yaml`,
+  kubectl tenantry users -n acme -o yaml
+  kubectl tenantry users -n acme --sort-by=.status.lastLoginTime --no-headers
+  kubectl tenantry users -A -o custom-columns=ACCOUNT:.metadata.namespace,EMAIL:.spec.email`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "" && output != outputJSON && output != outputYAML {
-				return fmt.Errorf("unknown output format %q: use json or yaml, or nothing for the table", output)
+			if err := out.validate(); err != nil {
+				return err
 			}
-			return o.runUsers(cmd.Context(), allNamespaces, deleted, output)
+			return o.runUsers(cmd.Context(), allNamespaces, deleted, out)
 		},
 	}
 	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "list the users of every account")
 	cmd.Flags().BoolVar(&deleted, "deleted", false, "list the soft-deleted users (spec.state Deleted) instead, with when each is purged")
-	cmd.Flags().StringVarP(&output, "output", "o", "", "json or yaml instead of the table")
+	out.addFlags(cmd)
 	return cmd
 }
 
-func (o *options) runUsers(ctx context.Context, allNamespaces, deleted bool, output string) error {
+func (o *options) runUsers(ctx context.Context, allNamespaces, deleted bool, out *outputFlags) error {
 	c, ns, err := o.clientOver(allNamespaces)
 	if err != nil {
 		return err
 	}
 	// One List per kind; a kind the caller may not read leaves its part of
-	// the tile out with a note, as the portal hides a section.
+	// the tile out with a note, as the portal hides a section. Other
+	// formats are for scripts, which are better told that it failed.
 	users := &iamv1alpha1.UserList{}
 	if err := c.list(ctx, users, ns, ""); err != nil {
-		if refusalOf(err) != refusedByRBAC {
+		if refusalOf(err) != refusedByRBAC || !out.table() {
 			return explain(err, access{verbList, usersResource, ns})
 		}
 		note(o.streams.ErrOut, explain(err, access{verbList, usersResource, ns}))
 		return nil
 	}
-	classes := &iamv1alpha1.ServiceClassList{}
-	if err := c.list(ctx, classes, "", ""); err != nil {
-		if refusalOf(err) != refusedByRBAC {
-			return explain(err, access{verbList, serviceClassesResource, ""})
-		}
-		note(o.streams.ErrOut, fmt.Errorf("%w; service columns come from the users' status alone",
-			explain(err, access{verbList, serviceClassesResource, ""})))
-	}
 	sortUsers(users.Items)
 	all := users.Items
 	var hidden int
 	users.Items, hidden = splitDeleted(all, deleted)
-
-	switch output {
-	case outputJSON, outputYAML:
-		users.SetGroupVersionKind(iamv1alpha1.GroupVersion.WithKind("UserList"))
-		for i := range users.Items {
-			users.Items[i].SetGroupVersionKind(iamv1alpha1.GroupVersion.WithKind("User"))
-		}
-		var p printers.ResourcePrinter = &printers.JSONPrinter{}
-		if output == outputYAML {
-			p = &printers.YAMLPrinter{}
-		}
-		return p.PrintObj(users, o.streams.Out)
-	}
 	if hidden > 0 {
-		note(o.streams.ErrOut, fmt.Errorf("%d soft-deleted users are not listed; --deleted lists them", hidden))
+		note(o.streams.ErrOut, errors.New(hiddenNote(hidden)))
 	}
-	if len(users.Items) == 0 {
-		where := "in namespace " + ns
-		if allNamespaces {
-			where = "in any namespace"
-		}
+	if len(users.Items) == 0 && out.tabular() {
 		what := "users"
 		if deleted {
 			what = "soft-deleted users"
 		}
-		_, err := fmt.Fprintf(o.streams.Out, "No %s %s.\n", what, where)
+		_, err := fmt.Fprintf(o.streams.ErrOut, "No %s %s.\n", what, where(ns))
 		return err
 	}
-	now := time.Now()
 	if deleted {
-		return printDeletedTable(o.streams.Out, users.Items, allNamespaces)
-	}
-	if len(users.Items) > tileListLimit {
-		if _, err := fmt.Fprintf(o.streams.Out, "%s\n%s\n", summaryLine(users.Items), activityLine(stats.Sum(stats.ByAccount(all, now)))); err != nil {
+		l, err := deletedListing(c.scheme, users.Items, allNamespaces, time.Now())
+		if err != nil {
 			return err
 		}
+		return out.printList(o.streams.Out, l)
 	}
-	return printUserTable(o.streams.Out, users.Items, serviceColumns(classes.Items, users.Items), allNamespaces, now)
+	return o.printTile(ctx, c, users.Items, all, allNamespaces, out)
+}
+
+// printTile prints the users as the tile does, with all the account's
+// users (the soft-deleted too) for its activity line.
+func (o *options) printTile(ctx context.Context, c *kubeClient, users, all []iamv1alpha1.User, allNamespaces bool, out *outputFlags) error {
+	// The service columns come from the ServiceClasses, which only the
+	// table shows.
+	classes := &iamv1alpha1.ServiceClassList{}
+	if out.table() {
+		if err := c.list(ctx, classes, "", ""); err != nil {
+			if refusalOf(err) != refusedByRBAC {
+				return explain(err, access{verbList, serviceClassesResource, ""})
+			}
+			note(o.streams.ErrOut, fmt.Errorf("%w; service columns come from the users' status alone",
+				explain(err, access{verbList, serviceClassesResource, ""})))
+		}
+	}
+	now := time.Now()
+	l, err := userListing(c.scheme, users, serviceColumns(classes.Items, users), allNamespaces, now)
+	if err != nil {
+		return err
+	}
+	// Sorted first: a sort field that is wrong fails before the summary.
+	if err := out.sort(l); err != nil {
+		return err
+	}
+	if out.table() && len(users) > tileListLimit {
+		_, _ = fmt.Fprintf(o.streams.ErrOut, "%s\n%s\n", summaryLine(users), activityLine(stats.Sum(stats.ByAccount(all, now))))
+	}
+	return out.printSorted(o.streams.Out, l)
+}
+
+// hiddenNote says how many soft-deleted users the tile leaves out.
+func hiddenNote(n int) string {
+	if n == 1 {
+		return "1 soft-deleted user is not listed; --deleted lists it"
+	}
+	return fmt.Sprintf("%d soft-deleted users are not listed; --deleted lists them", n)
+}
+
+// where says which accounts a listing covered: ns, or every one for "".
+func where(ns string) string {
+	if ns == "" {
+		return "in any namespace"
+	}
+	return "in namespace " + ns
 }
 
 // splitDeleted keeps the users that are not soft-deleted (or, with
@@ -140,23 +164,33 @@ func activityLine(t stats.Totals) string {
 		t.CreatedWeek, t.CreatedMonth, t.SignedInMonth)
 }
 
-// printDeletedTable lists soft-deleted users with when they were deleted
+// deletedListing lists soft-deleted users with when they were deleted
 // and when they are purged unless restored.
-func printDeletedTable(out io.Writer, users []iamv1alpha1.User, withAccount bool) error {
-	w := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
-	header := []string{"NAME", "EMAIL", "ROLE", "BALANCE", "DELETED", "PURGED AFTER"}
-	if withAccount {
-		header = append([]string{"ACCOUNT"}, header...)
-	}
-	_, _ = fmt.Fprintln(w, strings.Join(header, "\t"))
-	for _, u := range users {
-		row := []string{u.Name, u.Spec.Email, u.Spec.Role, balance(u), timestamp(u.Status.DeletedTime), timestamp(u.Status.PurgeTime)}
+func deletedListing(s *runtime.Scheme, users []iamv1alpha1.User, withAccount bool, now time.Time) (*listing, error) {
+	l := &listing{columns: columns(withAccount, "Name", "Email", "Role", "Balance", "Deleted", "Purged After")}
+	l.columns = append(l.columns, wideColumn("Age"))
+	for i := range users {
+		u := &users[i]
+		cells := []any{u.Name, u.Spec.Email, u.Spec.Role, balance(*u), timestamp(u.Status.DeletedTime), timestamp(u.Status.PurgeTime), age(u, now)}
 		if withAccount {
-			row = append([]string{u.Namespace}, row...)
+			cells = append([]any{u.Namespace}, cells...)
 		}
-		_, _ = fmt.Fprintln(w, strings.Join(row, "\t"))
+		item, err := objectItem(s, u, cells...)
+		if err != nil {
+			return nil, err
+		}
+		l.items = append(l.items, item)
 	}
-	return w.Flush()
+	return l, nil
+}
+
+// age is how long ago the object was created, as kubectl's AGE says it.
+func age(obj metav1.Object, now time.Time) string {
+	created := obj.GetCreationTimestamp()
+	if created.IsZero() {
+		return "<unknown>"
+	}
+	return duration.HumanDuration(now.Sub(created.Time))
 }
 
 // note prints why part of the output is missing, without failing.
@@ -194,7 +228,7 @@ func summaryLine(users []iamv1alpha1.User) string {
 		}
 		counts[phase]++
 	}
-	parts := []string{fmt.Sprintf("%d users", len(users))}
+	parts := []string{plural(len(users), "user", "users")}
 	order := append([]iamv1alpha1.UserPhase{}, phaseOrder...)
 	order = append(order, pendingPhase)
 	for _, phase := range order {
@@ -203,6 +237,14 @@ func summaryLine(users []iamv1alpha1.User) string {
 		}
 	}
 	return strings.Join(parts, " · ")
+}
+
+// plural is "<n> <one>" or "<n> <many>", as n says.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // serviceColumns are the service columns to show: every ServiceClass's,
@@ -247,31 +289,35 @@ func serviceCell(u iamv1alpha1.User, column string) string {
 	return fmt.Sprintf("%d/%d", ready, assigned)
 }
 
-func printUserTable(out io.Writer, users []iamv1alpha1.User, columns []string, withAccount bool, now time.Time) error {
-	w := tabwriter.NewWriter(out, 0, 4, 3, ' ', 0)
-	header := make([]string, 0, len(columns)+7)
-	if withAccount {
-		header = append(header, "ACCOUNT")
+// userListing is the tile's table: a column per service between the
+// phase and 2FA, and with -o wide each user's email and age.
+func userListing(s *runtime.Scheme, users []iamv1alpha1.User, services []string, withAccount bool, now time.Time) (*listing, error) {
+	names := make([]string, 0, len(services)+6)
+	names = append(names, "Name", "Role", "Phase")
+	for _, c := range services {
+		names = append(names, strings.ToUpper(c))
 	}
-	header = append(header, "NAME", "ROLE", "PHASE")
-	for _, c := range columns {
-		header = append(header, strings.ToUpper(c))
-	}
-	header = append(header, "2FA", "LAST LOGIN", "BALANCE")
-	_, _ = fmt.Fprintln(w, strings.Join(header, "\t"))
-	for _, u := range users {
-		row := make([]string, 0, len(header))
+	names = append(names, "2FA", "Last Login", "Balance")
+	l := &listing{columns: columns(withAccount, names...)}
+	l.columns = append(l.columns, wideColumn("Email"), wideColumn("Age"))
+	for i := range users {
+		u := &users[i]
+		cells := make([]any, 0, len(l.columns))
 		if withAccount {
-			row = append(row, u.Namespace)
+			cells = append(cells, u.Namespace)
 		}
-		row = append(row, u.Name, u.Spec.Role, orDash(string(u.Status.Phase)))
-		for _, c := range columns {
-			row = append(row, serviceCell(u, c))
+		cells = append(cells, u.Name, u.Spec.Role, orDash(string(u.Status.Phase)))
+		for _, c := range services {
+			cells = append(cells, serviceCell(*u, c))
 		}
-		row = append(row, orDash(string(u.Status.TwoFactor)), lastLogin(u, now), balance(u))
-		_, _ = fmt.Fprintln(w, strings.Join(row, "\t"))
+		cells = append(cells, orDash(string(u.Status.TwoFactor)), lastLogin(*u, now), balance(*u), u.Spec.Email, age(u, now))
+		item, err := objectItem(s, u, cells...)
+		if err != nil {
+			return nil, err
+		}
+		l.items = append(l.items, item)
 	}
-	return w.Flush()
+	return l, nil
 }
 
 func orDash(s string) string {

@@ -54,3 +54,9 @@ func TestServiceColumnsJoinClassesAndStatus(t *testing.T) {
 		t.Errorf("serviceColumns() = %v, want [mailbox storage]", got)
 	}
 }
+
+func TestSummaryLineSaysOneUser(t *testing.T) {
+	if got := summaryLine([]iamv1alpha1.User{withPhase("Invited")}); got != "1 user · 1 Invited" {
+		t.Errorf("summaryLine() = %q", got)
+	}
+}

@@ -35,7 +35,7 @@ func TestSoftDeleteRestoreStatsAndHistory(t *testing.T) {
 	r := run(t, "users", "-n", "records")
 	g.Expect(r.err).NotTo(gomega.HaveOccurred())
 	g.Expect(r.stdout).NotTo(gomega.ContainSubstring("jon"), "a soft-deleted user is out of the tile")
-	g.Expect(r.stderr).To(gomega.ContainSubstring("1 soft-deleted users are not listed; --deleted lists them"))
+	g.Expect(r.stderr).To(gomega.ContainSubstring("1 soft-deleted user is not listed; --deleted lists it"))
 	g.Expect(mustRun(t, "users", "-n", "records", "--deleted")).To(gomega.MatchRegexp(`(?m)^jon\s+jon@records.example\s+manager\s+0.00 USD\s+\d{4}-`))
 	g.Expect(strings.Fields(strings.Split(mustRun(t, "stats", "-n", "records"), "\n")[1])).
 		To(gomega.Equal([]string{"records", "1", "0", "1", "0", "0", "1", "1", "1", "0"}))
