@@ -1,6 +1,8 @@
 // Command kubectl-tenantry is the kubectl plugin `kubectl tenantry`: the
 // portal's Users tile and its actions, driven through the Kubernetes API
-// with the caller's own kubeconfig and rights.
+// with the caller's own kubeconfig and rights. Run as
+// kubectl_complete-tenantry (a link to it), it is the helper kubectl runs
+// to complete `kubectl tenantry ...`.
 package main
 
 import (
@@ -13,7 +15,9 @@ import (
 
 func main() {
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	if err := plugin.NewRootCommand(streams).Execute(); err != nil {
+	root := plugin.NewRootCommand(streams)
+	root.SetArgs(plugin.Arguments(os.Args))
+	if err := root.Execute(); err != nil {
 		os.Exit(1)
 	}
 }

@@ -49,6 +49,12 @@ func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	root.AddCommand(newTransactionCommands(o)...)
 	root.AddCommand(newCancelCommand(o), newHistoryCommand(o), newDeleteCommand(o), newLoginAsCommand(o), newLoginCommand(o))
 	root.AddCommand(newMigrateCredentialsCommand(o))
+	root.AddCommand(newVersionCommand(o), newCompletionCommand(o))
+	for _, cmd := range root.Commands() {
+		if takesUser(cmd) {
+			cmd.ValidArgsFunction = o.completeUsers
+		}
+	}
 	return root
 }
 
