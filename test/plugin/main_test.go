@@ -82,10 +82,21 @@ func TestMain(m *testing.M) {
 	}))
 }
 
-// buildPlugin builds cmd/kubectl-tenantry as `go install` would.
+// The version and commit the tests stamp on the plugin, as the release
+// does, so that `version` has something known to print.
+const (
+	stampedVersion  = "v0.0.0-plugintest"
+	stampedRevision = "0123abcd"
+)
+
+// buildPlugin builds cmd/kubectl-tenantry as `go install` would, stamped
+// as the release stamps it.
 func buildPlugin(dir string) (string, error) {
 	path := filepath.Join(dir, "kubectl-tenantry")
-	build := exec.Command("go", "build", "-o", path, "github.com/tenantry-io/tenantry/cmd/kubectl-tenantry")
+	const pkg = "github.com/tenantry-io/tenantry/internal/version"
+	build := exec.Command("go", "build", "-o", path,
+		"-ldflags", fmt.Sprintf("-X %s.version=%s -X %s.revision=%s", pkg, stampedVersion, pkg, stampedRevision),
+		"github.com/tenantry-io/tenantry/cmd/kubectl-tenantry")
 	if out, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build the plugin: %v\n%s", err, out)
 	}
