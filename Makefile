@@ -75,8 +75,10 @@ controlplane: ## Build kube-apiserver, kube-controller-manager, etcd and kubectl
 	@hack/build-controlplane.sh >/dev/null
 
 .PHONY: test
-test: controlplane helm build-image-binary jq ## Run all tests against a real control plane and SMTP server.
+test: controlplane helm build-image-binary jq $(KUSTOMIZE) ## Run all tests against a real control plane and SMTP server, then build a trial release and check it.
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./... $(TEST_FLAGS)
+	cd hack/release && KUBEBUILDER_ASSETS="$$(../build-controlplane.sh)" RELEASE_KUSTOMIZE="$(KUSTOMIZE)" \
+		RELEASE_HELM="$$(../build-helm.sh)" go test ./... -timeout 30m $(TEST_FLAGS)
 
 .PHONY: test-chaos
 test-chaos: controlplane ## Kill the manager and the mail server under load; CHAOS_FLAGS='-users= -transactions= -kills= -accounts= -seed=' sizes it.

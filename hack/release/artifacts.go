@@ -58,13 +58,17 @@ func chart(c config, work string) error {
 }
 
 // sboms writes a CycloneDX SBOM of each released binary: the modules it
-// links, with their licenses.
+// links on linux/amd64 (the other platforms link the same modules, and the
+// plugin on Windows a terminal library besides), with their licenses. It
+// reads the clone's git history for the main module's version, so it
+// needs a clone, not a worktree.
 func sboms(c config) error {
 	tools := filepath.Join(c.root, "hack", "release")
+	env := []string{"GOOS=linux", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS=-trimpath"}
 	for _, bin := range []string{"manager", "kubectl-tenantry"} {
 		dest := filepath.Join(c.out, fmt.Sprintf("%s_%s.cdx.json", bin, c.version))
-		if _, err := output(tools, []string{"GOFLAGS=-mod=mod"}, "go", "tool", "cyclonedx-gomod", "app",
-			"-json", "-licenses", "-output", dest, "-main", filepath.Join("cmd", bin), c.root); err != nil {
+		if _, err := output(tools, env, "go", "tool", "cyclonedx-gomod", "app",
+			"-json", "-licenses", "-noserial", "-output", dest, "-main", filepath.Join("cmd", bin), c.root); err != nil {
 			return err
 		}
 	}
