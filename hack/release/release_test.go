@@ -333,7 +333,7 @@ func checkPlatformImage(t *testing.T, p *v1.Platform, img v1.Image) {
 	}
 	got, _ := exec.Command(binary, "--kubeconfig", filepath.Join(t.TempDir(), "none")).CombinedOutput()
 	first, _, _ := strings.Cut(string(got), "\n")
-	if !strings.Contains(first, `"version": "`+testVersion+`"`) {
+	if !strings.Contains(first, `"version":"`+testVersion+`"`) {
 		t.Errorf("the manager's first log line does not give its version:\n%s", got)
 	}
 }
