@@ -67,8 +67,10 @@ vet: ## Vet the code.
 	go vet ./...
 
 .PHONY: lint
-lint: $(GOLANGCI_LINT) ## Lint the code.
+lint: $(GOLANGCI_LINT) ## Lint the code, the chaos tests and the release tooling.
 	$(GOLANGCI_LINT) run
+	$(GOLANGCI_LINT) run --build-tags chaos ./test/chaos/...
+	cd hack/release && $(GOLANGCI_LINT) run ./...
 
 .PHONY: controlplane
 controlplane: ## Build kube-apiserver, kube-controller-manager, etcd and kubectl for tests and dev (once per machine).

@@ -15,11 +15,17 @@ import (
 // platform is one OS and architecture a binary is built for.
 type platform struct{ os, arch string }
 
+// The operating systems and architectures a release builds for.
+const (
+	linux, darwin, windows = "linux", "darwin", "windows"
+	amd64, arm64           = "amd64", "arm64"
+)
+
 // pluginPlatforms are those krew users run kubectl on.
 var pluginPlatforms = []platform{
-	{"linux", "amd64"}, {"linux", "arm64"},
-	{"darwin", "amd64"}, {"darwin", "arm64"},
-	{"windows", "amd64"}, {"windows", "arm64"},
+	{linux, amd64}, {linux, arm64},
+	{darwin, amd64}, {darwin, arm64},
+	{windows, amd64}, {windows, arm64},
 }
 
 // archive is one plugin archive of the release.
@@ -40,7 +46,7 @@ func pluginArchives(c config, work string) ([]archive, error) {
 	var out []archive
 	for _, p := range pluginPlatforms {
 		a := archive{platform: p, bin: "kubectl-tenantry", name: fmt.Sprintf("kubectl-tenantry_%s_%s_%s.tar.gz", c.version, p.os, p.arch)}
-		if p.os == "windows" {
+		if p.os == windows {
 			a.bin += ".exe"
 			a.name = fmt.Sprintf("kubectl-tenantry_%s_%s_%s.zip", c.version, p.os, p.arch)
 		}
@@ -54,7 +60,7 @@ func pluginArchives(c config, work string) ([]archive, error) {
 		}
 		files := []archiveFile{{name: a.bin, mode: 0o755, data: data}, {name: "LICENSE", mode: 0o644, data: license}}
 		write := writeTarGz
-		if p.os == "windows" {
+		if p.os == windows {
 			write = writeZip
 		}
 		if err := write(filepath.Join(c.out, a.name), files, c.created); err != nil {

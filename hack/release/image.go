@@ -18,7 +18,7 @@ import (
 )
 
 // imagePlatforms are the platforms the manager's image is built for.
-var imagePlatforms = []platform{{"linux", "amd64"}, {"linux", "arm64"}}
+var imagePlatforms = []platform{{linux, amd64}, {linux, arm64}}
 
 // Where the image's pieces go, and who it runs as: distroless's nonroot
 // user, numeric so that runAsNonRoot can check it without /etc/passwd.

@@ -121,7 +121,7 @@ func checkChecksums(t *testing.T, out string) {
 func checkArchives(t *testing.T, out string) {
 	for _, p := range pluginPlatforms {
 		name, bin := "kubectl-tenantry_"+testVersion+"_"+p.os+"_"+p.arch+".tar.gz", "kubectl-tenantry"
-		if p.os == "windows" {
+		if p.os == windows {
 			name, bin = strings.TrimSuffix(name, ".tar.gz")+".zip", bin+".exe"
 		}
 		files := archiveFiles(t, filepath.Join(out, name))
@@ -269,21 +269,18 @@ func checkImage(t *testing.T, out string) string {
 		t.Fatalf("the layout holds %+v, want one index tagged %s", manifest.Manifests, testVersion)
 	}
 	digest := manifest.Manifests[0].Digest
-	index, err := path.ImageIndex()
+	released, err := top.ImageIndex(digest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if index, err = index.ImageIndex(digest); err != nil {
-		t.Fatal(err)
-	}
-	platforms, err := index.IndexManifest()
+	platforms, err := released.IndexManifest()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var seen []string
+	seen := make([]string, 0, len(platforms.Manifests))
 	for _, d := range platforms.Manifests {
 		seen = append(seen, d.Platform.OS+"/"+d.Platform.Architecture)
-		img, err := index.Image(d.Digest)
+		img, err := released.Image(d.Digest)
 		if err != nil {
 			t.Fatal(err)
 		}
