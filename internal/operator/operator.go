@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	goruntime "runtime"
 	"sync/atomic"
 	"time"
 
@@ -285,7 +286,7 @@ func newSelfService(mgr ctrl.Manager, o Options) *selfservice.Server {
 		SessionTTL:       si.SessionTTL,
 		RequireTwoFactor: si.RequireTwoFactor,
 		TOTPIssuer:       si.TOTPIssuer,
-		Hashes:           selfservice.NewHashGate(si.MaxConcurrentHashes, si.HashQueue),
+		Hashes:           si.HashGate(goruntime.GOMAXPROCS(0)),
 		Limits:           selfservice.NewRateLimits(rate.Limit(si.LoginRate), si.LoginBurst, rate.Limit(si.ClientRate), si.ClientBurst),
 		ImpersonationTTL: o.Tokens.ImpersonationTTL,
 		Recorder:         mgr.GetEventRecorder("tenantry-selfservice"),

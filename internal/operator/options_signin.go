@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/tenantry-io/tenantry/internal/selfservice"
@@ -23,13 +24,39 @@ type SignInOptions struct {
 	LoginBurst  int
 	ClientRate  float64
 	ClientBurst int
-	// MaxConcurrentHashes caps the password hashes computed at once;
-	// HashQueue more may wait for one, the rest get 429.
+	// MaxConcurrentHashes caps the password hashes computed at once (0:
+	// as many as HashCPUShare allows, at least one); HashQueue more may
+	// wait for one, the rest get 429.
 	MaxConcurrentHashes int
 	HashQueue           int
-	ResetURL            string
-	ResetTTL            time.Duration
-	ResetTemplateDir    string
+	// HashCPUShare is the share of the process's CPUs (GOMAXPROCS, which
+	// follows the container's CPU limit) that password hashing may take on
+	// average; 0 sets no bound but MaxConcurrentHashes.
+	HashCPUShare     float64
+	ResetURL         string
+	ResetTTL         time.Duration
+	ResetTemplateDir string
+}
+
+// defaultHashCPUShare leaves four fifths of the CPU to the controllers
+// and the rest of the self-service API during a login storm: on 2 CPUs,
+// 0.4 of a CPU of bcrypt, about 1.7 logins a second; more queue, then get
+// 429 with Retry-After.
+const defaultHashCPUShare = 0.2
+
+// HashGate is the password hashing bound of these options on a process
+// with procs CPUs.
+func (si SignInOptions) HashGate(procs int) *selfservice.HashGate {
+	cpus := si.HashCPUShare * float64(procs)
+	concurrent := si.MaxConcurrentHashes
+	if concurrent == 0 {
+		concurrent = max(1, int(math.Ceil(cpus)))
+	}
+	gate := selfservice.NewHashGate(concurrent, si.HashQueue)
+	if cpus > 0 {
+		gate.LimitCPU(cpus)
+	}
+	return gate
 }
 
 // defaultSignInOptions take the lockout, session and authenticator-app
@@ -41,7 +68,7 @@ func defaultSignInOptions() SignInOptions {
 		LockoutThreshold: int(lockout.Threshold), LockoutWindow: lockout.Window, LockoutDuration: lockout.Duration,
 		SessionTTL: selfservice.DefaultSessionTTL, TOTPIssuer: selfservice.DefaultTOTPIssuer,
 		LoginRate: 20, LoginBurst: 40, ClientRate: 1, ClientBurst: 10,
-		MaxConcurrentHashes: 2, HashQueue: 32,
+		HashQueue: 32, HashCPUShare: defaultHashCPUShare,
 		ResetURL: "http://localhost:8082/v1/password-resets/confirm",
 		ResetTTL: time.Hour,
 	}
@@ -59,7 +86,8 @@ func (si *SignInOptions) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&si.LoginBurst, "login-rate-burst", si.LoginBurst, "Logins that may arrive at once before --login-rate-limit applies.")
 	fs.Float64Var(&si.ClientRate, "login-client-rate-limit", si.ClientRate, "Logins, resets and code checks per second from one client address.")
 	fs.IntVar(&si.ClientBurst, "login-client-rate-burst", si.ClientBurst, "Logins one client address may send at once before --login-client-rate-limit applies.")
-	fs.IntVar(&si.MaxConcurrentHashes, "max-concurrent-password-hashes", si.MaxConcurrentHashes, "Password hashes computed at once; keeps a login storm from taking the controllers' CPU.")
+	fs.IntVar(&si.MaxConcurrentHashes, "max-concurrent-password-hashes", si.MaxConcurrentHashes, "Password hashes computed at once; 0 takes as many as --password-hash-cpu-share allows (at least 1).")
+	fs.Float64Var(&si.HashCPUShare, "password-hash-cpu-share", si.HashCPUShare, "Share of the process's CPUs (GOMAXPROCS, which follows the container's CPU limit) that password hashing may take on average, so that a login storm leaves the controllers the rest; 0 sets no such bound.")
 	fs.IntVar(&si.HashQueue, "password-hash-queue", si.HashQueue, "Requests that may wait for a password hash; more are refused with 429.")
 	fs.StringVar(&si.ResetURL, "password-reset-url", si.ResetURL, "Base URL of the link in password reset emails; the token is added as ?token=.")
 	fs.DurationVar(&si.ResetTTL, "password-reset-ttl", si.ResetTTL, "How long a password reset link works.")
@@ -75,8 +103,11 @@ func (si SignInOptions) validate() []error {
 	if si.SessionTTL <= 0 || si.ResetTTL <= 0 {
 		errs = append(errs, errors.New("--session-ttl and --password-reset-ttl must be positive"))
 	}
-	if si.MaxConcurrentHashes < 1 || si.HashQueue < 0 {
-		errs = append(errs, errors.New("--max-concurrent-password-hashes must be at least 1 and --password-hash-queue not negative"))
+	if si.MaxConcurrentHashes < 0 || si.HashQueue < 0 {
+		errs = append(errs, errors.New("--max-concurrent-password-hashes and --password-hash-queue must not be negative"))
+	}
+	if si.HashCPUShare < 0 || si.HashCPUShare > 1 {
+		errs = append(errs, fmt.Errorf("--password-hash-cpu-share: %v is not a share between 0 and 1", si.HashCPUShare))
 	}
 	if si.LoginRate < 0 || si.ClientRate < 0 {
 		errs = append(errs, errors.New("--login-rate-limit and --login-client-rate-limit must not be negative (0 turns one off)"))

@@ -40,6 +40,8 @@ func TestValidateOptions(t *testing.T) {
 		{"lease no longer than its renew deadline", func(o *Options) { o.LeaderElection.LeaseDuration = o.LeaderElection.RenewDeadline }, "--leader-elect-lease-duration must be longer"},
 		{"renew deadline leaves no retry", func(o *Options) { o.LeaderElection.RenewDeadline = 2 * o.LeaderElection.RetryPeriod / 2 }, "--leader-elect-renew-deadline must be longer"},
 		{"no retry period", func(o *Options) { o.LeaderElection.RetryPeriod = 0 }, "--leader-elect-retry-period must be positive"},
+		{"hashing share above the whole", func(o *Options) { o.SignIn.HashCPUShare = 1.5 }, "--password-hash-cpu-share"},
+		{"no hashing bound but the slots", func(o *Options) { o.SignIn.HashCPUShare, o.SignIn.MaxConcurrentHashes = 0, 2 }, ""},
 		{"a short lease is fine", func(o *Options) {
 			o.LeaderElection = LeaderElectionOptions{LeaseDuration: 6 * time.Second, RenewDeadline: 4 * time.Second, RetryPeriod: time.Second}
 		}, ""},

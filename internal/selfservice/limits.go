@@ -2,6 +2,7 @@ package selfservice
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"sync"
@@ -18,11 +19,65 @@ import (
 type HashGate struct {
 	slots chan struct{}
 	queue chan struct{}
-	// MaxWait bounds a request's wait for a slot. It stays well under the
-	// HTTP server's write timeout (30s), so that a queued request is
-	// refused with an answer the client can retry, not cut off without one.
+	// MaxWait bounds a request's wait for a slot and for the CPU budget.
+	// It stays well under the HTTP server's write timeout (30s), so that a
+	// queued request is refused with an answer the client can retry, not
+	// cut off without one.
 	MaxWait time.Duration
+	// cpu, when set, bounds the CPU time hashing takes on average.
+	cpu *cpuBudget
 }
+
+// hashBudgetBurst is how far ahead of its budget hashing may run after a
+// quiet spell: a few logins arriving together are not made to wait, a
+// storm is.
+const hashBudgetBurst = 2 * time.Second
+
+// cpuBudget keeps hashing to cpus CPUs' worth of time on average. Each
+// hash moves paidUntil on by its time divided by cpus (a 300ms hash at half
+// a CPU owes 600ms); a hash may start while paidUntil is at most burst
+// ahead of now.
+type cpuBudget struct {
+	cpus  float64
+	burst time.Duration
+
+	mu        sync.Mutex
+	paidUntil time.Time
+}
+
+// wait returns once a hash may start, or at once with an error when that
+// would be after ctx's deadline.
+func (b *cpuBudget) wait(ctx context.Context) error {
+	b.mu.Lock()
+	delay := time.Until(b.paidUntil.Add(-b.burst))
+	b.mu.Unlock()
+	if delay <= 0 {
+		return nil
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
+		return errBudgetSpent
+	}
+	timer := time.NewTimer(delay)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// charge records a hash that took took.
+func (b *cpuBudget) charge(took time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if now := time.Now(); b.paidUntil.Before(now) {
+		b.paidUntil = now
+	}
+	b.paidUntil = b.paidUntil.Add(time.Duration(float64(took) / b.cpus))
+}
+
+var errBudgetSpent = errors.New("the password hashing budget is spent")
 
 // DefaultHashWait is how long a request waits for a hash slot by default.
 const DefaultHashWait = 10 * time.Second
@@ -36,9 +91,17 @@ func NewHashGate(concurrent, queued int) *HashGate {
 	}
 }
 
-// do runs hash when a slot is free; false means the server is saturated
-// (the queue is full or the wait ran out, or the client went away) and
-// hash did not run.
+// LimitCPU bounds hashing to cpus CPUs' worth of time on average (0.5 is
+// half a CPU), however many requests wait: the rest of the process's CPU
+// stays with the controllers during a login storm.
+func (g *HashGate) LimitCPU(cpus float64) *HashGate {
+	g.cpu = &cpuBudget{cpus: cpus, burst: hashBudgetBurst}
+	return g
+}
+
+// do runs hash when a slot is free and the CPU budget allows; false means
+// the server is saturated (the queue is full or the wait ran out, or the
+// client went away) and hash did not run.
 func (g *HashGate) do(ctx context.Context, hash func()) bool {
 	if g == nil {
 		hash()
@@ -50,17 +113,25 @@ func (g *HashGate) do(ctx context.Context, hash func()) bool {
 		return false
 	}
 	defer func() { <-g.queue }()
-	wait := time.NewTimer(g.MaxWait)
-	defer wait.Stop()
+	waitCtx, cancel := context.WithTimeout(ctx, g.MaxWait)
+	defer cancel()
 	select {
 	case g.slots <- struct{}{}:
-	case <-wait.C:
-		return false
-	case <-ctx.Done():
+	case <-waitCtx.Done():
 		return false
 	}
 	defer func() { <-g.slots }()
+	// A wait the budget cannot end before MaxWait fails at once.
+	if g.cpu != nil && g.cpu.wait(waitCtx) != nil {
+		return false
+	}
+	began := time.Now()
 	hash()
+	if g.cpu != nil {
+		// Wall time: a hash is all CPU, and under contention this
+		// overcharges, which errs on the controllers' side.
+		g.cpu.charge(time.Since(began))
+	}
 	return true
 }
 

@@ -264,3 +264,35 @@ func TestQueuedLoginGivesUpInTime(t *testing.T) {
 	}
 	loginOK(t, s, m)
 }
+
+// With a CPU budget, a hash waits until the time the ones before it took
+// is paid back: at half a CPU, a 100ms hash is paid 200ms later.
+func TestHashGateKeepsToItsCPUBudget(t *testing.T) {
+	g := NewHashGate(4, 64).LimitCPU(0.5)
+	g.cpu.burst = 0
+	if !g.do(t.Context(), func() { time.Sleep(100 * time.Millisecond) }) {
+		t.Fatal("the first hash was refused")
+	}
+	// A request that may wait 50ms is refused at once.
+	g.MaxWait = 50 * time.Millisecond
+	began := time.Now()
+	if g.do(t.Context(), func() {}) {
+		t.Fatal("a hash ran before the budget was paid back")
+	}
+	if waited := time.Since(began); waited > 40*time.Millisecond {
+		t.Errorf("refusing took %s; a wait that cannot succeed must fail at once", waited)
+	}
+	// One that may wait a second runs once the 200ms are paid.
+	g.MaxWait = time.Second
+	began = time.Now()
+	if !g.do(t.Context(), func() {}) {
+		t.Fatal("a hash was refused although the budget would be paid within its wait")
+	}
+	if waited := time.Since(began); waited < 100*time.Millisecond {
+		t.Errorf("the hash waited only %s for a budget 200ms in debt", waited)
+	}
+	// Without a budget, nothing waits.
+	if !NewHashGate(4, 64).do(t.Context(), func() {}) {
+		t.Error("a gate without a budget refused")
+	}
+}

@@ -141,7 +141,7 @@ func messagesTo(smtp *smtpcatcher.Server, address string) []smtpcatcher.Message 
 var tokenPattern = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)
 
 // tokenFrom takes the one-time token out of an invitation's link.
-func tokenFrom(t *testing.T, msg smtpcatcher.Message) string {
+func tokenFrom(t testing.TB, msg smtpcatcher.Message) string {
 	t.Helper()
 	body, err := msg.TextBody()
 	if err != nil {
@@ -155,7 +155,7 @@ func tokenFrom(t *testing.T, msg smtpcatcher.Message) string {
 }
 
 // accept posts to the self-service API as the person's browser would.
-func accept(t *testing.T, baseURL, token, password string) (int, map[string]string) {
+func accept(t testing.TB, baseURL, token, password string) (int, map[string]string) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"token": token, "password": password})
 	resp, err := http.Post(baseURL+"/v1/invitations/accept", "application/json", bytes.NewReader(body))
@@ -178,7 +178,7 @@ func inviteAndAccept(t *testing.T, tm *testManager, user *iamv1alpha1.User) clie
 
 // createAndAccept creates a user and accepts its invitation, whatever
 // phase that leads to.
-func createAndAccept(t *testing.T, tm *testManager, user *iamv1alpha1.User) client.ObjectKey {
+func createAndAccept(t testing.TB, tm *testManager, user *iamv1alpha1.User) client.ObjectKey {
 	t.Helper()
 	key := createUser(t, user)
 	acceptInvitation(t, tm, key, user)
@@ -186,7 +186,7 @@ func createAndAccept(t *testing.T, tm *testManager, user *iamv1alpha1.User) clie
 }
 
 // acceptInvitation accepts the invitation mailed to a user created earlier.
-func acceptInvitation(t *testing.T, tm *testManager, key client.ObjectKey, user *iamv1alpha1.User) {
+func acceptInvitation(t testing.TB, tm *testManager, key client.ObjectKey, user *iamv1alpha1.User) {
 	t.Helper()
 	eventuallyUser(t, key, func(g Gomega, u *iamv1alpha1.User) {
 		g.Expect(condition(u, iamv1alpha1.InvitationDeliveredCondition).Status).To(Equal(metav1.ConditionTrue))
