@@ -34,7 +34,7 @@ func BenchmarkUsersInvitedDuringLoginStorm(b *testing.B) {
 	manager.smtp = smtp
 
 	people := newNamespace(b)
-	var members []*iamv1alpha1.User
+	members := make([]*iamv1alpha1.User, 0, stormClients)
 	for i := range stormClients {
 		u := newUser(people, fmt.Sprintf("member-%02d", i), fmt.Sprintf("member-%02d@storm.example", i))
 		createAndAccept(b, manager, u)
@@ -84,7 +84,7 @@ type loginStorm struct {
 
 func startLoginStorm(baseURL string, members []*iamv1alpha1.User) *loginStorm {
 	s := &loginStorm{stopped: make(chan struct{}), began: time.Now()}
-	client := &http.Client{Timeout: 40 * time.Second}
+	httpClient := &http.Client{Timeout: 40 * time.Second}
 	for _, u := range members {
 		body, _ := json.Marshal(map[string]string{"account": u.Namespace, "email": u.Spec.Email, "password": strongPassword})
 		s.wg.Go(func() {
@@ -94,7 +94,7 @@ func startLoginStorm(baseURL string, members []*iamv1alpha1.User) *loginStorm {
 					return
 				default:
 				}
-				resp, err := client.Post(baseURL+"/v1/sessions", "application/json", bytes.NewReader(body))
+				resp, err := httpClient.Post(baseURL+"/v1/sessions", "application/json", bytes.NewReader(body))
 				if err != nil {
 					s.failed.Add(1)
 					continue
