@@ -71,6 +71,7 @@ lint: $(GOLANGCI_LINT) ## Lint the code, the chaos tests and the release tooling
 	$(GOLANGCI_LINT) run
 	$(GOLANGCI_LINT) run --build-tags chaos ./test/chaos/...
 	cd hack/release && $(GOLANGCI_LINT) run ./...
+	cd hack/tools/benchsummary && $(GOLANGCI_LINT) run ./...
 
 .PHONY: controlplane
 controlplane: ## Build kube-apiserver, kube-controller-manager, etcd and kubectl for tests and dev (once per machine).
@@ -87,9 +88,12 @@ test-chaos: controlplane ## Kill the manager and the mail server under load; CHA
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test -tags chaos ./test/chaos -count=1 -v -timeout 30m $(CHAOS_FLAGS)
 
 .PHONY: bench
-bench: controlplane ## Run the benchmarks at BENCHTIME, then users, transactions and the restart at BENCH_SCALE.
-	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./... -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -count $(BENCH_COUNT) -benchmem -timeout 3h
-	$(if $(BENCH_SCALE),KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./test/integration -run '^$$' -bench 'UsersInvited|TransactionsApplied|RestartAtScale' -benchtime $(BENCH_SCALE) -benchmem -timeout 3h)
+bench: controlplane ## Run the benchmarks BENCH_COUNT times at BENCHTIME, then users, transactions and the restart at BENCH_SCALE; print each metric's median and spread.
+	mkdir -p .bench
+	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./... -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -count $(BENCH_COUNT) -benchmem -timeout 3h | tee .bench/bench.txt
+	$(if $(BENCH_SCALE),KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./test/integration -run '^$$' -bench 'UsersInvited$$|TransactionsApplied|RestartAtScale' -benchtime $(BENCH_SCALE) -benchmem -timeout 3h | tee .bench/scale.txt)
+	@echo; echo "== median and spread of $(BENCH_COUNT) runs at $(BENCHTIME)"; cd hack/tools/benchsummary && go run . ../../../.bench/bench.txt
+	$(if $(BENCH_SCALE),@echo; echo "== at $(BENCH_SCALE)"; cd hack/tools/benchsummary && go run . ../../../.bench/scale.txt)
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz test in turn for FUZZTIME (30s); new failures land in testdata/fuzz.
