@@ -113,3 +113,24 @@ func (t *doneTracker) latency(q float64) time.Duration {
 	slices.Sort(all)
 	return all[min(len(all)-1, int(q*float64(len(all))))]
 }
+
+// tenths are the rates, in objects per second, at which the first and the
+// last tenth of the objects were done: from the start to the first tenth's
+// last, and from the object before the last tenth to the last. Equal
+// rates mean the thousandth object cost what the hundredth did.
+func (t *doneTracker) tenths(start time.Time) (first, last float64) {
+	t.mu.Lock()
+	times := make([]time.Time, 0, len(t.done))
+	for _, done := range t.done {
+		times = append(times, done)
+	}
+	t.mu.Unlock()
+	tenth := len(times) / 10
+	if tenth < 2 {
+		return 0, 0
+	}
+	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
+	first = float64(tenth) / times[tenth-1].Sub(start).Seconds()
+	last = float64(tenth) / times[len(times)-1].Sub(times[len(times)-tenth-1]).Seconds()
+	return first, last
+}
