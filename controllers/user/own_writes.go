@@ -1,0 +1,65 @@
+package user
+
+import (
+	"sync"
+
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+)
+
+// ownWrites remembers the credential Secrets this controller just wrote,
+// with the resourceVersion each write returned. The watch event of that
+// very write would wake the user for a pass that finds nothing to do (the
+// pass that wrote it carried on with what it wrote): one extra pass per new
+// user, and per invitation sent. A write by anyone else (the self-service
+// API accepting the invitation) has another resourceVersion and wakes it.
+type ownWrites struct {
+	mu       sync.Mutex
+	versions map[types.NamespacedName]string
+}
+
+func newOwnWrites() *ownWrites {
+	return &ownWrites{versions: map[types.NamespacedName]string{}}
+}
+
+// wrote records the version obj is at after this controller's write. A
+// reconciler set up without a watch (in a test) has nothing to record.
+func (o *ownWrites) wrote(obj client.Object) {
+	if o == nil {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.versions[client.ObjectKeyFromObject(obj)] = obj.GetResourceVersion()
+}
+
+// isOwn says whether obj is at the version this controller's last write
+// left it, and forgets that write: its event comes once.
+func (o *ownWrites) isOwn(obj client.Object) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	key := client.ObjectKeyFromObject(obj)
+	if v, ok := o.versions[key]; ok && v == obj.GetResourceVersion() {
+		delete(o.versions, key)
+		return true
+	}
+	return false
+}
+
+// forget drops what is remembered of a deleted object.
+func (o *ownWrites) forget(obj client.Object) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.versions, client.ObjectKeyFromObject(obj))
+}
+
+// othersWrites passes the events of every write but this controller's own.
+func (o *ownWrites) othersWrites() predicate.Funcs {
+	return predicate.Funcs{
+		CreateFunc: func(e event.CreateEvent) bool { return !o.isOwn(e.Object) },
+		UpdateFunc: func(e event.UpdateEvent) bool { return !o.isOwn(e.ObjectNew) },
+		DeleteFunc: func(e event.DeleteEvent) bool { o.forget(e.Object); return true },
+	}
+}
