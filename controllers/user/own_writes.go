@@ -1,6 +1,7 @@
 package user
 
 import (
+	"slices"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -16,12 +17,19 @@ import (
 // user, and per invitation sent. A write by anyone else (the self-service
 // API accepting the invitation) has another resourceVersion and wakes it.
 type ownWrites struct {
-	mu       sync.Mutex
-	versions map[types.NamespacedName]string
+	mu sync.Mutex
+	// versions are, per object, the versions of its last few own writes
+	// whose events have not come yet: a pass may write a Secret twice
+	// (the invitation's intent, then its outcome), and each event comes.
+	versions map[types.NamespacedName][]string
 }
 
+// ownWritesKept bounds the versions kept per object: an event the informer
+// skipped (it lists again after a watch ends) leaves its version behind.
+const ownWritesKept = 4
+
 func newOwnWrites() *ownWrites {
-	return &ownWrites{versions: map[types.NamespacedName]string{}}
+	return &ownWrites{versions: map[types.NamespacedName][]string{}}
 }
 
 // wrote records the version obj is at after this controller's write. A
@@ -32,7 +40,9 @@ func (o *ownWrites) wrote(obj client.Object) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.versions[client.ObjectKeyFromObject(obj)] = obj.GetResourceVersion()
+	key := client.ObjectKeyFromObject(obj)
+	kept := append(o.versions[key], obj.GetResourceVersion())
+	o.versions[key] = kept[max(0, len(kept)-ownWritesKept):]
 }
 
 // isOwn says whether obj is at the version this controller's last write
@@ -41,11 +51,18 @@ func (o *ownWrites) isOwn(obj client.Object) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	key := client.ObjectKeyFromObject(obj)
-	if v, ok := o.versions[key]; ok && v == obj.GetResourceVersion() {
-		delete(o.versions, key)
-		return true
+	kept := o.versions[key]
+	i := slices.Index(kept, obj.GetResourceVersion())
+	if i < 0 {
+		return false
 	}
-	return false
+	// Versions before this one will not come any more.
+	if kept = kept[i+1:]; len(kept) == 0 {
+		delete(o.versions, key)
+	} else {
+		o.versions[key] = kept
+	}
+	return true
 }
 
 // forget drops what is remembered of a deleted object.

@@ -6,6 +6,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
 
 func TestOwnWritesPassOthersEvents(t *testing.T) {
@@ -24,6 +26,12 @@ func TestOwnWritesPassOthersEvents(t *testing.T) {
 	if !p.Update(event.UpdateEvent{ObjectOld: secret("2"), ObjectNew: secret("2")}) {
 		t.Error("a second event at the same version was filtered out: an own write is filtered once")
 	}
+	// A pass that writes twice: both events are its own.
+	o.wrote(secret("10"))
+	o.wrote(secret("11"))
+	if p.Create(event.CreateEvent{Object: secret("10")}) || p.Update(event.UpdateEvent{ObjectOld: secret("10"), ObjectNew: secret("11")}) {
+		t.Error("the events of a pass's two writes woke the user")
+	}
 	o.wrote(secret("3"))
 	if !p.Update(event.UpdateEvent{ObjectOld: secret("3"), ObjectNew: secret("4")}) {
 		t.Error("someone else's write after the controller's was filtered out")
@@ -34,5 +42,29 @@ func TestOwnWritesPassOthersEvents(t *testing.T) {
 	}
 	if len(o.versions) != 0 {
 		t.Errorf("remembered after the deletion: %v", o.versions)
+	}
+}
+
+func TestAnnotationsChangedLeavesOutFiledChanges(t *testing.T) {
+	user := func(annotations map[string]string) *iamv1alpha1.User {
+		return &iamv1alpha1.User{ObjectMeta: metav1.ObjectMeta{Name: "alice", Annotations: annotations}}
+	}
+	pending := map[string]string{iamv1alpha1.PendingChangesAnnotation: `[{"seq":1}]`}
+	tests := []struct {
+		name     string
+		old, new map[string]string
+		want     bool
+	}{
+		{"the cache drops the filed changes", pending, nil, false},
+		{"nothing changes", pending, pending, false},
+		{"a person asks for a resend", pending, map[string]string{iamv1alpha1.PendingChangesAnnotation: `[{"seq":1}]`, iamv1alpha1.ResendInvitationAnnotation: "1"}, true},
+		{"an annotation goes", map[string]string{"team": "blue"}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := annotationsChanged.Update(event.UpdateEvent{ObjectOld: user(tt.old), ObjectNew: user(tt.new)}); got != tt.want {
+				t.Errorf("annotationsChanged = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"golang.org/x/time/rate"
 	corev1 "k8s.io/api/core/v1"
@@ -235,7 +238,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, options controller.Optio
 		WithOptions(options).
 		For(&iamv1alpha1.User{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{},
-			predicate.AnnotationChangedPredicate{},
+			annotationsChanged,
 			predicate.LabelChangedPredicate{},
 		))).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.ownerOfCredentials),
@@ -259,4 +262,29 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, options controller.Optio
 // as its history.
 func (r *Reconciler) event(user *iamv1alpha1.User, eventType, reason, action, note string) {
 	reconcile.RecordEvent(r.Recorder, user, nil, eventType, reason, action, "%s", note)
+}
+
+// annotationsChanged passes a user whose annotations changed, leaving out
+// the changes waiting to be filed in its history: the cache drops those
+// once the status says they are filed (operator's trimUser), and that
+// drop, no write of anyone's, would wake the user for a pass with nothing
+// to do. A change worth filing always changes something else watched
+// (the spec, a label or another annotation).
+var annotationsChanged = predicate.Funcs{
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		return !maps.EqualFunc(withoutPendingChanges(e.ObjectOld.GetAnnotations()), withoutPendingChanges(e.ObjectNew.GetAnnotations()),
+			func(a, b string) bool { return a == b })
+	},
+	CreateFunc:  func(event.CreateEvent) bool { return false },
+	DeleteFunc:  func(event.DeleteEvent) bool { return false },
+	GenericFunc: func(event.GenericEvent) bool { return false },
+}
+
+func withoutPendingChanges(annotations map[string]string) map[string]string {
+	if _, ok := annotations[iamv1alpha1.PendingChangesAnnotation]; !ok {
+		return annotations
+	}
+	out := maps.Clone(annotations)
+	delete(out, iamv1alpha1.PendingChangesAnnotation)
+	return out
 }
