@@ -39,7 +39,9 @@ const bareWorkers = 4
 // user needs: create the credential Secret, send one email over SMTP, file
 // its creation in the history (one UserChange), and write the status once. It returns its time and its writes
 // per user (the users' own creation left out, as in the operator's figure).
-func bareInvitations(b *testing.B, smtp *smtpcatcher.Server, n int) (time.Duration, float64) {
+//
+// extra, when given, is more work each user needs (its services).
+func bareInvitations(b *testing.B, smtp *smtpcatcher.Server, n int, extra ...func(ctx context.Context, ns, name string) error) (time.Duration, float64) {
 	b.Helper()
 	ns := newNamespace(b)
 	sender, err := mail.NewSMTPSender(mail.Config{Host: smtp.Host(), Port: smtp.Port(), TLS: mail.TLSNone, From: "no-reply@bench.example"})
@@ -56,7 +58,15 @@ func bareInvitations(b *testing.B, smtp *smtpcatcher.Server, n int) (time.Durati
 		return newUser(ns, name(i), name(i)+"@bench.example")
 	})
 	inParallel(b, "bare invitation", n, bareWorkers, func(i int) error {
-		return inviteBare(context.Background(), sender, ns, name(i))
+		if err := inviteBare(context.Background(), sender, ns, name(i)); err != nil {
+			return err
+		}
+		for _, do := range extra {
+			if err := do(context.Background(), ns, name(i)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	invited.wait(b, "users the bare client invited", n)
 	elapsed := time.Since(start)

@@ -182,7 +182,7 @@ func without(list []string, item string) []string {
 }
 
 // newServiceClass creates a class of the test's own from a template.
-func newServiceClass(t *testing.T, column string, template map[string]any, tweak func(*iamv1alpha1.ServiceClassSpec)) *iamv1alpha1.ServiceClass {
+func newServiceClass(t testing.TB, column string, template map[string]any, tweak func(*iamv1alpha1.ServiceClassSpec)) *iamv1alpha1.ServiceClass {
 	t.Helper()
 	raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&unstructured.Unstructured{Object: template})
 	if err != nil {

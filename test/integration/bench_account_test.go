@@ -1,0 +1,151 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sync"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/testsupport"
+)
+
+// teamLimit is the most members a Team holds.
+const teamLimit = 256
+
+// BenchmarkUsersInvitedToAnAccount: a burst of new users into an account
+// as a real one looks: a Subscription with a seat for each, every user
+// assigned a storage bucket (provisioned while invited, one ConfigMap
+// each), and a Team whose members are the first 256 of them. Done is the
+// invitation delivered and the bucket Ready. The bare client does the
+// least that needs: what BenchmarkUsersInvited's does, and the ConfigMap.
+// Writes are listed by kind, as the watch events each kind saw.
+func BenchmarkUsersInvitedToAnAccount(b *testing.B) {
+	smtp := startSMTP(b)
+	storage := newServiceClass(b, "storage", map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap", "data": map[string]any{"bucket": "${account}-${user.name}"},
+	}, func(s *iamv1alpha1.ServiceClassSpec) { s.ProvisionWhileInvited = true })
+	bare, bareWrites := bareInvitations(b, startSMTP(b), b.N, func(ctx context.Context, ns, name string) error {
+		return k8s.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-storage"}, Data: map[string]string{"bucket": ns + "-" + name}})
+	})
+	manager := startManager(b, testOptions(b, smtp))
+	ns := newNamespace(b)
+	subscription := &iamv1alpha1.Subscription{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "basic"},
+		Spec:       iamv1alpha1.SubscriptionSpec{Services: []iamv1alpha1.SubscribedService{{ServiceClass: storage.Name, Quantity: int32(b.N)}}},
+	}
+	team := &iamv1alpha1.Team{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "everyone"}, Spec: iamv1alpha1.TeamSpec{DisplayName: "Everyone", Role: "manager"}}
+	for i := range min(b.N, teamLimit) {
+		team.Spec.Members = append(team.Spec.Members, fmt.Sprintf("user-%05d", i))
+	}
+	for _, obj := range []client.Object{subscription, team} {
+		if err := k8s.Create(context.Background(), obj); err != nil {
+			b.Fatal(err)
+		}
+	}
+	done := trackDone(b, &iamv1alpha1.UserList{}, ns, func(obj client.Object) bool {
+		u := obj.(*iamv1alpha1.User)
+		return userSettled(u) && len(u.Status.Services) == 1 && u.Status.Services[0].Phase == iamv1alpha1.ServicePhaseReady
+	})
+	writes := countWritesByKind(b, ns)
+
+	b.ResetTimer()
+	createAll(b, b.N, func(i int) client.Object {
+		user := newUser(ns, fmt.Sprintf("user-%05d", i), fmt.Sprintf("user-%05d@account.example", i))
+		user.Spec.Services = []iamv1alpha1.ServiceAssignment{{ServiceClass: storage.Name}}
+		done.createdNow(user.Name)
+		return user
+	})
+	done.wait(b, "users invited with their storage", b.N)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "users/s")
+	b.ReportMetric(float64(done.latency(0.99).Milliseconds()), "p99-ms")
+	total := 0.0
+	for kind, n := range writes.stop() {
+		// The benchmark's own creates of the users are not the operator's.
+		if kind == "User" {
+			n -= b.N
+		}
+		total += float64(n)
+		b.ReportMetric(float64(n)/float64(b.N), kind+"-writes/op")
+	}
+	b.ReportMetric(total/float64(b.N), "writes/op")
+	reportAgainstBare(b, b.Elapsed(), bare, bareWrites)
+	manager.stop(b)
+	discardAccount(b, ns)
+}
+
+// writeCounts counts the watch events, one per write, of each kind the
+// operator writes for an account's users.
+type writeCounts struct {
+	mu     sync.Mutex
+	counts map[string]int
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func countWritesByKind(b *testing.B, ns string) *writeCounts {
+	b.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &writeCounts{counts: map[string]int{}, cancel: cancel}
+	inAccount := func(obj client.Object) bool { return true }
+	for kind, watched := range map[string]struct {
+		list client.ObjectList
+		ns   string
+		// counts picks the objects of the account.
+		counts func(client.Object) bool
+	}{
+		"User":       {&iamv1alpha1.UserList{}, ns, inAccount},
+		"UserChange": {&iamv1alpha1.UserChangeList{}, ns, inAccount},
+		// Credential Secrets live in the operator's namespace.
+		"Secret": {&corev1.SecretList{}, testsupport.CredentialsNamespace, func(obj client.Object) bool {
+			owner, ok := credentials.SecretOwner(obj)
+			return ok && owner.Namespace == ns
+		}},
+		"ConfigMap":    {&corev1.ConfigMapList{}, ns, inAccount},
+		"Subscription": {&iamv1alpha1.SubscriptionList{}, ns, inAccount},
+		"Team":         {&iamv1alpha1.TeamList{}, ns, inAccount},
+		"RoleBinding":  {&rbacv1.RoleBindingList{}, ns, inAccount},
+	} {
+		// Watched from the list's version: only what changes from now on.
+		if err := k8s.List(ctx, watched.list, client.InNamespace(watched.ns)); err != nil {
+			b.Fatalf("list %s: %v", kind, err)
+		}
+		from := watched.list.(metav1.ListInterface).GetResourceVersion()
+		watcher, err := k8s.Watch(ctx, watched.list, client.InNamespace(watched.ns), &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: from}})
+		if err != nil {
+			b.Fatalf("watch %s: %v", kind, err)
+		}
+		w.wg.Go(func() {
+			for ev := range watcher.ResultChan() {
+				obj, ok := ev.Object.(client.Object)
+				if !ok || (ev.Type != watch.Added && ev.Type != watch.Modified) || !watched.counts(obj) {
+					continue
+				}
+				w.mu.Lock()
+				w.counts[kind]++
+				w.mu.Unlock()
+			}
+		})
+	}
+	b.Cleanup(w.cancelAll)
+	return w
+}
+
+func (w *writeCounts) cancelAll() { w.cancel(); w.wg.Wait() }
+
+// stop ends the count and returns it.
+func (w *writeCounts) stop() map[string]int {
+	w.cancelAll()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return maps.Clone(w.counts)
+}
