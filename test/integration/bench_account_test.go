@@ -55,7 +55,7 @@ func BenchmarkUsersInvitedToAnAccount(b *testing.B) {
 		u := obj.(*iamv1alpha1.User)
 		return userSettled(u) && len(u.Status.Services) == 1 && u.Status.Services[0].Phase == iamv1alpha1.ServicePhaseReady
 	})
-	writes := countWritesByKind(b, ns)
+	writes, passes := countWritesByKind(b, ns), reconcileCount(b)
 
 	b.ResetTimer()
 	createAll(b, b.N, func(i int) client.Object {
@@ -68,6 +68,7 @@ func BenchmarkUsersInvitedToAnAccount(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "users/s")
 	b.ReportMetric(float64(done.latency(0.99).Milliseconds()), "p99-ms")
+	b.ReportMetric((reconcileCount(b)-passes)/float64(b.N), "passes/op")
 	total := 0.0
 	for kind, n := range writes.stop() {
 		// The benchmark's own creates of the users are not the operator's.
