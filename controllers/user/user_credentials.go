@@ -76,7 +76,6 @@ func (r *Reconciler) writeSecret(ctx context.Context, s *userScope, secret *core
 		if err := r.Update(ctx, secret); err != nil {
 			return err
 		}
-		r.ownSecretWrites.wrote(secret)
 		s.secret = secret
 		return nil
 	}
@@ -86,7 +85,6 @@ func (r *Reconciler) writeSecret(ctx context.Context, s *userScope, secret *core
 		}
 		return err
 	}
-	r.ownSecretWrites.wrote(secret)
 	s.secret, s.secretUnsaved = secret, false
 	s.user.Status.CredentialsSecretName = secret.Name
 	return nil
