@@ -226,18 +226,26 @@ func TestSaturatedHashGateRefuses(t *testing.T) {
 	s := signInServer(newFakeClock())
 	s.Hashes = NewHashGate(1, 0)
 
-	hold, held, released := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(released)
-		s.Hashes.do(t.Context(), func() { close(held); <-hold })
-	}()
-	<-held
-	ex := login(s, m.account(), m.user.Spec.Email, strongPassword)
-	close(hold)
-	<-released
+	ex := whileAHashRuns(t, s.Hashes, func() exchange {
+		return login(s, m.account(), m.user.Spec.Email, strongPassword)
+	})
 	expectProblem(t, ex, http.StatusTooManyRequests, ReasonServerBusy)
 
 	loginOK(t, s, m)
+}
+
+// whileAHashRuns runs call while another request holds a slot of the gate
+// for a hash that has not finished.
+func whileAHashRuns(t *testing.T, g *HashGate, call func() exchange) exchange {
+	t.Helper()
+	hold, held, released := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(released)
+		g.do(t.Context(), func() { close(held); <-hold })
+	}()
+	<-held
+	defer func() { close(hold); <-released }()
+	return call()
 }
 
 // A login queued behind a hash that takes too long gives up after MaxWait
@@ -249,15 +257,9 @@ func TestQueuedLoginGivesUpInTime(t *testing.T) {
 	s.Hashes = NewHashGate(1, 1)
 	s.Hashes.MaxWait = 50 * time.Millisecond
 
-	hold, held, released := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(released)
-		s.Hashes.do(t.Context(), func() { close(held); <-hold })
-	}()
-	<-held
-	ex := login(s, m.account(), m.user.Spec.Email, strongPassword)
-	close(hold)
-	<-released
+	ex := whileAHashRuns(t, s.Hashes, func() exchange {
+		return login(s, m.account(), m.user.Spec.Email, strongPassword)
+	})
 	expectProblem(t, ex, http.StatusTooManyRequests, ReasonServerBusy)
 	if ex.Header().Get("Retry-After") == "" {
 		t.Error("429 without Retry-After")
