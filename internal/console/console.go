@@ -35,9 +35,6 @@ type Options struct {
 	// Clock tells the time of the statistics and of the trust probe's cache.
 	Clock clock.PassiveClock
 	Log   logr.Logger
-	// AssetURL is the URL of a static asset served at /assets/ (base.css,
-	// console.css, live.js); nil serves them under /assets/<name>.
-	AssetURL func(name string) string
 	// MaxStreamsPerSession bounds the live update streams one session may
 	// hold open at once; 0 means defaultMaxStreamsPerSession.
 	MaxStreamsPerSession int
@@ -78,16 +75,12 @@ func New(o Options) *Console {
 	c := &Console{
 		sessions: o.Sessions, config: anonymous, transport: transport, broken: err,
 		scheme: o.Scheme, mapper: o.RESTMapper, clock: o.Clock, log: o.Log,
-		assetURL: o.AssetURL,
-		streams:  streamLimit{max: o.MaxStreamsPerSession, open: map[string]int{}},
+		streams: streamLimit{max: o.MaxStreamsPerSession, open: map[string]int{}},
 	}
 	if c.clock == nil {
 		c.clock = clock.RealClock{}
 	}
-	if c.assetURL == nil {
-		c.assetURL = func(name string) string { return "/assets/" + name }
-	}
-	c.pages = mustParsePages(c.assetURL)
+	c.pages = mustParsePages()
 	if c.streams.max <= 0 {
 		c.streams.max = defaultMaxStreamsPerSession
 	}

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+
+	"github.com/tenantry-io/tenantry/internal/webui"
 )
 
 // templates are the console's pages. templates/layout/*.html are parsed
@@ -16,11 +18,6 @@ import (
 //
 //go:embed templates
 var templates embed.FS
-
-// contentSecurityPolicy is the console's: its own styles and scripts
-// only, nothing inline, no frames, forms only to itself.
-const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // view is what the layout shows around a page's content.
 type view struct {
@@ -37,11 +34,17 @@ type view struct {
 	Content any
 }
 
-// mustParsePages parses every page with the layout; assetURL names the
-// static assets. A template that does not parse is a bug the tests catch,
-// hence the panic.
-func mustParsePages(assetURL func(string) string) map[string]*template.Template {
-	funcs := template.FuncMap{"asset": assetURL}
+// templateFuncs link the design system's assets (internal/webui): their
+// URLs carry a hash of their content.
+var templateFuncs = template.FuncMap{
+	"asset":       webui.URL,
+	"stylesheets": webui.StylesheetURLs,
+}
+
+// mustParsePages parses every page with the layout. A template that does
+// not parse is a bug the tests catch, hence the panic.
+func mustParsePages() map[string]*template.Template {
+	funcs := templateFuncs
 	layout := template.Must(template.New("").Funcs(funcs).ParseFS(templates, "templates/layout/*.html"))
 	names, err := fs.Glob(templates, "templates/*.html")
 	if err != nil {
@@ -84,7 +87,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 func setPageHeaders(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("Content-Security-Policy", webui.ContentSecurityPolicy)
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")

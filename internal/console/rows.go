@@ -1,0 +1,221 @@
+package console
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/duration"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+)
+
+// column is one column of the users grid. Key names its cells, in the
+// page and in the live updates alike (data-key), so that live.js finds
+// the cell an update is for.
+type column struct {
+	Key   string
+	Label string
+	// Title says more than the label where it is short (a service's
+	// display name).
+	Title string
+	// Sort is the ?sort= key of a sortable column.
+	Sort    string
+	Numeric bool
+}
+
+// serviceKeyPrefix starts the key of a service's column.
+const serviceKeyPrefix = "service:"
+
+// fixedColumns are the grid's columns before and after the services.
+var (
+	leadingColumns = []column{
+		{Key: "name", Label: "Name", Sort: sortName},
+		{Key: "email", Label: "Email", Sort: sortEmail},
+		{Key: "role", Label: "Role"},
+		{Key: "status", Label: "Status", Sort: sortStatus},
+		{Key: "lastLogin", Label: "Last login", Sort: sortLastLogin},
+		{Key: "twoFactor", Label: "2FA"},
+	}
+	trailingColumns = []column{
+		{Key: "balance", Label: "Balance", Sort: sortBalance, Numeric: true},
+		{Key: "created", Label: "Created", Sort: sortCreated},
+	}
+)
+
+// gridColumns are the grid's columns: one per service column of the
+// account, by name, between 2FA and the balance. A service's column is
+// every class the account subscribes to (by its columnName, when the
+// person may read the class) and any column a user's services name.
+func gridColumns(subs []iamv1alpha1.Subscription, classes map[string]iamv1alpha1.ServiceClass, users []iamv1alpha1.User) []column {
+	titles := map[string]string{}
+	for _, s := range subs {
+		for _, svc := range s.Spec.Services {
+			name, title := svc.ServiceClass, svc.ServiceClass
+			if class, ok := classes[svc.ServiceClass]; ok {
+				name, title = class.Spec.ColumnName, class.Spec.DisplayName
+			}
+			titles[name] = title
+		}
+	}
+	for _, u := range users {
+		for _, s := range u.Status.Services {
+			name := serviceColumnOf(s)
+			if _, ok := titles[name]; !ok {
+				titles[name] = name
+				if class, ok := classes[s.ServiceClass]; ok {
+					titles[name] = class.Spec.DisplayName
+				}
+			}
+		}
+	}
+	names := make([]string, 0, len(titles))
+	for name := range titles {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	columns := slices.Clone(leadingColumns)
+	for _, name := range names {
+		columns = append(columns, column{Key: serviceKeyPrefix + name, Label: name, Title: titles[name], Numeric: true})
+	}
+	return append(columns, trailingColumns...)
+}
+
+// serviceColumnOf is the column a service shows in: its class's
+// columnName as status keeps it, or the class's name.
+func serviceColumnOf(s iamv1alpha1.ServiceStatus) string {
+	if s.Column != "" {
+		return s.Column
+	}
+	return s.ServiceClass
+}
+
+// cell is one cell of a user's row (or tile): its text, and a link or a
+// badge's colour where it has one. Every value is text: the pages and
+// live.js put it in the document as text, never as markup.
+type cell struct {
+	Key string `json:"key"`
+	// Label is the column's, for the tiles, which have no header.
+	Label string `json:"-"`
+	Text  string `json:"text"`
+	Href  string `json:"href,omitempty"`
+	Badge string `json:"badge,omitempty"`
+	// Title is the exact value behind a short one (a time).
+	Title   string `json:"title,omitempty"`
+	Numeric bool   `json:"-"`
+}
+
+// row is one user of the grid.
+type row struct {
+	Name  string `json:"name"`
+	Cells []cell `json:"cells"`
+}
+
+// userHref is the address of a user's profile.
+func userHref(name string) string {
+	return pathUsers + "/" + url.PathEscape(name)
+}
+
+// userRow is u's row under columns at now.
+func userRow(u *iamv1alpha1.User, columns []column, now time.Time) row {
+	r := row{Name: u.Name, Cells: make([]cell, 0, len(columns))}
+	for _, col := range columns {
+		c := cell{Key: col.Key, Label: col.Label, Numeric: col.Numeric}
+		switch col.Key {
+		case "name":
+			c.Text, c.Href = displayName(u), userHref(u.Name)
+			if u.Spec.FullName != "" && u.Spec.FullName != u.Name {
+				c.Title = u.Name
+			}
+		case "email":
+			c.Text = u.Spec.Email
+		case "role":
+			c.Text = orDash(u.Spec.Role)
+		case "status":
+			b := statusBadge(statusOf(u))
+			c.Text, c.Badge = b.Text, b.Class
+		case "lastLogin":
+			c.Text, c.Title = since(u.Status.LastLoginTime.IsZero(), func() time.Time { return u.Status.LastLoginTime.Time }, now)
+		case "twoFactor":
+			c.Text = twoFactorText(u)
+		case "balance":
+			c.Text = balanceText(u.Status.Balance)
+		case "created":
+			c.Text, c.Title = u.CreationTimestamp.Format(time.DateOnly), u.CreationTimestamp.UTC().Format(time.RFC3339)
+		default:
+			c.Text = serviceCellText(u, strings.TrimPrefix(col.Key, serviceKeyPrefix))
+		}
+		r.Cells = append(r.Cells, c)
+	}
+	return r
+}
+
+// displayName is how a user is named on the pages: their full name, or
+// the object's name before they have one.
+func displayName(u *iamv1alpha1.User) string {
+	if u.Spec.FullName != "" {
+		return u.Spec.FullName
+	}
+	return u.Name
+}
+
+// since says how long ago t was, and t itself as its title.
+func since(missing bool, t func() time.Time, now time.Time) (text, title string) {
+	if missing {
+		return "Never", ""
+	}
+	return duration.HumanDuration(now.Sub(t())) + " ago", t().UTC().Format(time.RFC3339)
+}
+
+// twoFactorText says whether the user signs in with a second factor, and
+// whether they must but have not enrolled yet.
+func twoFactorText(u *iamv1alpha1.User) string {
+	switch {
+	case u.Status.TwoFactor == iamv1alpha1.TwoFactorEnabled:
+		return "On"
+	case u.Spec.RequireTwoFactor:
+		return "Required, not set up"
+	default:
+		return "Off"
+	}
+}
+
+// balanceText is the balance with its currency, or a dash.
+func balanceText(b *iamv1alpha1.BalanceStatus) string {
+	if b == nil || b.Amount == "" {
+		return "—"
+	}
+	return strings.TrimSpace(b.Amount + " " + b.Currency)
+}
+
+// serviceCellText is how many services of a column the user has, and how
+// many of them are not Ready; blank when none.
+func serviceCellText(u *iamv1alpha1.User, columnName string) string {
+	assigned, notReady := 0, 0
+	for _, s := range u.Status.Services {
+		if serviceColumnOf(s) != columnName {
+			continue
+		}
+		assigned++
+		if s.Phase != iamv1alpha1.ServicePhaseReady {
+			notReady++
+		}
+	}
+	switch {
+	case assigned == 0:
+		return ""
+	case notReady == 0:
+		return fmt.Sprint(assigned)
+	default:
+		return fmt.Sprintf("%d (%d not ready)", assigned, notReady)
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
