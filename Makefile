@@ -78,7 +78,7 @@ controlplane: ## Build kube-apiserver, kube-controller-manager, etcd and kubectl
 	@hack/build-controlplane.sh >/dev/null
 
 .PHONY: test
-test: controlplane helm build-image-binary jq $(KUSTOMIZE) ## Run all tests against a real control plane and SMTP server, then build a trial release and check it.
+test: controlplane helm build-image-binary jq chromium $(KUSTOMIZE) ## Run all tests against a real control plane and SMTP server, then build a trial release and check it.
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test ./... $(TEST_FLAGS)
 	cd hack/release && KUBEBUILDER_ASSETS="$$(../build-controlplane.sh)" RELEASE_KUSTOMIZE="$(KUSTOMIZE)" \
 		RELEASE_HELM="$$(../build-helm.sh)" go test ./... -timeout 30m $(TEST_FLAGS)
@@ -190,6 +190,16 @@ jq: ## Install jq with apt-get when it is missing (the docs' examples use it).
 		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 		echo "Installing jq with apt-get..."; \
 		$$sudo apt-get install -y jq || { $$sudo apt-get update && $$sudo apt-get install -y jq; }; }
+
+# The browser tests (test/console) drive Debian's chromium headless; a fresh
+# Debian or Ubuntu has none.
+.PHONY: chromium
+chromium: ## Install Debian's chromium with apt-get when /usr/bin/chromium is missing (the browser tests use it).
+	@test -x /usr/bin/chromium || { \
+		command -v apt-get >/dev/null || { echo "/usr/bin/chromium is missing and there is no apt-get: install Debian's chromium package"; exit 1; }; \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "Installing chromium with apt-get..."; \
+		$$sudo apt-get install -y chromium || { $$sudo apt-get update && $$sudo apt-get install -y chromium; }; }
 
 .PHONY: helm
 helm: ## Build helm from its pinned Go module (once per machine).
