@@ -51,6 +51,7 @@ func (o *Options) optionGroups() []FlagGroup {
 		{"Invitations", "The link in invitation emails, how long it works, and how failed deliveries are retried.", o.Invitation.BindFlags},
 		{"Sign-in", "Logins, lockouts, sessions, two-factor and password resets in the self-service API.", o.SignIn.BindFlags},
 		{"Cluster tokens", "Tenantry as an OpenID Connect issuer of tokens the API server trusts (off unless --issuer-url is set).", o.Tokens.BindFlags},
+		{"Console", "The account console the self-service server serves at /console/, acting as the signed-in person (docs/guides/console.md).", o.Console.BindFlags},
 		{"Roles", "The roles users get when they name none, and the ceiling of what Roles may grant.", o.Roles.BindFlags},
 		{"Identity", "How the cluster's authenticator names the person behind a User, which RoleBindings follow.", o.Identity.BindFlags},
 		{"Admission webhooks", "How the admission webhooks are served and where their certificate comes from.", o.Webhook.BindFlags},

@@ -86,6 +86,9 @@ func assemble(mgr ctrl.Manager, o Options) error {
 			return err
 		}
 	}
+	if o.consoleServed() {
+		selfService.Console = newConsole(mgr, selfService, o)
+	}
 	tlsConfig, err := selfServiceTLS(mgr, o.SelfServiceTLS)
 	if err != nil {
 		return err

@@ -41,6 +41,7 @@ type Options struct {
 	Webhook               WebhookOptions
 	SignIn                SignInOptions
 	Tokens                TokenOptions
+	Console               ConsoleOptions
 	// SelfServiceTLS serves the self-service API over https when both
 	// files are set; an OIDC issuer must be reached over https.
 	SelfServiceTLS TLSFiles
@@ -83,6 +84,7 @@ func DefaultOptions() Options {
 		SMTP:                  defaultSMTPOptions(),
 		Invitation:            defaultInvitationOptions(),
 		Tokens:                defaultTokenOptions(),
+		Console:               defaultConsoleOptions(),
 		Identity:              defaultIdentityOptions(),
 		Roles:                 defaultRoleOptions(),
 		Records:               defaultRecordsOptions(),
