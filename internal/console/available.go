@@ -40,7 +40,9 @@ func (c *Console) Available(ctx context.Context) (ok bool, why string) {
 	if !c.trust.checked.IsZero() && now.Sub(c.trust.checked) < trustTTL {
 		return c.trust.ok, c.trust.why
 	}
-	ctx, cancel := context.WithTimeout(ctx, trustProbeTimeout)
+	// The answer serves every page for a while: a visitor who leaves
+	// must not cut the probe short and turn the console off for others.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), trustProbeTimeout)
 	defer cancel()
 	c.trust.ok, c.trust.why = c.probeTrust(ctx)
 	c.trust.checked = now
