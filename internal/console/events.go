@@ -128,7 +128,7 @@ func (c *Console) relay(ctx context.Context, r *http.Request, w watch.Interface,
 		case <-renew.C:
 			return "", false
 		case <-heartbeat.C:
-			if _, err := c.sessions.Person(r); err != nil {
+			if sessionEnded(c.sessions.Person(r)) {
 				return "Your session has ended. Reload the page to sign in again.", true
 			}
 			if s.send(": heartbeat\n\n") != nil {
@@ -167,6 +167,13 @@ func (c *Console) relay(ctx context.Context, r *http.Request, w watch.Interface,
 			}
 		}
 	}
+}
+
+// sessionEnded says whether Sessions answered that the session is over;
+// a failure to tell (a slow read) keeps the stream.
+func sessionEnded(_ *Person, err error) bool {
+	var se SessionError
+	return errors.As(err, &se) && se.HTTPStatus() == http.StatusUnauthorized
 }
 
 // renewIn is how long a watch made with a token that expires at expiry
