@@ -6,6 +6,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/stats"
 )
 
 // usersContent is the users grid.
@@ -15,6 +16,10 @@ type usersContent struct {
 	Rows    []row
 	// Total counts the users the query kept, out of All.
 	Total, All int
+	// Deleted counts the soft-deleted users the grid leaves out; DeletedHref
+	// shows them.
+	Deleted     int
+	DeletedHref string
 	// Statuses are the choices of the status filter.
 	Statuses []string
 	Problem  string
@@ -79,6 +84,16 @@ func (c *Console) serveUsers(w http.ResponseWriter, r *http.Request, v *visit) {
 		content.Rows = append(content.Rows, userRow(&kept[i], columns, now))
 	}
 	content.Total, content.All = len(kept), len(users.Items)
+	if q.Status == "" {
+		for i := range users.Items {
+			if stats.Deleted(&users.Items[i]) {
+				content.Deleted++
+			}
+		}
+		deleted := q
+		deleted.Status = string(iamv1alpha1.UserPhaseDeleted)
+		content.DeletedHref = deleted.href()
+	}
 	if content.Permissions.MayWatchUsers {
 		events := q
 		events.View, events.Sort, events.Desc = viewTable, sortName, false
