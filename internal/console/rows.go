@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/util/duration"
-
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
 
@@ -166,7 +164,27 @@ func since(missing bool, t func() time.Time, now time.Time) (text, title string)
 	if missing {
 		return "Never", ""
 	}
-	return duration.HumanDuration(now.Sub(t())) + " ago", t().UTC().Format(time.RFC3339)
+	return ago(now.Sub(t())), t().UTC().Format(time.RFC3339)
+}
+
+// ago says how long ago something happened, in the largest whole unit.
+func ago(d time.Duration) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit + " ago"
+		}
+		return fmt.Sprintf("%d %ss ago", n, unit)
+	}
+	switch {
+	case d < time.Minute:
+		return "Just now"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		return plural(int(d/time.Hour), "hour")
+	default:
+		return plural(int(d/(24*time.Hour)), "day")
+	}
 }
 
 // twoFactorText says whether the user signs in with a second factor, and

@@ -351,7 +351,7 @@ func TestUserRow(t *testing.T) {
 		texts[c.Key] = c.Text
 	}
 	want := map[string]string{
-		"name": "Alice", "email": "alice@acme.example", "role": "owner", "status": "Active", "lastLogin": "3h ago",
+		"name": "Alice", "email": "alice@acme.example", "role": "owner", "status": "Active", "lastLogin": "3 hours ago",
 		"twoFactor": "On", "service:mail": "2 (1 not ready)", "service:storage": "", "service:vps": "1",
 		"balance": "12.50 EUR", "created": "2026-12-05",
 	}
@@ -392,6 +392,17 @@ func TestRenewIn(t *testing.T) {
 	} {
 		if got := renewIn(now, now.Add(tt.left)); got != tt.want {
 			t.Errorf("renewIn with %v left = %v, want %v", tt.left, got, tt.want)
+		}
+	}
+}
+
+func TestAgo(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		-time.Second: "Just now", 30 * time.Second: "Just now", time.Minute: "1 minute ago", 59 * time.Minute: "59 minutes ago",
+		time.Hour: "1 hour ago", 47 * time.Hour: "47 hours ago", 48 * time.Hour: "2 days ago", 400 * 24 * time.Hour: "400 days ago",
+	} {
+		if got := ago(d); got != want {
+			t.Errorf("ago(%v) = %q, want %q", d, got, want)
 		}
 	}
 }
