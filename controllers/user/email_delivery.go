@@ -182,7 +182,7 @@ func (r *Reconciler) recordDelivery(ctx context.Context, user *iamv1alpha1.User,
 	default:
 		reason := mail.Reason(sendErr)
 		delay := r.Invitations.Backoff.Delay(attempt)
-		retry := &metav1.Time{Time: now.Add(delay).Truncate(time.Second)}
+		retry := &metav1.Time{Time: retryTime(now, delay)}
 		msg := fmt.Sprintf("attempt %d to send %s %d failed (%s); next attempt at %s",
 			attempt, kind.noun, number, reason, retry.UTC().Format(time.RFC3339))
 		conditions.MarkFalse(user, kind.condition, iamv1alpha1.ReasonDeliveryFailed, msg)

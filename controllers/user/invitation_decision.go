@@ -110,7 +110,20 @@ func unconfirmedRetryTime(in invitationInputs) time.Time {
 	if !unconfirmedRetryLeft(in.intent) || in.emailVerified || in.state.KeepsOut() {
 		return time.Time{}
 	}
-	return in.now.Add(max(in.grace, in.backoff.Delay(in.intent.Attempt))).Truncate(time.Second)
+	return retryTime(in.now, max(in.grace, in.backoff.Delay(in.intent.Attempt)))
+}
+
+// retryTime is when to try again after delay, as status stores it: to the
+// second, and rounded up, never down. Rounded down, a sub-second backoff
+// would be due at once (the retry storms the mail server it waits for)
+// and the pass's requeue would be zero or negative, which schedules
+// nothing.
+func retryTime(now time.Time, delay time.Duration) time.Time {
+	at := now.Add(delay)
+	if whole := at.Truncate(time.Second); whole.Before(at) {
+		return whole.Add(time.Second)
+	}
+	return at
 }
 
 // keptTokenHashes are the token hashes an attempt keeps valid beside its

@@ -161,3 +161,32 @@ func withNextAttempt(s iamv1alpha1.InvitationStatus, t *metav1.Time) iamv1alpha1
 	s.NextAttemptTime = t
 	return s
 }
+
+func TestRetryTimeIsNeverSoonerThanTheBackoff(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tests := []struct {
+		now   string
+		delay time.Duration
+		want  string
+	}{
+		{"2026-01-01T10:00:00.900Z", 200 * time.Millisecond, "2026-01-01T10:00:02Z"},
+		{"2026-01-01T10:00:00.100Z", 200 * time.Millisecond, "2026-01-01T10:00:01Z"},
+		{"2026-01-01T10:00:00Z", time.Minute, "2026-01-01T10:01:00Z"},
+		{"2026-01-01T10:00:00.5Z", time.Minute, "2026-01-01T10:01:01Z"},
+	}
+	for _, tt := range tests {
+		got := retryTime(at(tt.now), tt.delay)
+		if !got.Equal(at(tt.want)) {
+			t.Errorf("retryTime(%s, %s) = %s, want %s", tt.now, tt.delay, got.Format(time.RFC3339Nano), tt.want)
+		}
+		if got.Sub(at(tt.now)) < tt.delay {
+			t.Errorf("retryTime(%s, %s) is sooner than the backoff", tt.now, tt.delay)
+		}
+	}
+}
