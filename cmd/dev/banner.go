@@ -84,6 +84,28 @@ Ctrl-C stops everything; .dev/ stays, so the mail can still be read.
 	if opts.Tokens.Enabled() {
 		printTokenBanner(w, ws, access)
 	}
+	if opts.ConsoleServed() {
+		printConsoleBanner(w, access)
+	}
+}
+
+// printConsoleBanner shows the way into the account console: alice, the
+// sample account's Owner, gets in with the link of her invitation.
+func printConsoleBanner(w io.Writer, access selfServiceAccess) {
+	trust := "the browser trusts its certificate"
+	if access.CAFile != "" {
+		trust = fmt.Sprintf("its certificate is signed by %s: import that CA\ninto the browser, or accept the warning once", access.CAFile)
+	}
+	_, _ = fmt.Fprintf(w, `
+The account console, for the people of an account, in a browser (%s):
+
+  %s/console/
+
+Its way in is alice's invitation: alice owns the account acme. Open the
+link of her invitation (printed below when the mail arrives), choose a
+password, and sign in with account acme and alice@acme.example: the
+console shows acme's users and acts as alice, with her rights.
+`, trust, access.URL)
 }
 
 // printTokenBanner shows how to use kubectl as alice with a token from the

@@ -100,8 +100,9 @@ func announce(msg smtpcatcher.Message, access selfServiceAccess) {
 	}
 	say("\nNew mail for %s: %q\n"+
 		"  Open the link to accept the invitation:\n    %s\n"+
-		"  or accept it with curl:\n    %s",
-		to, msg.Subject(), match[0], acceptCurl(access, match[1]))
+		"  or accept it with curl:\n    %s\n"+
+		"  then sign in to the account console at %s/console/",
+		to, msg.Subject(), match[0], acceptCurl(access, match[1]), access.URL)
 }
 
 // resetCurl is the curl that sets a new password with a reset token.

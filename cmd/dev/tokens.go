@@ -23,6 +23,9 @@ type selfServiceAccess struct {
 	URL string
 	// Curl is curl with what it needs to trust the API's certificate.
 	Curl string
+	// CAFile signs the API's certificate when this run made it: a browser
+	// trusts the pages once it is imported (or warns once).
+	CAFile string
 }
 
 // prepareTokens gives the self-service API a certificate from a CA made for
@@ -44,6 +47,7 @@ func prepareTokens(o *operator.Options, explicit map[string]bool, ws workspace) 
 	}
 	o.SelfServiceTLS = operator.TLSFiles{CertFile: cert.CertFile, KeyFile: cert.KeyFile}
 	access.Curl = "curl -s --cacert " + cert.CAFile
+	access.CAFile = cert.CAFile
 	return access, &controlplane.JWTIssuer{
 		URL: o.Tokens.IssuerURL, Audience: o.Tokens.Audience, Prefix: o.Identity.Prefix, CAPEM: cert.CAPEM,
 	}, nil

@@ -86,7 +86,7 @@ func assemble(mgr ctrl.Manager, o Options) error {
 			return err
 		}
 	}
-	if o.consoleServed() {
+	if o.ConsoleServed() {
 		selfService.Console = newConsole(mgr, selfService, o)
 	}
 	tlsConfig, err := selfServiceTLS(mgr, o.SelfServiceTLS)

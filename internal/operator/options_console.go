@@ -29,9 +29,9 @@ func (c *ConsoleOptions) BindFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Enabled, "console", c.Enabled, "Serve the account console at /console/ of the self-service server, acting as the signed-in person with Tenantry's cluster tokens: it needs --issuer-url (without it the console is off) and an API server that trusts that issuer (docs/guides/console.md).")
 }
 
-// consoleServed says whether the manager serves the console: asked for,
+// ConsoleServed says whether the manager serves the console: asked for,
 // and with an issuer to act as the person with.
-func (o Options) consoleServed() bool {
+func (o Options) ConsoleServed() bool {
 	return o.Console.Enabled && o.Tokens.Enabled()
 }
 
