@@ -1,11 +1,15 @@
 package selfservice
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
 	"github.com/go-logr/logr"
 	ctrl "sigs.k8s.io/controller-runtime"
+
+	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
+	"github.com/tenantry-io/tenantry/internal/credentials"
 )
 
 // serveAccept answers /v1/invitations/accept: GET shows the form, POST
@@ -13,7 +17,7 @@ import (
 func (s *Server) serveAccept(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		showAcceptForm(w, r)
+		s.showAcceptForm(w, r)
 	case http.MethodPost:
 		s.accept(w, r)
 	default:
@@ -21,11 +25,56 @@ func (s *Server) serveAccept(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// showAcceptForm shows the password form for the token in the link. It does
-// not look the token up: mail clients and link scanners fetch links before
-// the person clicks, so GET must neither consume the token nor tell a scanner
-// whether it is valid. The person learns that when they post the form.
-func showAcceptForm(w http.ResponseWriter, r *http.Request) {
+// maxInvitationTokenLength bounds what is looked up as an invitation token:
+// far more than the 43 characters Tenantry's tokens have.
+const maxInvitationTokenLength = 256
+
+// lookupInvitation says, without writing anything, whether an invitation
+// link can still be accepted, and whose it is: the user, unless the link
+// names nobody it may tell of (unknown, replaced, the user gone).
+func (s *Server) lookupInvitation(ctx context.Context, token string) (*iamv1alpha1.User, error) {
+	if len(token) > maxInvitationTokenLength || !isTokenText(token) {
+		return nil, errTokenInvalid
+	}
+	tokenHash := credentials.HashToken(token)
+	secret, err := s.findSecret(ctx, tokenHash)
+	if err != nil {
+		return nil, err
+	}
+	linkProblem := checkInvitation(secret, tokenHash, s.Clock.Now())
+	if linkProblem == errTokenInvalid {
+		return nil, linkProblem
+	}
+	user, err := s.getUser(ctx, ownerKey(secret))
+	if err != nil {
+		return nil, err
+	}
+	userProblem := checkUser(user, secret)
+	switch {
+	case userProblem == errTokenInvalid:
+		return nil, userProblem
+	case linkProblem != nil:
+		return user, linkProblem
+	case userProblem != nil:
+		return user, userProblem
+	}
+	return user, nil
+}
+
+// invitationFacts name what accepting joins: the account and the email.
+func invitationFacts(user *iamv1alpha1.User) []fact {
+	if user == nil {
+		return nil
+	}
+	return []fact{{Name: "Account", Value: user.Namespace}, {Name: "Email", Value: user.Spec.Email}, {Name: "Name", Value: user.Spec.FullName}}
+}
+
+// showAcceptForm shows the password form for the token in the link, once
+// the invitation is known to be open: a used, replaced, expired or unknown
+// link says so, and what to do instead, rather than a form that can only
+// fail. The lookup only reads: mail clients and link scanners fetch links
+// before the person clicks, so GET must never consume the token.
+func (s *Server) showAcceptForm(w http.ResponseWriter, r *http.Request) {
 	log := logger(r)
 	token := r.URL.Query().Get("token")
 	if token == "" {
@@ -33,16 +82,52 @@ func showAcceptForm(w http.ResponseWriter, r *http.Request) {
 			Title:   "Invitation link incomplete",
 			Message: "This link has no invitation token. Open the link from your invitation email again, or copy all of it into the address bar.",
 			Failed:  true,
+			Links:   []link{{Href: pathLogIn, Text: "Log in"}},
 		})
 		logWriteError(log, err)
 		return
 	}
-	err := writePage(w, http.StatusOK, page{
-		Title:   "Set your password",
-		Message: "Choose a password to finish joining your account.",
-		Form:    tokenForm("accept", token),
-	})
-	logWriteError(log, err)
+	user, err := s.lookupInvitation(r.Context(), token)
+	var p *problem
+	switch {
+	case errors.As(err, &p):
+		log.V(1).Info("Invitation link not usable", "reason", p.reason)
+		logWriteError(log, writePage(w, p.status, deadInvitationPage(p, user)))
+		return
+	case err != nil:
+		fail(w, log, true, err, page{Title: "Invitation not checked", Links: []link{{Href: r.URL.RequestURI(), Text: "Try again"}}})
+		return
+	}
+	logWriteError(log, writePage(w, http.StatusOK, page{
+		Title: "Join " + user.Namespace,
+		Lead:  "You are invited to this account. Choose a password to finish joining; you log in with the account and email below.",
+		Facts: invitationFacts(user),
+		Form:  tokenForm(pathAccept, token),
+	}))
+}
+
+// deadInvitationPage tells that an invitation link cannot be accepted, and
+// the way forward: log in when it was accepted, else ask for a new one.
+func deadInvitationPage(p *problem, user *iamv1alpha1.User) page {
+	pg := page{Title: "Invitation not usable", Message: p.message, Failed: true, Facts: invitationFacts(user)}
+	switch p.reason {
+	case ReasonTokenUsed:
+		pg.Title = "Invitation already accepted"
+		var account, email string
+		if user != nil {
+			account, email = user.Namespace, user.Spec.Email
+		}
+		pg.Actions = []link{{Href: pageURL(pathLogIn, account, email), Text: "Log in"},
+			{Href: pageURL(pathResets, account, email), Text: "Forgot your password?"}}
+	case ReasonTokenExpired:
+		pg.Title = "Invitation expired"
+		pg.Lead = "Ask your account administrator for a new invitation: its email has a new link."
+		pg.Links = []link{{Href: pathLogIn, Text: "Log in"}}
+	default:
+		pg.Lead = "A newer invitation replaces the links of older ones: use the link of the latest email, or ask your account administrator for a new invitation."
+		pg.Links = []link{{Href: pathLogIn, Text: "Log in"}}
+	}
+	return pg
 }
 
 // accept sets the password and marks the invitation accepted. A form post
@@ -58,9 +143,9 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	user, err := s.acceptInvitation(r.Context(), req.Token, req.Password)
-	if user.Name != "" {
-		log = log.WithValues("namespace", user.Namespace, "user", user.Name)
+	key, err := s.acceptInvitation(r.Context(), req.Token, req.Password)
+	if key.Name != "" {
+		log = log.WithValues("namespace", key.Namespace, "user", key.Name)
 	}
 	if err != nil {
 		if !errors.As(err, &p) {
@@ -74,15 +159,41 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) {
 	}
 
 	log.Info("Invitation accepted")
-	if html {
-		err = writePage(w, http.StatusOK, page{
-			Title:   "Password set",
-			Message: "Your password is set, you can now log in.",
-		})
-	} else {
-		err = writeJSON(w, http.StatusOK, acceptedBody{Status: "Accepted", Namespace: user.Namespace, User: user.Name})
+	if !html {
+		logWriteError(log, writeJSON(w, http.StatusOK, acceptedBody{Status: "Accepted", Namespace: key.Namespace, User: key.Name}))
+		return
 	}
-	logWriteError(log, err)
+	pg := page{Title: "Password set", Message: "Your password is set, you can now log in.",
+		Actions: []link{{Href: pageURL(pathLogIn, key.Namespace, ""), Text: "Log in"}}}
+	if user, err := s.getUser(r.Context(), key); err == nil && user != nil {
+		pg.Facts = invitationFacts(user)
+		pg.Actions = []link{{Href: pageURL(pathLogIn, user.Namespace, user.Spec.Email), Text: "Log in"}}
+	}
+	logWriteError(log, writePage(w, http.StatusOK, pg))
+}
+
+// problemPage shows a problem, with the form again when trying again with the
+// same link can succeed, and a way forward when it cannot.
+func problemPage(p *problem, token string) page {
+	retry := false
+	switch p.reason {
+	case ReasonPasswordTooWeak, ReasonPasswordMismatch, ReasonInternalError:
+		retry = true
+	case ReasonBadRequest:
+		retry = token != ""
+	}
+	if !retry {
+		pg := deadInvitationPage(p, nil)
+		if p.reason == ReasonBadRequest {
+			pg.Title = "Invitation not accepted"
+			pg.Lead = "Open the link from your invitation email again."
+		}
+		return pg
+	}
+	pg := page{Title: "Invitation not accepted"}
+	pg.Form = tokenForm(pathAccept, token)
+	pg.showProblem(p)
+	return pg
 }
 
 func answerProblem(w http.ResponseWriter, log logr.Logger, html bool, p *problem, token string) {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -28,8 +29,14 @@ func TestSessionCookieFlags(t *testing.T) {
 		{"http", plain.URL, plain.Client(), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			form := url.Values{"account": {m.account()}, "email": {m.user.Spec.Email}, "password": {strongPassword}}
-			res, err := tt.client.PostForm(tt.url+"/v1/sessions", form)
+			form := url.Values{"account": {m.account()}, "email": {m.user.Spec.Email}, "password": {strongPassword}, csrfField: {testCSRF}}
+			req, err := http.NewRequest(http.MethodPost, tt.url+"/v1/sessions", strings.NewReader(form.Encode()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", contentTypeForm)
+			req.AddCookie(csrfCookieOf())
+			res, err := tt.client.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -43,7 +50,8 @@ func TestSessionCookieFlags(t *testing.T) {
 				t.Errorf("the session cookie holds no session: %+v", session)
 			}
 
-			req, err := http.NewRequest(http.MethodPost, tt.url+"/v1/sessions/current", nil)
+			logout := url.Values{csrfField: {sessionCSRFToken(session.Value)}}
+			req, err = http.NewRequest(http.MethodPost, tt.url+"/v1/sessions/current", strings.NewReader(logout.Encode()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,10 +65,23 @@ func TestSessionCookieFlags(t *testing.T) {
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("log out: %d %s", res.StatusCode, page)
 			}
-			cleared := onlySessionCookie(t, res)
+			cleared := cookieNamed(res, sessionCookie)
+			if cleared == nil {
+				t.Fatalf("the logout sets no session cookie: %+v", res.Cookies())
+			}
 			expectCookieFlags(t, "the cookie that clears the session", cleared, tt.secure)
 			if cleared.Value != "" || cleared.MaxAge >= 0 {
 				t.Errorf("the logout does not clear the cookie: %+v", cleared)
+			}
+			// A cookie of an earlier release, at /v1/, is cleared too.
+			var legacy bool
+			for _, c := range res.Cookies() {
+				if c.Name == sessionCookie && c.Path == legacyCookiePath && c.MaxAge < 0 && c.HttpOnly && c.Secure == tt.secure {
+					legacy = true
+				}
+			}
+			if !legacy {
+				t.Errorf("the logout does not clear a session cookie at %s: %+v", legacyCookiePath, res.Cookies())
 			}
 		})
 	}
@@ -86,7 +107,8 @@ func expectCookieFlags(t *testing.T, what string, c *http.Cookie, secure bool) {
 	if c.Secure != secure {
 		t.Errorf("%s: Secure = %v, want %v: %s", what, c.Secure, secure, c)
 	}
-	if c.Path != "/v1/" {
-		t.Errorf("%s: Path = %q, want /v1/", what, c.Path)
+	// The console, at /console/, gets the session too.
+	if c.Path != "/" {
+		t.Errorf("%s: Path = %q, want /", what, c.Path)
 	}
 }

@@ -46,6 +46,9 @@ type loginResult struct {
 	expiry  time.Time
 	enroll  bool
 	usedRec bool
+	// email and twoFactor describe the user for the page after a login.
+	email     string
+	twoFactor bool
 	// lockedNow says that this attempt locked the user.
 	lockedNow bool
 }
@@ -133,6 +136,7 @@ func (s *Server) decideLogin(secret *corev1.Secret, user *iamv1alpha1.User, chec
 	if err != nil {
 		return err
 	}
+	result.email, result.twoFactor = user.Spec.Email, twoFactor.Enabled()
 	switch {
 	case twoFactor.Enabled():
 		if p := s.checkSecondFactor(&twoFactor, req, now, result); p != nil {

@@ -2,56 +2,56 @@ package selfservice
 
 import (
 	"bytes"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/base64"
 	"fmt"
 	"html/template"
 	"net/http"
 
 	"github.com/tenantry-io/tenantry/internal/credentials"
+	"github.com/tenantry-io/tenantry/internal/webui"
 )
 
 //go:embed page.html
 var pageSource string
 
-var pageTemplate = template.Must(template.New("page").Parse(pageSource))
-
-// pageCSS is the only style of the pages. It is inline so the page needs no
-// other request, and the Content-Security-Policy allows exactly this text by
-// its hash, so nothing injected could style or script the page. Images are
-// only the data: URL of the enrolment's QR code.
-const pageCSS = `body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#1d2129;margin:0}` +
-	`main{max-width:26rem;margin:4rem auto;padding:2rem;background:#fff;border-radius:8px;box-shadow:0 1px 4px #0002}` +
-	`h1{font-size:1.4rem;margin-top:0}label{display:block;margin:1rem 0 .3rem;font-weight:600}` +
-	`input{box-sizing:border-box;width:100%;padding:.5rem;font-size:1rem;border:1px solid #aab;border-radius:4px}` +
-	`button{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem;border:0;border-radius:4px;background:#2457c5;color:#fff;cursor:pointer}` +
-	`.hint{font-size:.85rem;color:#555}.error{color:#a11}.ok{color:#175c2a}code,pre{font-size:1rem}`
-
-// contentSecurityPolicy lets the page load nothing, run no script, use only
-// its own inline style, post its form only to this origin and never be framed.
-var contentSecurityPolicy = "default-src 'none'; style-src '" + styleHash(pageCSS) + "'; img-src data:; " +
-	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-func styleHash(css string) string {
-	sum := sha256.Sum256([]byte(css))
-	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
-}
+// pageTemplate is the one layout of the sign-in pages. It links the design
+// system's stylesheets (internal/webui) and holds no style or script of its
+// own, so that the Content-Security-Policy allows only files this server
+// serves. Every value in it is text: html/template escapes it.
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
+	"stylesheets": webui.StylesheetURLs,
+	"asset":       webui.URL,
+}).Parse(pageSource))
 
 // page is what the template shows. Forms carry tokens in hidden fields
 // only; a password field never gets a value.
 type page struct {
-	Title   string
+	Title string
+	// Lead is a sentence under the title that says what the page is for.
+	Lead string
+	// Message is the outcome of what the person did: an error when Failed,
+	// else a success.
 	Message string
 	Failed  bool
-	Form    *form
+	// Info is information beside the outcome (the console being off).
+	Info string
+	// Facts name what the page is about: the account and the email.
+	Facts []fact
+	Form  *form
 	// Image is the QR code of an enrolment, as a data: URL.
 	Image template.URL
 	// Secret is the enrolment's key, for typing into an app by hand.
 	Secret string
 	// Codes are recovery codes, shown once.
 	Codes []string
+	// Actions are the ways forward, as buttons; the first is the primary.
+	Actions []link
+	// Links are other ways forward.
 	Links []link
+	// LogOut is the log out form of a signed-in page.
+	LogOut *form
+	// SignedIn is who is signed in, for the top bar.
+	SignedIn string
 }
 
 type form struct {
@@ -60,21 +60,32 @@ type form struct {
 	Fields []field
 	Hint   string
 	Submit string
+	// Secondary makes the submit button a secondary one.
+	Secondary bool
 }
 
 type field struct {
 	Name, Label, Type, Autocomplete, Value string
 	Required                               bool
 	MinLength                              int
+	// Hint helps with the field; Error says what is wrong with it.
+	Hint, Error string
 }
 
+// ID is the field's element id, the prefix of its hint's and error's ids.
+func (f field) ID() string { return "field-" + f.Name }
+
 type link struct{ Href, Text string }
+
+type fact struct{ Name, Value string }
 
 // newPasswordFields are the two password fields of a form that sets one.
 func newPasswordFields() []field {
 	return []field{
-		{Name: fieldPassword, Label: "New password", Type: fieldPassword, Autocomplete: "new-password", Required: true, MinLength: credentials.MinPasswordLength},
-		{Name: "confirm", Label: "Repeat the password", Type: fieldPassword, Autocomplete: "new-password", Required: true, MinLength: credentials.MinPasswordLength},
+		{Name: fieldPassword, Label: "New password", Type: fieldPassword, Autocomplete: "new-password", Required: true,
+			MinLength: credentials.MinPasswordLength, Hint: passwordHint},
+		{Name: fieldConfirm, Label: "Repeat the password", Type: fieldPassword, Autocomplete: "new-password", Required: true,
+			MinLength: credentials.MinPasswordLength},
 	}
 }
 
@@ -83,29 +94,43 @@ const (
 	fieldAccount  = "account"
 	fieldEmail    = "email"
 	fieldPassword = "password"
+	fieldConfirm  = "confirm"
 	fieldCode     = "code"
+	fieldNext     = "next"
 	inputText     = "text"
 	// autocompleteOneTimeCode lets browsers and password managers offer
 	// the code from an SMS or an authenticator.
 	autocompleteOneTimeCode = "one-time-code"
 )
 
-// accountAndEmail are the fields that name a user.
-func accountAndEmail() []field {
+// accountAndEmail are the fields that name a user, filled with what the
+// person typed or a link gave.
+func accountAndEmail(account, email string) []field {
 	return []field{
-		{Name: fieldAccount, Label: "Account", Type: inputText, Autocomplete: "organization", Required: true},
-		{Name: fieldEmail, Label: "Email", Type: fieldEmail, Autocomplete: "username", Required: true},
+		{Name: fieldAccount, Label: "Account", Type: inputText, Autocomplete: "organization", Required: true, Value: account},
+		{Name: fieldEmail, Label: "Email", Type: fieldEmail, Autocomplete: "username", Required: true, Value: email},
 	}
 }
 
 var passwordHint = fmt.Sprintf("At least %d characters, mixing three of lower case, upper case, digits and symbols.", credentials.MinPasswordLength)
 
-// tokenForm is a form that sets a password with a token from an email.
+// tokenForm is a form that sets a password with a token from an email; the
+// token is what protects it from other sites.
 func tokenForm(action, token string) *form {
-	return &form{Action: action, Hidden: []field{{Name: "token", Value: token}}, Fields: newPasswordFields(), Hint: passwordHint, Submit: "Set password"}
+	return &form{Action: action, Hidden: []field{{Name: "token", Value: token}}, Fields: newPasswordFields(), Submit: "Set password"}
 }
 
-func (page) CSS() template.CSS { return template.CSS(pageCSS) }
+// Addresses of the pages, absolute so that every link works from every page.
+const (
+	pathLogIn         = "/v1/sessions"
+	pathCurrent       = "/v1/sessions/current"
+	pathAccept        = "/v1/invitations/accept"
+	pathResets        = "/v1/password-resets"
+	pathResetConfirm  = "/v1/password-resets/confirm"
+	pathEnroll        = "/v1/totp/enroll"
+	pathEnrollConfirm = "/v1/totp/confirm"
+	pathConsole       = "/console/"
+)
 
 // writePage renders a page into memory first, so a template failure still
 // gets a clean 500 instead of half a page.
@@ -121,19 +146,32 @@ func writePage(w http.ResponseWriter, status int, p page) error {
 	return err
 }
 
-// problemPage shows a problem, with the form again when trying again with the
-// same link can succeed.
-func problemPage(p *problem, token string) page {
-	retry := false
-	switch p.reason {
-	case ReasonPasswordTooWeak, ReasonPasswordMismatch, ReasonInternalError:
-		retry = true
-	case ReasonBadRequest:
-		retry = token != ""
+// fieldOfProblem is the form field a problem is about, "" when it is about
+// the whole form: the error is shown next to that field.
+func fieldOfProblem(reason string) string {
+	switch reason {
+	case ReasonPasswordTooWeak:
+		return fieldPassword
+	case ReasonPasswordMismatch:
+		return fieldConfirm
+	case ReasonTwoFactorRequired, ReasonCodeInvalid:
+		return fieldCode
 	}
-	pg := page{Title: "Invitation not accepted", Message: p.message, Failed: true}
-	if retry {
-		pg.Form = tokenForm("accept", token)
+	return ""
+}
+
+// showProblem puts a problem on a page: next to its field when the page's
+// form has it, else at the top.
+func (pg *page) showProblem(p *problem) {
+	pg.Failed = true
+	if name := fieldOfProblem(p.reason); name != "" && pg.Form != nil {
+		for i := range pg.Form.Fields {
+			if pg.Form.Fields[i].Name == name {
+				pg.Form.Fields[i].Error = p.message
+				pg.Message = "Check the field marked below."
+				return
+			}
+		}
 	}
-	return pg
+	pg.Message = p.message
 }

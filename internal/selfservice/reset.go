@@ -146,19 +146,9 @@ func (s *Server) confirmReset(ctx context.Context, token, password string) (type
 	}
 	key := types.NamespacedName{Namespace: namespace, Name: userName}
 	tokenHash := credentials.HashToken(token)
-	secretKey := credentials.SecretKey(s.CredentialsNamespace, namespace, userName)
-	secret := &corev1.Secret{}
-	if err := s.Client.Get(ctx, secretKey, secret); err != nil && !apierrors.IsNotFound(err) {
-		return key, fmt.Errorf("get credential Secret %s: %w", secretKey, err)
-	}
-	if credentials.ReadPasswordReset(secret).TokenHash != tokenHash {
-		// The email may have left moments before the cache saw its token.
-		if err := s.APIReader.Get(ctx, secretKey, secret); err != nil {
-			if apierrors.IsNotFound(err) {
-				return key, errResetTokenInvalid
-			}
-			return key, fmt.Errorf("get credential Secret %s: %w", secretKey, err)
-		}
+	secret, err := s.readResetSecret(ctx, key, tokenHash)
+	if err != nil {
+		return key, err
 	}
 	check := func(secret *corev1.Secret) error {
 		if p := checkReset(secret, tokenHash, s.Clock.Now()); p != nil {
@@ -187,7 +177,7 @@ func (s *Server) confirmReset(ctx context.Context, token, password string) (type
 	if hashErr != nil {
 		return key, hashErr
 	}
-	err := s.updateSecret(ctx, secret, func(secret *corev1.Secret) error {
+	err = s.updateSecret(ctx, secret, func(secret *corev1.Secret) error {
 		if err := check(secret); err != nil {
 			return err
 		}
@@ -205,6 +195,60 @@ func (s *Server) confirmReset(ctx context.Context, token, password string) (type
 		return key, errResetTokenInvalid
 	}
 	return key, resetProblem(err)
+}
+
+// readResetSecret reads the credential Secret a reset token names: from the
+// cache, or past it when the cache does not hold the token yet.
+func (s *Server) readResetSecret(ctx context.Context, key types.NamespacedName, tokenHash string) (*corev1.Secret, error) {
+	secretKey := credentials.SecretKey(s.CredentialsNamespace, key.Namespace, key.Name)
+	secret := &corev1.Secret{}
+	if err := s.Client.Get(ctx, secretKey, secret); err != nil && !apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("get credential Secret %s: %w", secretKey, err)
+	}
+	if credentials.ReadPasswordReset(secret).TokenHash != tokenHash {
+		// The email may have left moments before the cache saw its token.
+		if err := s.APIReader.Get(ctx, secretKey, secret); err != nil {
+			if apierrors.IsNotFound(err) {
+				return nil, errResetTokenInvalid
+			}
+			return nil, fmt.Errorf("get credential Secret %s: %w", secretKey, err)
+		}
+	}
+	return secret, nil
+}
+
+// lookupReset says, without writing anything, whether a reset link can
+// still set a password, and whose it is: the user, unless the link names
+// nobody it may tell of.
+func (s *Server) lookupReset(ctx context.Context, token string) (*iamv1alpha1.User, error) {
+	namespace, userName, ok := parseScopedToken(token)
+	if !ok {
+		return nil, errResetTokenInvalid
+	}
+	key := types.NamespacedName{Namespace: namespace, Name: userName}
+	tokenHash := credentials.HashToken(token)
+	secret, err := s.readResetSecret(ctx, key, tokenHash)
+	if err != nil {
+		return nil, err
+	}
+	linkProblem := checkReset(secret, tokenHash, s.Clock.Now())
+	if linkProblem == errResetTokenInvalid {
+		return nil, linkProblem
+	}
+	user, err := s.getUser(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	userProblem := checkUser(user, secret)
+	switch {
+	case userProblem == errTokenInvalid:
+		return nil, errResetTokenInvalid
+	case linkProblem != nil:
+		return user, linkProblem
+	case userProblem != nil:
+		return user, resetProblem(userProblem)
+	}
+	return user, nil
 }
 
 // resetProblem words the invitation's token problems for a reset link.

@@ -173,10 +173,8 @@ func TestBrowserLogsIn(t *testing.T) {
 	m := newMember(t)
 	s := signInServer(newFakeClock())
 	form := url.Values{"account": {m.account()}, "email": {m.user.Spec.Email}, "password": {strongPassword}, "code": {""}}
-	r := httptest.NewRequest(http.MethodPost, "/v1/sessions", strings.NewReader(form.Encode()))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 
-	ex := serve(s, r)
+	ex := serve(s, pageForm("/v1/sessions", form))
 
 	if ex.Code != http.StatusOK || !strings.Contains(ex.Body.String(), "You are logged in") {
 		t.Fatalf("login form post: %d %s", ex.Code, ex.Body)
@@ -185,7 +183,7 @@ func TestBrowserLogsIn(t *testing.T) {
 	if len(cookies) != 1 || cookies[0].Name != sessionCookie || !cookies[0].HttpOnly {
 		t.Fatalf("cookies = %+v, want one HttpOnly session cookie", cookies)
 	}
-	r = httptest.NewRequest(http.MethodGet, "/v1/sessions/current", nil)
+	r := httptest.NewRequest(http.MethodGet, "/v1/sessions/current", nil)
 	r.AddCookie(cookies[0])
 	ex = serve(s, r)
 	var current currentSessionBody
@@ -194,10 +192,7 @@ func TestBrowserLogsIn(t *testing.T) {
 	}
 
 	// The enrolment page shows the QR code and asks for the first code.
-	r = httptest.NewRequest(http.MethodPost, "/v1/totp/enroll", strings.NewReader(""))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.AddCookie(cookies[0])
-	ex = serve(s, r)
+	ex = serve(s, sessionForm("/v1/totp/enroll", cookies[0].Value, nil))
 	body := ex.Body.String()
 	if ex.Code != http.StatusOK || !strings.Contains(body, `<img src="data:image/png;base64,`) || !strings.Contains(body, `name="code"`) {
 		t.Fatalf("enrolment page: %d %s", ex.Code, body)
@@ -205,10 +200,7 @@ func TestBrowserLogsIn(t *testing.T) {
 	expectNoSecretsInLogs(t, ex, readTwoFactor(t, m.current(t)).PendingSecret)
 
 	// Logging out from the page ends the session.
-	r = httptest.NewRequest(http.MethodPost, "/v1/sessions/current", strings.NewReader(""))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.AddCookie(cookies[0])
-	if ex := serve(s, r); ex.Code != http.StatusOK || !strings.Contains(ex.Body.String(), "You are logged out") {
+	if ex := serve(s, sessionForm("/v1/sessions/current", cookies[0].Value, nil)); ex.Code != http.StatusOK || !strings.Contains(ex.Body.String(), "You are logged out") {
 		t.Errorf("logout page: %d %s", ex.Code, ex.Body)
 	}
 	if got := credentials.ReadSessions(m.current(t)); len(got) != 0 {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/tenantry-io/tenantry/internal/webui"
 )
 
 // problemBody is the JSON of every error answer.
@@ -42,7 +44,8 @@ func writeProblemJSON(w http.ResponseWriter, p *problem) error {
 
 // securityHeaders sets the headers every answer carries. Pages hold a token
 // in a hidden field, so nothing may cache them, send them as a referrer,
-// sniff them into another type or frame them.
+// sniff them into another type or frame them. The assets, which hold no
+// secret, set a long cache of their own.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -50,7 +53,7 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Content-Security-Policy", webui.ContentSecurityPolicy)
 		next.ServeHTTP(w, r)
 	})
 }

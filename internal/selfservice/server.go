@@ -11,6 +11,7 @@ import (
 
 	"github.com/tenantry-io/tenantry/internal/credentials"
 	"github.com/tenantry-io/tenantry/internal/issuer"
+	"github.com/tenantry-io/tenantry/internal/webui"
 )
 
 // Server answers the self-service API. Its zero value is not usable: Client
@@ -55,6 +56,10 @@ type Server struct {
 	// Recorder records "log in as" on the target User; nil records nothing.
 	Recorder events.EventRecorder
 
+	// Console is the account console, served at /console/; nil turns it
+	// off, and the pages then end where they did before it.
+	Console Console
+
 	// resets records password reset requests after their answer.
 	resets resetWork
 }
@@ -84,6 +89,12 @@ type Server struct {
 //	GET  /v1/keys                          the public signing keys (JWKS)
 //	POST /v1/tokens                        an ID token for the session's user
 //	POST /v1/sessions/impersonate          a user manager acts as a user
+//
+// and for the pages:
+//
+//	GET  /                                 to the console, or the login page
+//	GET  /assets/...                       stylesheets and images (internal/webui)
+//	     /console/...                      the account console, when Console is set
 func (s *Server) Handler() http.Handler {
 	// The dummy hash takes as long as a login; make it before the first
 	// login for an unknown user, which would otherwise take twice as long.
@@ -105,10 +116,32 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("/v1/tokens", s.serveTokens)
 		mux.HandleFunc("/v1/sessions/impersonate", s.serveImpersonate)
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
-		_ = writeProblemJSON(w, errNotFound)
-	})
-	return securityHeaders(wellFormed(mux))
+	mux.HandleFunc("/", s.serveRoot)
+
+	// The console and the assets take bodies and answers of their own;
+	// everything else is the API and its pages.
+	root := http.NewServeMux()
+	root.Handle(webui.Prefix, webui.Handler())
+	if s.Console != nil {
+		root.Handle(pathConsole, s.Console)
+		root.HandleFunc("/console", serveConsoleRedirect)
+	}
+	root.Handle("/", wellFormed(mux))
+	return securityHeaders(refuseCrossSiteForms(root))
+}
+
+// serveRoot sends a browser at / to where a person starts: the console,
+// or the login page without one. Any other unknown address is a JSON 404.
+func (s *Server) serveRoot(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		target := pathLogIn
+		if s.Console != nil {
+			target = pathConsole
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return
+	}
+	_ = writeProblemJSON(w, errNotFound)
 }
 
 func serveHealthz(w http.ResponseWriter, r *http.Request) {

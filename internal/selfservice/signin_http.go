@@ -1,10 +1,10 @@
 package selfservice
 
 import (
+	"context"
 	"errors"
-	"html/template"
 	"net/http"
-	"strconv"
+	"net/url"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -63,7 +63,7 @@ func fail(w http.ResponseWriter, log logr.Logger, html bool, err error, pg page)
 	}
 	var werr error
 	if html {
-		pg.Message, pg.Failed = p.message, true
+		pg.showProblem(p)
 		werr = writePage(w, p.status, pg)
 	} else {
 		werr = writeProblemJSON(w, p)
@@ -74,28 +74,124 @@ func fail(w http.ResponseWriter, log logr.Logger, html bool, err error, pg page)
 // Titles of pages shown in more than one place.
 const (
 	titleLogIn           = "Log in"
+	titleLoggedIn        = "Logged in"
 	titleEnroll          = "Set up two-factor authentication"
+	titleReplaceApp      = "Replace your authenticator app"
 	titlePasswordNotSet  = "Password not set"
 	titleTwoFactorNotSet = "Two-factor not enabled"
+	textOpenConsole      = "Open the account console"
 )
 
-func loginPage(message string) page {
-	return page{Title: titleLogIn, Message: message, Form: &form{
-		Action: "sessions",
-		Fields: append(accountAndEmail(),
+// loginValues are what the login page shows again after a failure, or
+// takes from a link: never the password.
+type loginValues struct {
+	Account, Email, Next string
+}
+
+// loginValuesOf reads them from a form post, or from the query of a link.
+func loginValuesOf(v url.Values) loginValues {
+	return loginValues{Account: v.Get(fieldAccount), Email: v.Get(fieldEmail), Next: v.Get(fieldNext)}
+}
+
+// loginPage is the login form, with the csrf cookie set when the browser
+// has none. When the console is off, it says why.
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, v loginValues) page {
+	hidden := []field{csrfHidden(formCSRF(w, r))}
+	if next := safeNext(v.Next); next != "" {
+		hidden = append(hidden, field{Name: fieldNext, Value: next})
+	}
+	pg := page{Title: titleLogIn, Form: &form{
+		Action: pathLogIn, Hidden: hidden,
+		Fields: append(accountAndEmail(v.Account, v.Email),
 			field{Name: fieldPassword, Label: "Password", Type: fieldPassword, Autocomplete: "current-password", Required: true},
-			field{Name: fieldCode, Label: "Authenticator code (if you use two-factor)", Type: inputText, Autocomplete: autocompleteOneTimeCode},
+			field{Name: fieldCode, Label: "Authenticator code (if you use two-factor)", Type: inputText, Autocomplete: autocompleteOneTimeCode,
+				Hint: "Lost your authenticator? Enter a recovery code as the code."},
 		),
-		Hint:   "Lost your authenticator? Enter a recovery code as the code.",
 		Submit: titleLogIn,
-	}, Links: []link{{Href: "password-resets", Text: "Forgot your password?"}}}
+	}, Links: []link{{Href: pageURL(pathResets, v.Account, v.Email), Text: "Forgot your password?"}}}
+	if ok, why := s.consoleAvailable(r.Context()); s.Console != nil && !ok {
+		pg.Info = consoleOff(why)
+	}
+	return pg
+}
+
+// consoleOff says that the console is off, and why.
+func consoleOff(why string) string {
+	if why == "" {
+		return "The account console is not available right now."
+	}
+	return "The account console is not available: " + why
+}
+
+// signInAgain is the login page to show with a failure of a form post;
+// JSON answers need none.
+func (s *Server) signInAgain(w http.ResponseWriter, r *http.Request, html bool, v loginValues) page {
+	if !html {
+		return page{}
+	}
+	return s.loginPage(w, r, v)
+}
+
+// pageURL is the address of a page with the account and the email to fill
+// its form with.
+func pageURL(path, account, email string) string {
+	q := url.Values{}
+	if account != "" {
+		q.Set(fieldAccount, account)
+	}
+	if email != "" {
+		q.Set(fieldEmail, email)
+	}
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
+
+// signedIn is what the page of a signed-in person shows.
+type signedIn struct {
+	account, email string
+	twoFactor      bool
+	// acting says that someone acts as the person ("log in as"): only the
+	// person changes their second factor.
+	acting    bool
+	tokenHash string
+}
+
+func signedInOf(a *authenticated) signedIn {
+	return signedIn{account: a.user.Namespace, email: a.user.Spec.Email, twoFactor: credentials.TwoFactorEnabled(a.secret),
+		acting: a.session.Actor != nil, tokenHash: a.tokenHash}
+}
+
+// signedInPage is the page of a signed-in person: who, where to go, log out.
+func (s *Server) signedInPage(ctx context.Context, who signedIn, message string) page {
+	pg := page{Title: titleLoggedIn, Message: message, SignedIn: who.email,
+		Facts:  []fact{{Name: "Account", Value: who.account}, {Name: "Email", Value: who.email}},
+		LogOut: logOutForm(who.tokenHash)}
+	if ok, why := s.consoleAvailable(ctx); ok {
+		pg.Actions = []link{{Href: pathConsole, Text: textOpenConsole}}
+	} else if s.Console != nil {
+		pg.Info = consoleOff(why)
+	}
+	switch {
+	case who.acting:
+	case who.twoFactor:
+		pg.Links = []link{{Href: pathEnroll, Text: titleReplaceApp}}
+	default:
+		pg.Links = []link{{Href: pathEnroll, Text: titleEnroll}}
+	}
+	return pg
+}
+
+func logOutForm(tokenHash string) *form {
+	return &form{Action: pathCurrent, Hidden: []field{csrfHidden(csrfForSession(tokenHash))}, Submit: "Log out", Secondary: true}
 }
 
 // serveSessions answers /v1/sessions: GET shows the login page, POST logs in.
 func (s *Server) serveSessions(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		logWriteError(logger(r), writePage(w, http.StatusOK, loginPage("")))
+		s.showLogIn(w, r)
 	case http.MethodPost:
 		s.login(w, r)
 	default:
@@ -103,12 +199,38 @@ func (s *Server) serveSessions(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// showLogIn shows the login form; to a person signed in already, what they
+// can do (or, with a console page to go back to, that page).
+func (s *Server) showLogIn(w http.ResponseWriter, r *http.Request) {
+	log := logger(r)
+	v := loginValuesOf(r.URL.Query())
+	if token, p := sessionCredential(r); p == nil && token != "" {
+		if a, err := s.authenticateSession(r.Context(), r, false); err == nil {
+			if ok, _ := s.consoleAvailable(r.Context()); ok && safeNext(v.Next) != "" {
+				http.Redirect(w, r, safeNext(v.Next), http.StatusSeeOther)
+				return
+			}
+			logWriteError(log, writePage(w, http.StatusOK, s.signedInPage(r.Context(), signedInOf(a), "")))
+			return
+		}
+	}
+	logWriteError(log, writePage(w, http.StatusOK, s.loginPage(w, r, v)))
+}
+
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	log := logger(r)
 	html := isFormPost(r)
+	var values loginValues
+	if html {
+		values = loginValuesOf(r.PostForm)
+		if p := checkFormCSRF(r); p != nil {
+			fail(w, log, html, p, s.loginPage(w, r, values))
+			return
+		}
+	}
 	var req loginRequest
 	if p := decodeBody(w, r, &req); p != nil {
-		fail(w, log, html, p, loginPage(""))
+		fail(w, log, html, p, s.signInAgain(w, r, html, values))
 		return
 	}
 	if html && len(req.Code) > 6 {
@@ -116,12 +238,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		req.RecoveryCode, req.Code = req.Code, ""
 	}
 	if req.Account == "" || req.Email == "" || req.Password == "" {
-		fail(w, log, html, badRequest("Give the account, the email and the password."), loginPage(""))
+		fail(w, log, html, badRequest("Give the account, the email and the password."), s.signInAgain(w, r, html, values))
 		return
 	}
 	if !s.Limits.allow(r, s.Clock.Now()) {
 		recordLogin(errTooManyRequests)
-		fail(w, log, html, errTooManyRequests, loginPage(""))
+		fail(w, log, html, errTooManyRequests, s.signInAgain(w, r, html, values))
 		return
 	}
 	result, err := s.authenticate(r.Context(), req)
@@ -133,26 +255,32 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		var p *problem
 		if html && errors.As(err, &p) && p.reason == ReasonTwoFactorEnrollmentRequired {
 			setSessionCookie(w, r, p.enrollmentToken, *p.expiryTime)
+			clearLegacySessionCookie(w, r)
 			log.Info("Login needs two-factor enrolment first")
-			logWriteError(log, writePage(w, p.status, page{Title: titleEnroll, Message: p.message,
-				Links: []link{{Href: "totp/enroll", Text: "Set up an authenticator app"}}}))
+			logWriteError(log, writePage(w, p.status, page{Title: titleEnroll, Message: p.message, Failed: true,
+				Lead:    "Your account requires a second factor: set up an authenticator app now, then log in with its code.",
+				Actions: []link{{Href: pathEnroll, Text: "Set up an authenticator app"}}}))
 			return
 		}
-		fail(w, log, html, err, loginPage(""))
+		fail(w, log, html, err, s.signInAgain(w, r, html, values))
 		return
 	}
 	log.Info("Logged in", "recoveryCodeUsed", result.usedRec)
-	if html {
-		setSessionCookie(w, r, result.token, result.expiry)
-		err = writePage(w, http.StatusOK, page{Title: "Logged in", Message: "You are logged in.", Links: []link{
-			{Href: "totp/enroll", Text: titleEnroll},
-		}, Form: &form{Action: "sessions/current", Submit: "Log out"}})
-	} else {
-		err = writeJSON(w, http.StatusCreated, sessionBody{
+	if !html {
+		logWriteError(log, writeJSON(w, http.StatusCreated, sessionBody{
 			Token: result.token, ExpiryTime: result.expiry.UTC(), Namespace: result.target.Namespace, User: result.target.Name,
-		})
+		}))
+		return
 	}
-	logWriteError(log, err)
+	setSessionCookie(w, r, result.token, result.expiry)
+	clearLegacySessionCookie(w, r)
+	if ok, _ := s.consoleAvailable(r.Context()); ok {
+		http.Redirect(w, r, consoleLanding(values.Next), http.StatusSeeOther)
+		return
+	}
+	who := signedIn{account: result.target.Namespace, email: result.email, twoFactor: result.twoFactor,
+		tokenHash: credentials.HashToken(result.token)}
+	logWriteError(log, writePage(w, http.StatusOK, s.signedInPage(r.Context(), who, "You are logged in.")))
 }
 
 // serveCurrentSession answers /v1/sessions/current: GET describes the
@@ -166,9 +294,15 @@ func (s *Server) serveCurrentSession(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(w, http.MethodGet, http.MethodDelete, http.MethodPost)
 		return
 	}
+	if html {
+		if p := checkSessionCSRF(r); p != nil {
+			fail(w, log, html, p, page{Title: "Not logged out", Links: []link{{Href: pathLogIn, Text: "Back to your session"}}})
+			return
+		}
+	}
 	a, err := s.authenticateSession(r.Context(), r, true)
 	if err != nil {
-		fail(w, log, html, err, loginPage(""))
+		fail(w, log, html, err, s.signInAgain(w, r, html, loginValues{}))
 		return
 	}
 	log = log.WithValues("namespace", a.user.Namespace, "user", a.user.Name)
@@ -181,7 +315,7 @@ func (s *Server) serveCurrentSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.endSession(r.Context(), a); err != nil {
-		fail(w, log, html, err, page{Title: "Not logged out"})
+		fail(w, log, html, err, page{Title: "Not logged out", Links: []link{{Href: pathLogIn, Text: "Back to your session"}}})
 		return
 	}
 	log.Info("Logged out")
@@ -190,234 +324,16 @@ func (s *Server) serveCurrentSession(w http.ResponseWriter, r *http.Request) {
 	}
 	if html {
 		clearSessionCookie(w, r)
-		logWriteError(log, writePage(w, http.StatusOK, loginPage("You are logged out.")))
+		clearLegacySessionCookie(w, r)
+		if actorCookieValue(r) != "" {
+			clearActorCookie(w, r)
+		}
+		pg := s.loginPage(w, r, loginValues{})
+		pg.Message = "You are logged out."
+		logWriteError(log, writePage(w, http.StatusOK, pg))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func resetRequestPage() page {
-	return page{Title: "Reset your password", Form: &form{
-		Action: "password-resets",
-		Fields: accountAndEmail(),
-		Submit: "Send me a link",
-	}}
-}
-
-// resetAccepted is the same answer to every reset request.
-const resetAccepted = "If the account and email belong to a user who can log in, a link to choose a new password is on its way."
-
-// servePasswordResets answers /v1/password-resets: GET shows the page,
-// POST asks for an email and is always answered 202.
-func (s *Server) servePasswordResets(w http.ResponseWriter, r *http.Request) {
-	log := logger(r)
-	html := isFormPost(r)
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		logWriteError(log, writePage(w, http.StatusOK, resetRequestPage()))
-		return
-	case http.MethodPost:
-	default:
-		methodNotAllowed(w, http.MethodGet, http.MethodHead, http.MethodPost)
-		return
-	}
-	var req resetRequest
-	if p := decodeBody(w, r, &req); p != nil {
-		fail(w, log, html, p, resetRequestPage())
-		return
-	}
-	if req.Account == "" || req.Email == "" {
-		fail(w, log, html, badRequest("Give the account and the email."), resetRequestPage())
-		return
-	}
-	if !s.Limits.allow(r, s.Clock.Now()) {
-		fail(w, log, html, errTooManyRequests, resetRequestPage())
-		return
-	}
-	var err error
-	if html {
-		err = writePage(w, http.StatusAccepted, page{Title: "Check your email", Message: resetAccepted})
-	} else {
-		err = writeJSON(w, http.StatusAccepted, statusBody{Status: "Accepted"})
-	}
-	logWriteError(log, err)
-	// The answer leaves now, not when the handler returns, and the work is
-	// done after it, so that the answer takes as long whoever the request
-	// names.
-	if err == nil {
-		logWriteError(log, http.NewResponseController(w).Flush())
-	}
-	s.requestResetLater(r.Context(), log, req)
-}
-
-// serveResetConfirm answers /v1/password-resets/confirm: GET shows the form
-// for the token of the link without looking it up (link scanners fetch
-// links too), POST sets the password.
-func (s *Server) serveResetConfirm(w http.ResponseWriter, r *http.Request) {
-	log := logger(r)
-	html := isFormPost(r)
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		token := r.URL.Query().Get("token")
-		if token == "" {
-			logWriteError(log, writePage(w, http.StatusBadRequest, page{Title: "Reset link incomplete", Failed: true,
-				Message: "This link has no token. Open the link from your email again, or copy all of it into the address bar."}))
-			return
-		}
-		logWriteError(log, writePage(w, http.StatusOK, page{Title: "Choose a new password",
-			Message: "Setting a new password logs you out everywhere.", Form: tokenForm("confirm", token)}))
-		return
-	case http.MethodPost:
-	default:
-		methodNotAllowed(w, http.MethodGet, http.MethodHead, http.MethodPost)
-		return
-	}
-	var req resetConfirmRequest
-	if p := decodeBody(w, r, &req); p != nil {
-		fail(w, log, html, p, page{Title: titlePasswordNotSet})
-		return
-	}
-	retry := page{Title: titlePasswordNotSet, Form: tokenForm("confirm", req.Token)}
-	switch {
-	case req.Token == "":
-		fail(w, log, html, badRequest("The request has no token. Open the link from your email again."), page{Title: titlePasswordNotSet})
-		return
-	case req.Password == "":
-		fail(w, log, html, badRequest("The request has no password. Choose a password."), retry)
-		return
-	case html && req.Confirm != req.Password:
-		fail(w, log, html, errPasswordMismatch, retry)
-		return
-	}
-	if !s.Limits.allow(r, s.Clock.Now()) {
-		fail(w, log, html, errTooManyRequests, retry)
-		return
-	}
-	key, err := s.confirmReset(r.Context(), req.Token, req.Password)
-	if key.Name != "" {
-		log = log.WithValues("namespace", key.Namespace, "user", key.Name)
-	}
-	if err != nil {
-		var p *problem
-		if errors.As(err, &p) && p.status != http.StatusUnprocessableEntity && p.status != http.StatusTooManyRequests {
-			retry.Form = nil // a dead link: the form cannot help
-		}
-		fail(w, log, html, err, retry)
-		return
-	}
-	log.Info("Password reset")
-	if html {
-		err = writePage(w, http.StatusOK, page{Title: "Password set", Message: "Your new password is set and every old session has ended. You can now log in.",
-			Links: []link{{Href: "../sessions", Text: "Log in"}}})
-	} else {
-		err = writeJSON(w, http.StatusOK, statusBody{Status: "PasswordReset"})
-	}
-	logWriteError(log, err)
-}
-
-func enrollStartPage() page {
-	return page{Title: titleEnroll,
-		Message: "You will scan a QR code with an authenticator app, then type the code it shows.",
-		Form: &form{Action: "enroll", Fields: []field{
-			{Name: fieldPassword, Label: "Current password (if two-factor is on)", Type: fieldPassword, Autocomplete: "current-password"},
-			{Name: fieldCode, Label: "Current code (if two-factor is on)", Type: inputText, Autocomplete: autocompleteOneTimeCode},
-		}, Hint: "Replacing an authenticator you already use needs your password and a code from it (or a recovery code).",
-			Submit: "Start"}}
-}
-
-func enrollConfirmForm() *form {
-	return &form{Action: "confirm", Fields: []field{
-		{Name: fieldCode, Label: "Code from the app", Type: inputText, Autocomplete: autocompleteOneTimeCode, Required: true},
-	}, Submit: "Confirm"}
-}
-
-// serveEnroll answers /v1/totp/enroll: GET shows the page, POST starts an
-// enrolment. The answer holds the new secret: it is shown to the person
-// once and never logged.
-func (s *Server) serveEnroll(w http.ResponseWriter, r *http.Request) {
-	log := logger(r)
-	html := isFormPost(r)
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		logWriteError(log, writePage(w, http.StatusOK, enrollStartPage()))
-		return
-	case http.MethodPost:
-	default:
-		methodNotAllowed(w, http.MethodGet, http.MethodHead, http.MethodPost)
-		return
-	}
-	req, p := decodeStepUp(w, r)
-	if p != nil {
-		fail(w, log, html, p, enrollStartPage())
-		return
-	}
-	a, err := s.authenticateSession(r.Context(), r, true)
-	if err != nil {
-		fail(w, log, html, err, loginPage(""))
-		return
-	}
-	log = log.WithValues("namespace", a.user.Namespace, "user", a.user.Name)
-	up, err := s.checkStepUpPassword(r.Context(), a, req)
-	if err != nil {
-		fail(w, log, html, err, enrollStartPage())
-		return
-	}
-	e, err := s.startEnrollment(r.Context(), a, up)
-	up.recordLockout(err)
-	if err != nil {
-		fail(w, log, html, err, enrollStartPage())
-		return
-	}
-	log.Info("Two-factor enrolment started")
-	if html {
-		err = writePage(w, http.StatusOK, page{Title: "Scan the QR code", Message: "Scan it with your authenticator app, then type the code the app shows.",
-			Image: template.URL("data:image/png;base64," + e.QRCodePNG), Secret: e.Secret, Form: enrollConfirmForm()})
-	} else {
-		err = writeJSON(w, http.StatusOK, e)
-	}
-	logWriteError(log, err)
-}
-
-// serveEnrollConfirm answers /v1/totp/confirm: a first code enables
-// two-factor and returns the recovery codes, shown this once.
-func (s *Server) serveEnrollConfirm(w http.ResponseWriter, r *http.Request) {
-	log := logger(r)
-	html := isFormPost(r)
-	if r.Method != http.MethodPost {
-		methodNotAllowed(w, http.MethodPost)
-		return
-	}
-	var req struct {
-		Code string `json:"code"`
-	}
-	if p := decodeBody(w, r, &req); p != nil {
-		fail(w, log, html, p, page{Title: titleTwoFactorNotSet, Form: enrollConfirmForm()})
-		return
-	}
-	if !s.Limits.allow(r, s.Clock.Now()) {
-		fail(w, log, html, errTooManyRequests, page{Title: titleTwoFactorNotSet, Form: enrollConfirmForm()})
-		return
-	}
-	a, err := s.authenticateSession(r.Context(), r, true)
-	if err != nil {
-		fail(w, log, html, err, loginPage(""))
-		return
-	}
-	log = log.WithValues("namespace", a.user.Namespace, "user", a.user.Name)
-	codes, err := s.confirmEnrollment(r.Context(), a, req.Code)
-	if err != nil {
-		fail(w, log, html, err, page{Title: titleTwoFactorNotSet, Form: enrollConfirmForm()})
-		return
-	}
-	log.Info("Two-factor enabled", "recoveryCodes", strconv.Itoa(len(codes)))
-	if html {
-		err = writePage(w, http.StatusOK, page{Title: "Two-factor is on",
-			Message: "Keep these recovery codes somewhere safe: each works once, when you do not have your app. They are not shown again.",
-			Codes:   codes, Links: []link{{Href: "../sessions", Text: "Log in"}}})
-	} else {
-		err = writeJSON(w, http.StatusOK, recoveryCodesBody{Status: "TwoFactorEnabled", RecoveryCodes: codes})
-	}
-	logWriteError(log, err)
 }
 
 func sessionActor(session credentials.Session) *actorBody {

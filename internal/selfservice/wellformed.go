@@ -31,6 +31,9 @@ func wellFormed(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		if isFormPost(r) {
+			bufferForm(r)
+		}
 		next.ServeHTTP(w, r)
 	})
 }
