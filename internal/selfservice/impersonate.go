@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -69,16 +70,27 @@ func (s *Server) serveImpersonate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log = log.WithValues("namespace", a.user.Namespace, "actor", a.user.Name, "user", req.User)
-	body, err := s.impersonate(r.Context(), a, req.User)
+	body, err := s.startImpersonation(r.Context(), log, a, req.User)
 	if err != nil {
 		fail(w, log, false, err, page{})
 		return
+	}
+	logWriteError(log, writeJSON(w, http.StatusCreated, body.impersonationBody))
+}
+
+// startImpersonation starts a "log in as" session of the named user for
+// the actor's session, and says so: in the log, the metrics and an event
+// on the user. The API and the console start one the same way.
+func (s *Server) startImpersonation(ctx context.Context, log logr.Logger, a *authenticated, name string) (impersonation, error) {
+	body, err := s.impersonate(ctx, a, name)
+	if err != nil {
+		return impersonation{}, err
 	}
 	log.Info("Impersonation started", "expiryTime", body.ExpiryTime)
 	metrics.RecordImpersonation()
 	s.event(body.target, a.user, EventImpersonationStarted, "%s (%s) acts as this user until %s",
 		a.user.Name, a.user.Spec.Email, body.ExpiryTime.Format(time.RFC3339))
-	logWriteError(log, writeJSON(w, http.StatusCreated, body.impersonationBody))
+	return body, nil
 }
 
 type impersonation struct {

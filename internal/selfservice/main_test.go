@@ -125,6 +125,10 @@ func startClients(ctx context.Context, cfg *rest.Config) error {
 	if err := informers.IndexField(ctx, &corev1.Secret{}, index.SecretTokenHashField, index.SecretTokenHashes); err != nil {
 		return fmt.Errorf("index Secrets by token hash: %w", err)
 	}
+	// "log in as" reads who else has a user's email, as the manager does.
+	if err := informers.IndexField(ctx, &iamv1alpha1.User{}, index.UserEmailField, index.UserEmail); err != nil {
+		return fmt.Errorf("index users by email: %w", err)
+	}
 	go func() {
 		if err := informers.Start(ctx); err != nil {
 			fmt.Fprintf(os.Stderr, "cache stopped: %v\n", err)

@@ -56,6 +56,12 @@ func (s *Server) lookupSession(ctx context.Context, r *http.Request, enrollOK bo
 	if p != nil {
 		return nil, p
 	}
+	return s.lookupToken(ctx, token, enrollOK)
+}
+
+// lookupToken is lookupSession for a session token from elsewhere than the
+// request's credential: the actor's session kept aside during a "log in as".
+func (s *Server) lookupToken(ctx context.Context, token string, enrollOK bool) (*authenticated, error) {
 	namespace, userName, ok := parseScopedToken(token)
 	if !ok {
 		return nil, errSessionInvalid
