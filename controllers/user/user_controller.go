@@ -69,6 +69,9 @@ type Reconciler struct {
 	DeletionRetention time.Duration
 	// watches starts a watch on each kind of service object on first use.
 	watches *serviceWatches
+	// ownSecretWrites keeps the controller's own writes of credential
+	// Secrets from waking their users again.
+	ownSecretWrites *ownWrites
 
 	// Clock tells the time; tests move it.
 	Clock clock.PassiveClock
@@ -230,6 +233,7 @@ func (r *Reconciler) addFinalizer(ctx context.Context, user *iamv1alpha1.User) e
 // refused reaches its user), and, from their first use, the kinds of the
 // service objects themselves.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, options controller.Options) error {
+	r.ownSecretWrites = newOwnWrites()
 	c, err := ctrl.NewControllerManagedBy(mgr).
 		WithOptions(options).
 		For(&iamv1alpha1.User{}, builder.WithPredicates(predicate.Or(
@@ -237,7 +241,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, options controller.Optio
 			annotationsChanged,
 			predicate.LabelChangedPredicate{},
 		))).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.ownerOfCredentials)).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.ownerOfCredentials),
+			builder.WithPredicates(r.ownSecretWrites.othersWrites())).
 		Owns(&rbacv1.RoleBinding{}).
 		Watches(&iamv1alpha1.Role{}, handler.EnqueueRequestsFromMapFunc(r.holdersOf),
 			builder.WithPredicates(rbac.RoleComesOrGoes())).

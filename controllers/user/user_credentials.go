@@ -74,17 +74,23 @@ func hadCredentials(user *iamv1alpha1.User, name string) bool {
 func (r *Reconciler) writeSecret(ctx context.Context, s *userScope, secret *corev1.Secret) error {
 	if !s.secretUnsaved {
 		if err := r.Update(ctx, secret); err != nil {
+			if apierrors.IsConflict(err) {
+				r.ownSecretWrites.awaitCache(secret)
+			}
 			return err
 		}
+		r.ownSecretWrites.wrote(secret)
 		s.secret = secret
 		return nil
 	}
 	if err := r.Create(ctx, secret); err != nil {
 		if apierrors.IsAlreadyExists(err) {
+			r.ownSecretWrites.awaitCache(secret)
 			return apierrors.NewConflict(corev1.Resource("secrets"), secret.Name, err)
 		}
 		return err
 	}
+	r.ownSecretWrites.wrote(secret)
 	s.secret, s.secretUnsaved = secret, false
 	s.user.Status.CredentialsSecretName = secret.Name
 	return nil
