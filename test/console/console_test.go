@@ -1,12 +1,13 @@
 package console
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"strconv"
 	"testing"
 
 	. "github.com/onsi/gomega"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
@@ -116,11 +117,9 @@ func waitLive(t *testing.T, p *person) {
 	p.do("wait for the live grid", pollTrue(`document.querySelector("[data-live-grid]") !== null`))
 }
 
-// A Manager reads the users grid but is offered no action that changes
-// anything, and a write forged from their page (the form an Owner posts to
-// invite, with the Manager's own valid csrf value) is refused by the API
-// server, with the refusal shown.
-func TestManagerReadsTheGridAndCannotWrite(t *testing.T) {
+// A Manager reads the users grid and the home page but is offered no
+// action that changes anything.
+func TestManagerReadsTheGridWithoutAnyWriteAction(t *testing.T) {
 	g := NewWithT(t)
 	site := startSite(t)
 	ns := testsupport.NewNamespace(t, k8s)
@@ -142,30 +141,77 @@ func TestManagerReadsTheGridAndCannotWrite(t *testing.T) {
 	g.Expect(max.count(selPostForms)).To(Equal(max.count(selSignOutForm)))
 	max.screenshot("home-as-manager")
 
-	// The Owner's invite form, posted from the Manager's page with the
-	// Manager's csrf value: the console takes the form (it is the
-	// Manager's own), and the API server refuses the write.
+}
+
+// A write forged from a Manager's page is refused by the API server, not
+// only left out of the page: the Owner's form to disable a user, with its
+// fields as the Owner's page has them, posted from the Manager's page with
+// the Manager's own csrf value. The console takes the form (it is the
+// Manager's), acts as the Manager, and shows the API server's refusal.
+func TestAWriteForgedFromAManagersPageIsRefusedByTheAPIServer(t *testing.T) {
+	g := NewWithT(t)
+	site := startSite(t)
+	ns := testsupport.NewNamespace(t, k8s)
+	owner := site.join(ns, "olga", "owner", "Olga Owner")
+	manager := site.join(ns, "max", "manager", "Max Manager")
+	target := site.join(ns, "ann", "manager", "Ann Target")
+	site.waitTrusted(site.logIn(owner, ""))
+
+	olga := site.person("olga")
+	olga.logInPage(owner, nil)
+	expectInConsole(t, olga)
+	olga.openWant(profilePath("ann"), http.StatusOK)
+	disable := fmt.Sprintf(`form[action=%q]`, profilePath("ann")+"/disable")
+	olga.waitFor(disable)
+	olga.screenshot("profile-as-owner")
+	form := eval[forgedForm](olga, `(() => {
+		const f = document.querySelector(`+strconv.Quote(disable)+`);
+		return {action: f.getAttribute("action"), fields: [...new FormData(f)].map(([k, v]) => [k, String(v)])};
+	})()`, false)
+
+	max := site.person("max")
+	max.logInPage(manager, nil)
+	expectInConsole(t, max)
+	max.openWant(profilePath("ann"), http.StatusOK)
+	g.Expect(max.exists(disable)).To(BeFalse(), "a Manager is not offered to disable")
+	max.screenshot("profile-as-manager")
 	csrf := eval[string](max, `document.querySelector('input[name="csrf"]').value`, false)
 	g.Expect(csrf).NotTo(BeEmpty())
-	max.navigate("post a forged invitation", evalVoid(fmt.Sprintf(`(() => {
+	for i, kv := range form.Fields {
+		if kv[0] == "csrf" {
+			form.Fields[i][1] = csrf
+		}
+	}
+	fields, err := json.Marshal(form.Fields)
+	g.Expect(err).NotTo(HaveOccurred())
+	status := max.navigate("post the forged form", evalVoid(fmt.Sprintf(`(() => {
 		const f = document.createElement("form");
 		f.method = "post";
-		f.action = "/console/users/new";
-		for (const [k, v] of Object.entries(%s)) {
+		f.action = %s;
+		for (const [k, v] of %s) {
 			const i = document.createElement("input");
 			i.type = "hidden"; i.name = k; i.value = v;
 			f.appendChild(i);
 		}
 		document.body.appendChild(f);
 		f.submit();
-	})()`, jsObject(map[string]string{
-		"csrf": csrf, "name": "forged", "fullName": "Forged Invitee", "email": "forged@" + ns + ".example", "role": "owner",
-	}))))
-	max.screenshot("forged-invitation-refused")
-	text := max.pageText()
-	g.Expect(text).To(MatchRegexp(`(?i)forbidden|not allowed|may not|cannot|permission`), "the refusal is shown")
-	err := k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "forged"}, &iamv1alpha1.User{})
-	g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "no user was created: %v", err)
+	})()`, strconv.Quote(form.Action), fields)))
+	max.screenshot("forged-write-refused")
+	g.Expect(status).To(BeEquivalentTo(http.StatusForbidden), "the API server's answer")
+	g.Expect(max.pageText()).To(MatchRegexp(`(?i)forbidden|not allow|may not|cannot|permission`), "the API server's refusal is shown")
+	g.Expect(max.pageText()).NotTo(ContainSubstring("form cannot be accepted"), "the console took the form: it is the Manager's own")
+	user := &iamv1alpha1.User{}
+	g.Expect(k8s.Get(t.Context(), client.ObjectKeyFromObject(target), user)).To(Succeed())
+	g.Expect(user.Spec.State).To(Equal(iamv1alpha1.UserStateActive), "the user was not disabled")
+}
+
+// profilePath is the address of a user's profile.
+func profilePath(name string) string { return "/console/users/" + name }
+
+// forgedForm is a form as a page has it: where it posts and its fields.
+type forgedForm struct {
+	Action string      `json:"action"`
+	Fields [][2]string `json:"fields"`
 }
 
 // A page of one account never shows the users of another: neither the
@@ -204,13 +250,4 @@ func TestAnAccountsPagesNeverShowAnothersUsers(t *testing.T) {
 		olga.screenshot("other-account-" + path)
 		g.Expect(olga.pageText()).NotTo(Or(ContainSubstring("Theirs"), ContainSubstring("tom@")), "%s (HTTP %d)", path, status)
 	}
-}
-
-// jsObject writes string pairs as a JavaScript object literal.
-func jsObject(m map[string]string) string {
-	s := "{"
-	for k, v := range m {
-		s += strconv.Quote(k) + ":" + strconv.Quote(v) + ","
-	}
-	return s + "}"
 }

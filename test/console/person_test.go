@@ -101,6 +101,15 @@ func (p *person) submitWant(sel string, want int) {
 	}
 }
 
+// openWant opens a page like open, and fails the test, with what the page
+// says, unless it answers with the status want.
+func (p *person) openWant(path string, want int) {
+	p.t.Helper()
+	if got := p.open(path); got != int64(want) {
+		p.fail("open "+path, fmt.Errorf("HTTP %d, want %d", got, want))
+	}
+}
+
 // waitFor waits until an element that sel selects is visible.
 func (p *person) waitFor(sel string) {
 	p.t.Helper()
