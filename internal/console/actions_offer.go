@@ -34,6 +34,17 @@ func (o offer) Any() bool {
 		o.ChangeRole || o.Refill || o.Delete || o.Restore || o.Purge || o.LogInAs
 }
 
+// shows says whether the profile shows the form of action. A cancel's
+// refusal always has its place, above the transactions.
+func (o offer) shows(action string) bool {
+	return map[string]bool{
+		actionEdit: o.Edit, actionServices: o.Edit, actionResend: o.Resend, actionDisable: o.Disable, actionEnable: o.Enable,
+		actionUnlock: o.Unlock, actionResetPassword: o.ResetPassword, actionResetTwoFactor: o.ResetTwoFactor,
+		actionRole: o.ChangeRole, actionRefill: o.Refill, actionCancel: true, actionDelete: o.Delete,
+		actionRestore: o.Restore, actionPurge: o.Purge, actionLogInAs: o.LogInAs,
+	}[action]
+}
+
 // offerInput is what deciding the offer needs to know.
 type offerInput struct {
 	Perms  Permissions

@@ -130,14 +130,16 @@ func (c *Console) profileContent(ctx context.Context, v *visit, u *iamv1alpha1.U
 	if ready := conditionMessage(u.Status.Conditions, iamv1alpha1.ReadyCondition); ready != "" && statusOf(u) != string(iamv1alpha1.UserPhaseActive) {
 		content.StatusWords += " " + ready
 	}
-	if state.action != "" && state.problem.Message != "" {
+	content.Offer = offerFor(offerInput{Perms: perms, User: u, Person: v.person, TargetManagesUsers: v.managesUsers(ctx, u), Now: now})
+	// The refusal goes next to the form it answers; a form the page does
+	// not show (a post made by hand) gets it at the top.
+	if state.action != "" && state.problem.Message != "" && content.Offer.shows(state.action) {
 		content.Problems[state.action] = state.problem.Message
 		content.Problem = ""
 	}
 	for field, message := range state.problem.Fields {
 		content.Problems[field] = message
 	}
-	content.Offer = offerFor(offerInput{Perms: perms, User: u, Person: v.person, TargetManagesUsers: v.managesUsers(ctx, u), Now: now})
 	content.Sections = profileSections(u, content.Offer.Edit, state, content.Problems)
 
 	teams := &iamv1alpha1.TeamList{}
