@@ -34,14 +34,8 @@ func gridRow(name string) string { return fmt.Sprintf(`table.users-grid tr[data-
 func TestOwnerSeesTheUsersTileTurnIntoACountAtTheFourthUser(t *testing.T) {
 	g := NewWithT(t)
 	site := startSite(t)
-	ns := testsupport.NewNamespace(t, k8s)
-	owner := site.join(ns, "olga", "owner", "Olga Owner")
-	app, session := site.enrolTOTP(owner)
-	site.waitTrusted(session)
-
-	olga := site.person("olga")
-	olga.logInPage(owner, app)
-	expectInConsole(t, olga)
+	olga, owner := signedInOwner(t, site)
+	ns := owner.Namespace
 	olga.waitFor(selTileListed)
 	g.Expect(olga.text(selTileListed)).To(ContainSubstring("Olga Owner"))
 	g.Expect(olga.exists(selTileStatus)).To(BeFalse(), "no status is shown that nobody is in")
@@ -82,14 +76,8 @@ func invite(t *testing.T, site *site, ns, name string) {
 func TestUsersGridFollowsChangesWithoutAReload(t *testing.T) {
 	g := NewWithT(t)
 	site := startSite(t)
-	ns := testsupport.NewNamespace(t, k8s)
-	owner := site.join(ns, "olga", "owner", "Olga Owner")
-	app, session := site.enrolTOTP(owner)
-	site.waitTrusted(session)
-
-	olga := site.person("olga")
-	olga.logInPage(owner, app)
-	expectInConsole(t, olga)
+	olga, owner := signedInOwner(t, site)
+	ns := owner.Namespace
 	olga.open("/console/users")
 	olga.waitFor(gridRow("olga"))
 	olga.screenshot("users")

@@ -157,7 +157,7 @@ func firstActionTo(t *testing.T, p *person, path string) string {
 
 // clickAction clicks the action button with that href.
 func clickAction(href string) chromedp.Action[chromedp.Void] {
-	return chromedp.Click(chromedp.CSS(`.actions a[href="` + href + `"]`))
+	return clickCSS(`.actions a[href="` + href + `"]`)
 }
 
 // expectInConsole waits until the person's page is one of the console's.
