@@ -177,3 +177,48 @@ func mustParse(t *testing.T, raw string) *url.URL {
 	}
 	return u
 }
+
+// A person who forgot their password asks for a link from the login page,
+// sets a new password from the caught email, and logs in with it; the
+// link, once used, says so before any form.
+func TestForgottenPasswordIsResetFromTheEmailedLink(t *testing.T) {
+	g := NewWithT(t)
+	site := startSite(t)
+	ns := testsupport.NewNamespace(t, k8s)
+	user := site.join(ns, "rita", "", "Rita Reset")
+	site.waitTrusted(site.logIn(user, ""))
+	const newPassword = "Lantern-Quartz-77-Meadow"
+
+	rita := site.person("rita")
+	rita.open("/v1/sessions?" + url.Values{"account": {ns}, "email": {user.Spec.Email}}.Encode())
+	rita.navigate("follow Forgot your password?", clickCSS(`a[href^="/v1/password-resets"]`))
+	g.Expect(rita.value(selAccount)).To(Equal(ns), "the account typed comes along")
+	g.Expect(rita.value(selEmail)).To(Equal(user.Spec.Email))
+	rita.screenshot("reset-request")
+	rita.submit(selSubmit)
+	rita.waitText("Check your email")
+	rita.screenshot("reset-requested")
+
+	link := site.linkInMail(user.Spec.Email, "/v1/password-resets/confirm")
+	rita.openURL(link)
+	rita.waitFor(selPassword)
+	rita.screenshot("reset-choose")
+	rita.fill(selPassword, newPassword)
+	rita.fill(selConfirm, newPassword)
+	rita.submit(selSubmit)
+	rita.waitText("Password set")
+	rita.screenshot("reset-done")
+	logIn := firstActionTo(t, rita, "/v1/sessions")
+	rita.navigate("follow the Log in action", clickAction(logIn))
+	g.Expect(rita.value(selAccount)).To(Equal(ns))
+	rita.fill(selEmail, user.Spec.Email)
+	rita.fill(selPassword, newPassword)
+	rita.submit(selSubmit)
+	expectInConsole(t, rita)
+
+	used := site.person("rita-again")
+	used.openURL(link)
+	used.waitText("already used")
+	used.screenshot("reset-link-used")
+	g.Expect(used.count("input:not([type=hidden])")).To(BeZero(), "no form for a used link: %s", used.pageText())
+}
