@@ -2,7 +2,6 @@ package console
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -39,7 +38,7 @@ func TestWhatPeopleWroteIsTextOnEveryPage(t *testing.T) {
 	site := startSite(t)
 	ns := testsupport.NewNamespace(t, k8s)
 	owner := site.join(ns, "owner", "owner", hostileName)
-	site.waitTrusted(site.logIn(owner, ""))
+	site.waitTrusted(site.logIn(owner))
 	weird := newUser(t, ns, "weird", "", hostileName2)
 	hostileEmail := hostileLocal + "@" + ns + ".example"
 	changeUser(t, client.ObjectKeyFromObject(weird), func(u *iamv1alpha1.User) {
@@ -84,7 +83,7 @@ func TestWhatPeopleWroteIsTextOnEveryPage(t *testing.T) {
 
 	// The profile shows them as text, and in its fields to edit them as
 	// they are: saving the form unchanged changes nothing.
-	owner1.openWant(profilePath("weird"), http.StatusOK)
+	owner1.openOK(profilePath("weird"))
 	expectText(t, owner1, "profile", hostileName2, hostileBank, hostileName3)
 	values := eval[[]string](owner1, `[...document.querySelectorAll("main input, main textarea")].map(e => e.value)`, false)
 	g.Expect(values).To(ContainElements(hostileName2, hostileAddress, hostileBank, hostileName3))
@@ -98,7 +97,7 @@ func TestWhatPeopleWroteIsTextOnEveryPage(t *testing.T) {
 
 	// An invitation the API server refuses names what it refused: the
 	// values typed come back in their fields and as text in the message.
-	owner1.openWant("/console/users/new", http.StatusOK)
+	owner1.openOK("/console/users/new")
 	owner1.fill(`#invite-form input[name="name"]`, hostileName3)
 	owner1.fill(`#invite-form input[name="fullName"]`, hostileName2)
 	owner1.fill(`#invite-form input[name="email"]`, "x@"+ns+".example")

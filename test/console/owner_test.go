@@ -3,7 +3,6 @@ package console
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
@@ -58,7 +57,7 @@ func TestOwnerInvitesWithAServiceAndTheGridFollowsTheInvitee(t *testing.T) {
 	class := newConfigMapClass(t, "mailbox")
 	newSubscription(t, ns, "basic", class.Name, 2)
 
-	olga.openWant("/console/users/new", http.StatusOK)
+	olga.openOK("/console/users/new")
 	olga.waitFor("#service-" + class.Name)
 	g.Expect(olga.text(`label[for="service-` + class.Name + `"] .seats`)).To(Equal("2 of 2 seats free"))
 	olga.fill(`#invite-form input[name="name"]`, "ivan")
@@ -113,7 +112,7 @@ func TestOwnerRefillsAndCancelsTheLatestTransaction(t *testing.T) {
 	site.join(owner.Namespace, "ann", "manager", "Ann Member")
 	profile := profilePath("ann")
 
-	olga.openWant(profile, http.StatusOK)
+	olga.openOK(profile)
 	refill(t, olga, "10.00", "First refill")
 	eventuallyOnPage(t, olga, profile, selBalance, ContainSubstring("10.00"))
 	refill(t, olga, "5.00", "Second refill")
@@ -178,7 +177,7 @@ func TestOwnerLogsInAsAUserAndDisconnects(t *testing.T) {
 	olga, owner := signedInOwner(t, site)
 	ann := site.join(owner.Namespace, "ann", "manager", "Ann Member")
 
-	olga.openWant(profilePath("ann"), http.StatusOK)
+	olga.openOK(profilePath("ann"))
 	olga.submit(selLogInAs)
 	olga.waitFor(selBanner)
 	g.Expect(olga.text(selBanner)).To(And(ContainSubstring(ann.Spec.Email), ContainSubstring(owner.Spec.Email)))
@@ -219,7 +218,7 @@ func TestOwnerDisablesAndDeletesWithConfirmation(t *testing.T) {
 	ann := site.join(owner.Namespace, "ann", "manager", "Ann Member")
 	key := client.ObjectKeyFromObject(ann)
 
-	olga.openWant(profilePath("ann"), http.StatusOK)
+	olga.openOK(profilePath("ann"))
 	olga.submit(selDisable)
 	olga.waitFor(selNotice)
 	g.Expect(testsupport.GetUser(g, k8s, key).Spec.State).To(Equal(iamv1alpha1.UserStateDisabled))

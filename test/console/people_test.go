@@ -38,7 +38,7 @@ func (s *site) join(ns, name, role, fullName string) *iamv1alpha1.User {
 	s.t.Helper()
 	user := newUser(s.t, ns, name, role, fullName)
 	token := tokenOf(s.t, s.linkInMail(user.Spec.Email, acceptPath))
-	if a := s.call(http.MethodPost, acceptPath, "", map[string]string{"token": token, "password": password}); a.code != http.StatusOK {
+	if a := s.post(acceptPath, "", map[string]string{"token": token, "password": password}); a.code != http.StatusOK {
 		s.t.Fatalf("accept the invitation of %s: HTTP %d %s", name, a.code, a.raw)
 	}
 	return eventuallyActive(s.t, client.ObjectKeyFromObject(user))
@@ -65,14 +65,11 @@ func eventuallyActive(t *testing.T, key client.ObjectKey) *iamv1alpha1.User {
 	return user
 }
 
-// logIn returns a session of the user from the JSON API.
-func (s *site) logIn(user *iamv1alpha1.User, code string) string {
+// logIn returns a session of the user, who has no second factor, from
+// the JSON API.
+func (s *site) logIn(user *iamv1alpha1.User) string {
 	s.t.Helper()
-	body := map[string]string{"account": user.Namespace, "email": user.Spec.Email, "password": password}
-	if code != "" {
-		body["code"] = code
-	}
-	a := s.call(http.MethodPost, "/v1/sessions", "", body)
+	a := s.post("/v1/sessions", "", map[string]string{"account": user.Namespace, "email": user.Spec.Email, "password": password})
 	if a.code != http.StatusCreated {
 		s.t.Fatalf("log in %s: HTTP %d %s", user.Name, a.code, a.raw)
 	}
@@ -93,13 +90,13 @@ type authenticator struct {
 // stays valid.
 func (s *site) enrolTOTP(user *iamv1alpha1.User) (*authenticator, string) {
 	s.t.Helper()
-	session := s.logIn(user, "")
-	enrolled := s.call(http.MethodPost, "/v1/totp/enroll", session, nil)
+	session := s.logIn(user)
+	enrolled := s.post("/v1/totp/enroll", session, nil)
 	if enrolled.code != http.StatusOK {
 		s.t.Fatalf("enrol %s: HTTP %d %s", user.Name, enrolled.code, enrolled.raw)
 	}
 	app := &authenticator{t: s.t, secret: enrolled.str("secret")}
-	if a := s.call(http.MethodPost, "/v1/totp/confirm", session, map[string]string{"code": app.code()}); a.code != http.StatusOK {
+	if a := s.post("/v1/totp/confirm", session, map[string]string{"code": app.code()}); a.code != http.StatusOK {
 		s.t.Fatalf("confirm the enrolment of %s: HTTP %d %s", user.Name, a.code, a.raw)
 	}
 	return app, session

@@ -56,7 +56,7 @@ func TestInviteeJoinsSetsUpTwoFactorAndLandsInTheConsole(t *testing.T) {
 	logIn := firstActionTo(t, ines, "/v1/sessions")
 
 	// The console acts as her: the API server must trust the issuer first.
-	site.waitTrusted(site.logIn(user, ""))
+	site.waitTrusted(site.logIn(user))
 	ines.navigate("follow the Log in action", clickAction(logIn))
 	g.Expect(ines.value(selAccount)).To(Equal(ns), "the login names the account she joined")
 	g.Expect(ines.value(selEmail)).To(Equal(user.Spec.Email))
@@ -135,7 +135,7 @@ func TestFailedLoginKeepsAccountAndEmail(t *testing.T) {
 	g.Expect(fred.value(selEmail)).To(Equal(user.Spec.Email))
 	g.Expect(fred.value(selPassword)).To(BeEmpty(), "a password is never shown again")
 
-	site.waitTrusted(site.logIn(user, ""))
+	site.waitTrusted(site.logIn(user))
 	fred.fill(selPassword, password)
 	fred.submit(selSubmit)
 	expectInConsole(t, fred)
@@ -186,7 +186,7 @@ func TestForgottenPasswordIsResetFromTheEmailedLink(t *testing.T) {
 	site := startSite(t)
 	ns := testsupport.NewNamespace(t, k8s)
 	user := site.join(ns, "rita", "", "Rita Reset")
-	site.waitTrusted(site.logIn(user, ""))
+	site.waitTrusted(site.logIn(user))
 	const newPassword = "Lantern-Quartz-77-Meadow"
 
 	rita := site.person("rita")

@@ -77,14 +77,14 @@ func (a answer) str(field string) string {
 	return s
 }
 
-// call calls the self-service JSON API, as a portal of its own would.
-func (s *site) call(method, path, session string, body any) answer {
+// post posts to the self-service JSON API, as a portal of its own would.
+func (s *site) post(path, session string, body any) answer {
 	s.t.Helper()
 	var raw []byte
 	if body != nil {
 		raw, _ = json.Marshal(body)
 	}
-	req, err := http.NewRequest(method, s.base+path, bytes.NewReader(raw))
+	req, err := http.NewRequest(http.MethodPost, s.base+path, bytes.NewReader(raw))
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func (s *site) call(method, path, session string, body any) answer {
 	}
 	resp, err := s.http.Do(req)
 	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
+		s.t.Fatalf("POST %s: %v", path, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	var buf bytes.Buffer
@@ -141,7 +141,7 @@ func (s *site) waitTrusted(session string) {
 		return
 	}
 	NewWithT(s.t).Eventually(func(g Gomega) {
-		a := s.call(http.MethodPost, "/v1/tokens", session, nil)
+		a := s.post("/v1/tokens", session, nil)
 		g.Expect(a.code).To(Equal(http.StatusCreated), a.raw)
 		clientset, err := kubernetes.NewForConfig(&rest.Config{Host: cfg.Host, BearerToken: a.str("token"), TLSClientConfig: rest.TLSClientConfig{CAData: cfg.CAData}})
 		g.Expect(err).NotTo(HaveOccurred())
