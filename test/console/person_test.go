@@ -230,15 +230,42 @@ func (p *person) fail(what string, err error) {
 	p.t.Fatalf("%s: %s: %v\n  page: %s\n  screenshot: %s\n  text:\n%s", p.name, what, err, location, shot, indent(text))
 }
 
-// screenshot keeps the page as a full-page PNG among the test's artifacts.
+// screenshot keeps the page as a full-page PNG among the test's artifacts,
+// and checks what every page must be (see pageRules).
 func (p *person) screenshot(name string) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, pageTimeout)
 	defer cancel()
-	if path := p.site.album.save(ctx, p, name); strings.HasPrefix(path, "(") {
+	path := p.site.album.save(ctx, p, name)
+	if strings.HasPrefix(path, "(") {
 		p.t.Errorf("screenshot %s: %s", name, path)
 	}
+	if broken := eval[[]string](p, pageRules, false); len(broken) > 0 {
+		p.t.Errorf("%s: the page %s (%s) breaks the rules of every page:\n  %s", p.name, name, path, strings.Join(broken, "\n  "))
+	}
 }
+
+// pageRules lists what breaks the rules every page keeps: no inline style
+// or script (the Content-Security-Policy allows only this site's files,
+// and a page that needs more breaks there), a label for every field, and
+// ids that name one element (a label's for, a link's #anchor).
+const pageRules = `(() => {
+	const broken = [];
+	for (const e of document.querySelectorAll("[style]")) broken.push("a style attribute on <" + e.tagName.toLowerCase() + ">");
+	for (const e of document.querySelectorAll("style")) broken.push("a <style> element");
+	for (const s of document.querySelectorAll("script")) {
+		if (!s.src || new URL(s.src).origin !== location.origin) broken.push("a script not from this site: " + s.outerHTML.slice(0, 80));
+	}
+	for (const e of document.querySelectorAll("input:not([type=hidden]):not([type=submit]), select, textarea")) {
+		if (e.labels.length === 0 && !e.getAttribute("aria-label") && !e.getAttribute("aria-labelledby")) broken.push("no label for the field " + (e.name || e.id));
+	}
+	const seen = new Set();
+	for (const e of document.querySelectorAll("[id]")) {
+		if (seen.has(e.id)) broken.push("two elements with the id " + e.id);
+		seen.add(e.id);
+	}
+	return broken;
+})()`
 
 func indent(text string) string {
 	return "    " + strings.ReplaceAll(strings.TrimSpace(text), "\n", "\n    ")
