@@ -108,13 +108,13 @@ func transactionViews(oldestFirst []iamv1alpha1.BalanceTransaction, cancel strin
 func transactionBadge(tx *iamv1alpha1.BalanceTransaction) badge {
 	switch {
 	case !tx.DeletionTimestamp.IsZero():
-		return badge{Text: "Being cancelled", Class: "badge-warning"}
+		return badge{Text: "Being cancelled", Class: badgeWarning}
 	case tx.Status.Phase == iamv1alpha1.TransactionApplied:
-		return badge{Text: "Applied", Class: "badge-success"}
+		return badge{Text: "Applied", Class: badgeSuccess}
 	case tx.Status.Phase == iamv1alpha1.TransactionRejected:
-		return badge{Text: "Rejected", Class: "badge-danger"}
+		return badge{Text: "Rejected", Class: badgeDanger}
 	default:
-		return badge{Text: "Pending", Class: "badge-info"}
+		return badge{Text: "Pending", Class: badgeInfo}
 	}
 }
 

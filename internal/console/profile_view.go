@@ -48,12 +48,12 @@ func conditionViews(conds []metav1.Condition) []conditionView {
 	})
 	views := make([]conditionView, 0, len(sorted))
 	for _, c := range sorted {
-		status := badge{Text: "Unknown", Class: "badge-neutral"}
+		status := badge{Text: "Unknown", Class: badgeNeutral}
 		switch c.Status {
 		case metav1.ConditionTrue:
-			status = badge{Text: "Yes", Class: "badge-success"}
+			status = badge{Text: "Yes", Class: badgeSuccess}
 		case metav1.ConditionFalse:
-			status = badge{Text: "No", Class: "badge-warning"}
+			status = badge{Text: "No", Class: badgeWarning}
 		}
 		views = append(views, conditionView{Type: splitWords(c.Type), Status: status, Reason: splitWords(c.Reason),
 			Message: sentence(c.Message), Since: c.LastTransitionTime.UTC().Format("2006-01-02 15:04")})
@@ -175,14 +175,14 @@ func serviceTiles(u *iamv1alpha1.User) []serviceTile {
 
 // servicePhaseBadge colours a service's phase.
 func servicePhaseBadge(p iamv1alpha1.ServicePhase) badge {
-	class := "badge-info"
+	class := badgeInfo
 	switch p {
 	case iamv1alpha1.ServicePhaseReady:
-		class = "badge-success"
+		class = badgeSuccess
 	case iamv1alpha1.ServicePhaseFailed:
-		class = "badge-danger"
+		class = badgeDanger
 	case iamv1alpha1.ServicePhaseRemoving:
-		class = "badge-warning"
+		class = badgeWarning
 	}
 	return badge{Text: string(p), Class: class}
 }
@@ -203,18 +203,18 @@ func teamsOf(teams []iamv1alpha1.Team, user string) []teamView {
 		if !slices.Contains(t.Spec.Members, user) {
 			continue
 		}
-		v := teamView{Name: t.Name, DisplayName: t.Spec.DisplayName, Role: orDash(t.Spec.Role), State: badge{Text: "Pending", Class: "badge-info"}}
+		v := teamView{Name: t.Name, DisplayName: t.Spec.DisplayName, Role: orDash(t.Spec.Role), State: badge{Text: "Pending", Class: badgeInfo}}
 		for _, m := range t.Status.Members {
 			if m.Name != user {
 				continue
 			}
 			switch m.State {
 			case iamv1alpha1.TeamMemberActive:
-				v.State = badge{Text: "Active member", Class: "badge-success"}
+				v.State = badge{Text: "Active member", Class: badgeSuccess}
 			case iamv1alpha1.TeamMemberNotActive:
-				v.State = badge{Text: "Not active", Class: "badge-neutral"}
+				v.State = badge{Text: "Not active", Class: badgeNeutral}
 			default:
-				v.State = badge{Text: splitWords(string(m.State)), Class: "badge-warning"}
+				v.State = badge{Text: splitWords(string(m.State)), Class: badgeWarning}
 			}
 		}
 		views = append(views, v)

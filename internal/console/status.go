@@ -8,8 +8,23 @@ import (
 // pendingStatus names a user the operator has not given a phase yet.
 const pendingStatus = "Pending"
 
+// The design system's badge colours (internal/webui base.css): each says
+// how a person should read a status, next to its word.
+const (
+	// badgeSuccess is green: all is well.
+	badgeSuccess = "badge-success"
+	// badgeInfo is blue: something is on its way.
+	badgeInfo = "badge-info"
+	// badgeWarning is amber: a person should look.
+	badgeWarning = "badge-warning"
+	// badgeDanger is red: a failure keeps someone out.
+	badgeDanger = "badge-danger"
+	// badgeNeutral is grey: an administrator's choice, or nothing known.
+	badgeNeutral = "badge-neutral"
+)
+
 // badge is a status as the pages show it: its word, and the design
-// system's colour for it (badge-success, badge-info, ...), never colour
+// system's colour for it (badgeSuccess, badgeInfo, ...), never colour
 // alone.
 type badge struct {
 	Text  string
@@ -32,16 +47,16 @@ func statusOf(u *iamv1alpha1.User) string {
 // on its way, amber where a person should look, red where they are kept
 // out by a failure, grey where an administrator chose to.
 func statusBadge(status string) badge {
-	class := "badge-neutral"
+	class := badgeNeutral
 	switch iamv1alpha1.UserPhase(status) {
 	case iamv1alpha1.UserPhaseActive:
-		class = "badge-success"
+		class = badgeSuccess
 	case iamv1alpha1.UserPhaseInvited, iamv1alpha1.UserPhaseUpdating:
-		class = "badge-info"
+		class = badgeInfo
 	case iamv1alpha1.UserPhaseDeleting, pendingStatus:
-		class = "badge-warning"
+		class = badgeWarning
 	case iamv1alpha1.UserPhaseLocked, iamv1alpha1.UserPhaseRevoked:
-		class = "badge-danger"
+		class = badgeDanger
 	}
 	return badge{Text: status, Class: class}
 }
