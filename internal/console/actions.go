@@ -114,8 +114,8 @@ func (c *Console) patchUser(w http.ResponseWriter, r *http.Request, v *visit, na
 // action in words, next to the action's form or the fields it names. A
 // user that is not there has no profile to show.
 func (c *Console) refused(w http.ResponseWriter, r *http.Request, v *visit, name, action string, err error) {
-	if apierrors.IsNotFound(err) && resourceOf(action) == "users" {
-		p := explainError(err, access{Verb: "patch", Resource: "users", Name: name})
+	if apierrors.IsNotFound(err) && resourceOf(action) == resourceUsers {
+		p := explainError(err, access{Verb: verbPatch, Resource: resourceUsers, Name: name})
 		c.renderError(w, r, v, http.StatusNotFound, "User "+name, p.Message)
 		return
 	}
@@ -126,9 +126,10 @@ func (c *Console) refused(w http.ResponseWriter, r *http.Request, v *visit, name
 		state.status = http.StatusUnprocessableEntity
 	default:
 		object := name
-		if action == actionCancel {
+		switch action {
+		case actionCancel:
 			object = r.PostForm.Get("transaction")
-		} else if action == actionRefill {
+		case actionRefill:
 			object = ""
 		}
 		state.problem = explainError(err, access{Verb: verbOf(action), Resource: resourceOf(action), Name: object})
@@ -145,16 +146,16 @@ func (c *Console) refused(w http.ResponseWriter, r *http.Request, v *visit, name
 func verbOf(action string) string {
 	switch action {
 	case actionRefill:
-		return "create"
+		return verbCreate
 	case actionCancel, actionPurge:
-		return "delete"
+		return verbDelete
 	}
-	return "patch"
+	return verbPatch
 }
 
 func resourceOf(action string) string {
 	if action == actionRefill || action == actionCancel {
-		return "balancetransactions"
+		return resourceTransactions
 	}
-	return "users"
+	return resourceUsers
 }

@@ -52,7 +52,7 @@ func (c *Console) showConfirm(w http.ResponseWriter, r *http.Request, v *visit, 
 	if content.Purge {
 		title = "Delete " + displayName(u) + " for good"
 	}
-	c.render(w, r, status, "confirm.html", v.view(title, "users", content))
+	c.render(w, r, status, "confirm.html", v.view(title, navUsers, content))
 }
 
 // serveDelete deletes the user once the form confirms it: softly (spec.state
@@ -86,7 +86,7 @@ func (c *Console) serveDelete(action string) handlerFunc {
 			err = v.client.Delete(r.Context(), u)
 		}
 		if err != nil {
-			p := explainError(err, access{Verb: verbOf(action), Resource: "users", Name: u.Name})
+			p := explainError(err, access{Verb: verbOf(action), Resource: resourceUsers, Name: u.Name})
 			c.showConfirm(w, r, v, u, action, httpStatusOf(err), typed, p.Message)
 			return
 		}

@@ -97,7 +97,7 @@ func (c *Console) followUsers(ctx context.Context, r *http.Request, v *visit, s 
 			if ctx.Err() != nil {
 				return ""
 			}
-			return explainError(err, access{Verb: "watch", Resource: "users"}).Message
+			return explainError(err, access{Verb: verbWatch, Resource: resourceUsers}).Message
 		}
 		why, done := c.relay(ctx, r, w, renew, heartbeat, s, &resourceVersion, toEvent)
 		w.Stop()
@@ -146,7 +146,7 @@ func (c *Console) relay(ctx context.Context, r *http.Request, w watch.Interface,
 					*resourceVersion = ""
 					return "", false
 				}
-				return explainError(err, access{Verb: "watch", Resource: "users"}).Message, true
+				return explainError(err, access{Verb: verbWatch, Resource: resourceUsers}).Message, true
 			case watch.Bookmark:
 				if u, ok := e.Object.(*iamv1alpha1.User); ok {
 					*resourceVersion = u.ResourceVersion

@@ -18,6 +18,26 @@ type access struct {
 	Name     string
 }
 
+// The resources the console reads and writes, plural as RBAC names them:
+// a refusal names the one it concerns back to the person.
+const (
+	resourceUsers         = "users"
+	resourceTransactions  = "balancetransactions"
+	resourceUserChanges   = "userchanges"
+	resourceSubscriptions = "subscriptions"
+	resourceTeams         = "teams"
+)
+
+// The verbs the console asks the API server for, as RBAC names them.
+const (
+	verbGet    = "get"
+	verbList   = "list"
+	verbWatch  = "watch"
+	verbCreate = "create"
+	verbPatch  = "patch"
+	verbDelete = "delete"
+)
+
 // Problem is an error of the API server in plain words: a sentence for the
 // action it concerns, and a sentence per form field it names, keyed by the
 // input's name.

@@ -90,18 +90,18 @@ func (c *Console) serveHome(w http.ResponseWriter, r *http.Request, v *visit) {
 	var content homeContent
 	users := &iamv1alpha1.UserList{}
 	if err := v.client.List(ctx, users, client.InNamespace(v.person.Namespace)); err != nil {
-		content.UsersProblem = explainError(err, access{Verb: "list", Resource: "users"}).Message
+		content.UsersProblem = explainError(err, access{Verb: verbList, Resource: resourceUsers}).Message
 	} else {
 		content.Tile = buildUsersTile(users.Items)
 		content.Stats = statsOf(stats.Sum(stats.ByAccount(users.Items, c.clock.Now())))
 	}
 	subs, err := v.subscriptions(ctx)
 	if err != nil {
-		content.SubscriptionsErr = explainError(err, access{Verb: "list", Resource: "subscriptions"}).Message
+		content.SubscriptionsErr = explainError(err, access{Verb: verbList, Resource: resourceSubscriptions}).Message
 	} else {
 		content.Subscriptions = subscriptionViews(subs, v.classDisplayNames(ctx))
 	}
-	c.render(w, r, http.StatusOK, "home.html", v.view("Home", "home", content))
+	c.render(w, r, http.StatusOK, "home.html", v.view("Home", navHome, content))
 }
 
 // subscriptions are the account's subscriptions, read as the person.

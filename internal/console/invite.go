@@ -45,11 +45,11 @@ func (c *Console) showInvite(w http.ResponseWriter, r *http.Request, v *visit, s
 		Allowed: v.permissions(ctx).MayInvite, Roles: v.roleChoices(ctx),
 	}
 	if subs, err := v.subscriptions(ctx); err != nil {
-		content.ServicesProblem = explainError(err, access{Verb: "list", Resource: "subscriptions"}).Message
+		content.ServicesProblem = explainError(err, access{Verb: verbList, Resource: resourceSubscriptions}).Message
 	} else {
 		content.Services = classChoices(subscriptionViews(subs, v.classDisplayNames(ctx)))
 	}
-	c.render(w, r, status, "invite.html", v.view("Invite a user", "users", content))
+	c.render(w, r, status, "invite.html", v.view("Invite a user", navUsers, content))
 }
 
 // invitedUser is the User an invitation form creates, as `kubectl
@@ -80,7 +80,7 @@ func (c *Console) serveInvite(w http.ResponseWriter, r *http.Request, v *visit) 
 		return
 	}
 	if err := v.client.Create(r.Context(), u); err != nil {
-		c.showInvite(w, r, v, httpStatusOf(err), r.PostForm, explainError(err, access{Verb: "create", Resource: "users", Name: u.Name}))
+		c.showInvite(w, r, v, httpStatusOf(err), r.PostForm, explainError(err, access{Verb: verbCreate, Resource: resourceUsers, Name: u.Name}))
 		return
 	}
 	redirectWithNotice(w, r, userHref(u.Name), noticeInvited)

@@ -86,7 +86,7 @@ func (c *Console) serveCancel(w http.ResponseWriter, r *http.Request, v *visit) 
 	txName := r.PostForm.Get("transaction")
 	tx := &iamv1alpha1.BalanceTransaction{}
 	if err := v.client.Get(ctx, client.ObjectKey{Namespace: v.person.Namespace, Name: txName}, tx); err != nil {
-		c.refused(w, r, v, name, actionCancel, Problem{Message: explainError(err, access{Verb: "get", Resource: "balancetransactions", Name: txName}).Message})
+		c.refused(w, r, v, name, actionCancel, Problem{Message: explainError(err, access{Verb: verbGet, Resource: resourceTransactions, Name: txName}).Message})
 		return
 	}
 	if tx.Spec.User != name || (r.PostForm.Get("uid") != "" && string(tx.UID) != r.PostForm.Get("uid")) {

@@ -52,18 +52,18 @@ func permissionsFrom(status authorizationv1.SubjectRulesReviewStatus) Permission
 		return status.Incomplete || allows(status.ResourceRules, iamv1alpha1.GroupVersion.Group, resource, verb)
 	}
 	return Permissions{
-		MayListUsers:         may("list", "users"),
-		MayWatchUsers:        may("watch", "users"),
-		MayInvite:            may("create", "users"),
-		MayEdit:              may("patch", "users"),
-		MayDelete:            may("delete", "users"),
-		MayRefill:            may("create", "balancetransactions"),
-		MayCancel:            may("delete", "balancetransactions"),
-		MayListTransactions:  may("list", "balancetransactions"),
-		MayListHistory:       may("list", "userchanges"),
-		MayListSubscriptions: may("list", "subscriptions"),
-		MayListTeams:         may("list", "teams"),
-		MayEditTeams:         may("patch", "teams"),
+		MayListUsers:         may(verbList, resourceUsers),
+		MayWatchUsers:        may(verbWatch, resourceUsers),
+		MayInvite:            may(verbCreate, resourceUsers),
+		MayEdit:              may(verbPatch, resourceUsers),
+		MayDelete:            may(verbDelete, resourceUsers),
+		MayRefill:            may(verbCreate, resourceTransactions),
+		MayCancel:            may(verbDelete, resourceTransactions),
+		MayListTransactions:  may(verbList, resourceTransactions),
+		MayListHistory:       may(verbList, resourceUserChanges),
+		MayListSubscriptions: may(verbList, resourceSubscriptions),
+		MayListTeams:         may(verbList, resourceTeams),
+		MayEditTeams:         may(verbPatch, resourceTeams),
 	}
 }
 

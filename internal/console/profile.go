@@ -108,12 +108,12 @@ func (c *Console) showProfile(w http.ResponseWriter, r *http.Request, v *visit, 
 			c.renderError(w, r, v, http.StatusOK, "User deleted", "The user "+name+" was deleted for good, with their access and services.")
 			return
 		}
-		p := explainError(err, access{Verb: "get", Resource: "users", Name: name})
+		p := explainError(err, access{Verb: verbGet, Resource: resourceUsers, Name: name})
 		c.renderError(w, r, v, httpStatusOf(err), "User "+name, p.Message)
 		return
 	}
 	content := c.profileContent(ctx, v, u, state)
-	c.render(w, r, state.status, "profile.html", v.view(displayName(u), "users", content))
+	c.render(w, r, state.status, "profile.html", v.view(displayName(u), navUsers, content))
 }
 
 // profileContent gathers the profile of u.
@@ -144,19 +144,19 @@ func (c *Console) profileContent(ctx context.Context, v *visit, u *iamv1alpha1.U
 
 	teams := &iamv1alpha1.TeamList{}
 	if err := v.client.List(ctx, teams, client.InNamespace(u.Namespace)); err != nil {
-		content.TeamsProblem = explainError(err, access{Verb: "list", Resource: "teams"}).Message
+		content.TeamsProblem = explainError(err, access{Verb: verbList, Resource: resourceTeams}).Message
 	} else {
 		content.Teams = teamsOf(teams.Items, u.Name)
 	}
 	changes := &iamv1alpha1.UserChangeList{}
 	if err := v.client.List(ctx, changes, client.InNamespace(u.Namespace), client.MatchingLabels{iamv1alpha1.UserLabel: u.Name}); err != nil {
-		content.HistoryProblem = explainError(err, access{Verb: "list", Resource: "userchanges"}).Message
+		content.HistoryProblem = explainError(err, access{Verb: verbList, Resource: resourceUserChanges}).Message
 	} else {
 		content.History = changeViews(changes.Items)
 	}
 	txs := &iamv1alpha1.BalanceTransactionList{}
 	if err := v.client.List(ctx, txs, client.InNamespace(u.Namespace)); err != nil {
-		content.TransactionsProblem = explainError(err, access{Verb: "list", Resource: "balancetransactions"}).Message
+		content.TransactionsProblem = explainError(err, access{Verb: verbList, Resource: resourceTransactions}).Message
 	} else {
 		mine := userTransactions(txs.Items, u.Name)
 		cancel := ""

@@ -41,7 +41,7 @@ func (c *Console) serveEdit(w http.ResponseWriter, r *http.Request, v *visit) {
 func (c *Console) getUser(w http.ResponseWriter, r *http.Request, v *visit, name string) (*iamv1alpha1.User, bool) {
 	u := &iamv1alpha1.User{}
 	if err := v.client.Get(r.Context(), client.ObjectKey{Namespace: v.person.Namespace, Name: name}, u); err != nil {
-		p := explainError(err, access{Verb: "get", Resource: "users", Name: name})
+		p := explainError(err, access{Verb: verbGet, Resource: resourceUsers, Name: name})
 		c.renderError(w, r, v, httpStatusOf(err), "User "+name, p.Message)
 		return nil, false
 	}

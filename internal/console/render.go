@@ -23,7 +23,7 @@ var templates embed.FS
 type view struct {
 	// Title names the page in the tab and its heading.
 	Title string
-	// Nav is the navigation entry of the page: "home", "users", or "".
+	// Nav is the navigation entry of the page: navHome, navUsers, or "".
 	Nav    string
 	Person *Person
 	// CSRF goes in the hidden field "csrf" of every form.
@@ -33,6 +33,13 @@ type view struct {
 	// Content is the page's own data.
 	Content any
 }
+
+// The layout's navigation entries; layout.html marks the one a page
+// names as the current page.
+const (
+	navHome  = "home"
+	navUsers = "users"
+)
 
 // templateFuncs link the design system's assets (internal/webui): their
 // URLs carry a hash of their content.

@@ -69,8 +69,8 @@ func (c *Console) serveUsers(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	users := &iamv1alpha1.UserList{}
 	if err := v.client.List(ctx, users, client.InNamespace(v.person.Namespace)); err != nil {
-		content.Problem = explainError(err, access{Verb: "list", Resource: "users"}).Message
-		c.render(w, r, http.StatusOK, "users.html", v.view("Users", "users", content))
+		content.Problem = explainError(err, access{Verb: verbList, Resource: resourceUsers}).Message
+		c.render(w, r, http.StatusOK, "users.html", v.view("Users", navUsers, content))
 		return
 	}
 	// Subscriptions and classes only add columns: a person who may not
@@ -102,7 +102,7 @@ func (c *Console) serveUsers(w http.ResponseWriter, r *http.Request, v *visit) {
 			content.EventsHref += "?" + values.Encode()
 		}
 	}
-	page := v.view("Users", "users", content)
+	page := v.view("Users", navUsers, content)
 	page.Scripts = []string{"live.js"}
 	c.render(w, r, http.StatusOK, "users.html", page)
 }
