@@ -59,14 +59,25 @@ func annotationPatch(annotation string) func(url.Values, time.Time) ([]byte, err
 // and `delete --soft` do.
 func statePatch(state iamv1alpha1.UserState) func(url.Values, time.Time) ([]byte, error) {
 	return func(url.Values, time.Time) ([]byte, error) {
-		return json.Marshal(map[string]any{"spec": map[string]any{"state": state}})
+		return specPatch(map[string]any{"state": state}, "")
 	}
 }
 
 // rolePatch sets spec.role to the form's role, as `kubectl tenantry
 // set-role` does; the API server says what is wrong with it.
 func rolePatch(form url.Values, _ time.Time) ([]byte, error) {
-	return json.Marshal(map[string]any{"spec": map[string]any{"role": form.Get("role")}})
+	return specPatch(map[string]any{"role": form.Get(fieldRole)}, "")
+}
+
+// specPatch is the merge patch of fields of the user's spec. With the
+// resourceVersion a form was shown at, a change made meanwhile conflicts
+// instead of being overwritten.
+func specPatch(spec map[string]any, resourceVersion string) ([]byte, error) {
+	patch := map[string]any{"spec": spec}
+	if resourceVersion != "" {
+		patch["metadata"] = map[string]any{"resourceVersion": resourceVersion}
+	}
+	return json.Marshal(patch)
 }
 
 var userPatches = []userPatch{

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -79,8 +78,10 @@ func (c *Console) serveDelete(action string) handlerFunc {
 		var err error
 		notice := noticePurged
 		if action == actionDelete {
-			patch, _ := json.Marshal(map[string]any{"spec": map[string]any{"state": iamv1alpha1.UserStateDeleted}})
-			err = v.client.Patch(r.Context(), u, client.RawPatch(types.MergePatchType, patch))
+			var patch []byte
+			if patch, err = specPatch(map[string]any{"state": iamv1alpha1.UserStateDeleted}, ""); err == nil {
+				err = v.client.Patch(r.Context(), u, client.RawPatch(types.MergePatchType, patch))
+			}
 			notice = noticeDeleted
 		} else {
 			err = v.client.Delete(r.Context(), u)

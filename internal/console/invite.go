@@ -40,8 +40,8 @@ func (c *Console) serveInviteForm(w http.ResponseWriter, r *http.Request, v *vis
 func (c *Console) showInvite(w http.ResponseWriter, r *http.Request, v *visit, status int, form url.Values, p Problem) {
 	ctx := r.Context()
 	content := inviteContent{
-		Name: form.Get("name"), FullName: form.Get("fullName"), Email: form.Get("email"), Role: form.Get("role"),
-		Picked: form["services"], Problem: p.Message, Fields: p.Fields,
+		Name: form.Get(fieldName), FullName: form.Get(fieldFullName), Email: form.Get(fieldEmail), Role: form.Get(fieldRole),
+		Picked: form[fieldServices], Problem: p.Message, Fields: p.Fields,
 		Allowed: v.permissions(ctx).MayInvite, Roles: v.roleChoices(ctx),
 	}
 	if subs, err := v.subscriptions(ctx); err != nil {
@@ -57,12 +57,12 @@ func (c *Console) showInvite(w http.ResponseWriter, r *http.Request, v *visit, s
 // account's default) and one assignment per service class picked.
 func invitedUser(namespace string, form url.Values) *iamv1alpha1.User {
 	u := &iamv1alpha1.User{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: strings.TrimSpace(form.Get("name"))},
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: strings.TrimSpace(form.Get(fieldName))},
 		Spec: iamv1alpha1.UserSpec{
-			Email: strings.TrimSpace(form.Get("email")), FullName: strings.TrimSpace(form.Get("fullName")), Role: form.Get("role"),
+			Email: strings.TrimSpace(form.Get(fieldEmail)), FullName: strings.TrimSpace(form.Get(fieldFullName)), Role: form.Get(fieldRole),
 		},
 	}
-	for _, class := range form["services"] {
+	for _, class := range form[fieldServices] {
 		u.Spec.Services = append(u.Spec.Services, iamv1alpha1.ServiceAssignment{ServiceClass: class})
 	}
 	return u
@@ -75,7 +75,7 @@ func (c *Console) serveInvite(w http.ResponseWriter, r *http.Request, v *visit) 
 	if u.Name == "" {
 		c.showInvite(w, r, v, http.StatusUnprocessableEntity, r.PostForm, Problem{
 			Message: "Some fields need another value: see below each one.",
-			Fields:  map[string]string{"name": "Give the user a name: lower case letters, digits and '-'."},
+			Fields:  map[string]string{fieldName: "Give the user a name: lower case letters, digits and '-'."},
 		})
 		return
 	}

@@ -196,7 +196,7 @@ func profileSections(u *iamv1alpha1.User, editable bool, state profileState, pro
 		for _, f := range sectionFields[id] {
 			s.Fields = append(s.Fields, fieldView{
 				profileField: f, ID: "field-" + f.Name, Value: values[f.Name], Problem: problems[f.Name],
-				Editable: editable && !(f.OnceOnly && f.get(u) != ""),
+				Editable: editable && !f.settled(u),
 			})
 		}
 		sections = append(sections, s)

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -87,9 +86,5 @@ func servicesPatch(u *iamv1alpha1.User, form url.Values) ([]byte, error) {
 	if services == nil {
 		services = []iamv1alpha1.ServiceAssignment{}
 	}
-	patch := map[string]any{"spec": map[string]any{"services": services}}
-	if rv := form.Get("resourceVersion"); rv != "" {
-		patch["metadata"] = map[string]any{"resourceVersion": rv}
-	}
-	return json.Marshal(patch)
+	return specPatch(map[string]any{"services": services}, form.Get(fieldResourceVersion))
 }

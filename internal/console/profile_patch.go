@@ -1,7 +1,6 @@
 package console
 
 import (
-	"encoding/json"
 	"net/url"
 	"strings"
 
@@ -15,14 +14,14 @@ const (
 	sectionBilling  = "billing"
 )
 
-// fieldKind says how a form input maps to an API field.
+// fieldKind says how a form input maps to an API field. A field that
+// names no kind is text of one line (an input of InputType, or a select);
+// a cleared optional field is removed.
 type fieldKind int
 
 const (
-	// oneLine is text of one line; a cleared optional field is removed.
-	oneLine fieldKind = iota
 	// multiLine is a textarea: browsers send CRLF, the API keeps LF.
-	multiLine
+	multiLine fieldKind = iota + 1
 	// checkbox is true when sent, false when not.
 	checkbox
 )
@@ -36,7 +35,8 @@ type profileField struct {
 	Required bool
 	// Profile says the field is under spec.profile, not spec.
 	Profile bool
-	// InputType is the HTML input's type of a one-line field.
+	// InputType is the HTML input's type of a one-line field: inputText,
+	// inputEmail, inputTel or inputURL.
 	InputType string
 	Hint      string
 	// Choices are the values of a select ("" is "not set").
@@ -46,6 +46,24 @@ type profileField struct {
 	OnceOnly bool
 	// get reads the field's value from a user.
 	get func(*iamv1alpha1.User) string
+}
+
+// The HTML input types of one-line fields.
+const (
+	inputText  = "text"
+	inputEmail = "email"
+	inputTel   = "tel"
+	inputURL   = "url"
+)
+
+// checkedValue is what a checked checkbox sends (profile.html gives it as
+// the value), and how the form tells a true field from a false one ("").
+const checkedValue = "true"
+
+// settled says f cannot change any more: it takes a value only once
+// (OnceOnly) and u has it. The page shows it, and a save leaves it alone.
+func (f profileField) settled(u *iamv1alpha1.User) bool {
+	return f.OnceOnly && f.get(u) != ""
 }
 
 // profileOf is u's billing details, never nil.
@@ -60,15 +78,15 @@ func profileOf(u *iamv1alpha1.User) *iamv1alpha1.UserProfile {
 // shows them.
 var sectionFields = map[string][]profileField{
 	sectionIdentity: {
-		{Name: "fullName", Label: "Full name", Required: true, InputType: "text",
+		{Name: fieldFullName, Label: "Full name", Required: true, InputType: inputText,
 			get: func(u *iamv1alpha1.User) string { return u.Spec.FullName }},
-		{Name: "email", Label: "Email", Required: true, InputType: "email", Hint: "Where invitations and password resets go; what the person signs in with.",
+		{Name: fieldEmail, Label: "Email", Required: true, InputType: inputEmail, Hint: "Where invitations and password resets go; what the person signs in with.",
 			get: func(u *iamv1alpha1.User) string { return u.Spec.Email }},
-		{Name: "phone", Label: "Phone", InputType: "tel", Hint: "Digits only.",
+		{Name: "phone", Label: "Phone", InputType: inputTel, Hint: "Digits only.",
 			get: func(u *iamv1alpha1.User) string { return u.Spec.Phone }},
-		{Name: "phoneExtension", Label: "Phone extension", InputType: "text", Hint: "Digits only; needs a phone.",
+		{Name: "phoneExtension", Label: "Phone extension", InputType: inputText, Hint: "Digits only; needs a phone.",
 			get: func(u *iamv1alpha1.User) string { return u.Spec.PhoneExtension }},
-		{Name: "currency", Label: "Balance currency", InputType: "text", OnceOnly: true, Hint: "An ISO 4217 code such as USD. It cannot change once set.",
+		{Name: "currency", Label: "Balance currency", InputType: inputText, OnceOnly: true, Hint: "An ISO 4217 code such as USD. It cannot change once set.",
 			get: func(u *iamv1alpha1.User) string { return u.Spec.Currency }},
 		{Name: "requireTwoFactor", Label: "Require two-factor authentication to sign in", Kind: checkbox,
 			get: func(u *iamv1alpha1.User) string { return boolValue(u.Spec.RequireTwoFactor) }},
@@ -76,19 +94,19 @@ var sectionFields = map[string][]profileField{
 	sectionBilling: {
 		{Name: "type", Label: "Payer type", Profile: true, Choices: []choice{{"", "Not set"}, {string(iamv1alpha1.ProfileTypeIndividual), "Individual"}, {string(iamv1alpha1.ProfileTypeLegalEntity), "Legal entity"}},
 			get: func(u *iamv1alpha1.User) string { return string(profileOf(u).Type) }},
-		{Name: "payerNumber", Label: "Payer number", Profile: true, InputType: "text", Hint: "The tax or payer identification number.",
+		{Name: "payerNumber", Label: "Payer number", Profile: true, InputType: inputText, Hint: "The tax or payer identification number.",
 			get: func(u *iamv1alpha1.User) string { return profileOf(u).PayerNumber }},
 		{Name: "legalAddress", Label: "Legal address", Profile: true, Kind: multiLine,
 			get: func(u *iamv1alpha1.User) string { return profileOf(u).LegalAddress }},
 		{Name: "postalAddress", Label: "Postal address", Profile: true, Kind: multiLine, Hint: "Where letters go, when not the legal address.",
 			get: func(u *iamv1alpha1.User) string { return profileOf(u).PostalAddress }},
-		{Name: "bank", Label: "Bank", Profile: true, InputType: "text",
+		{Name: "bank", Label: "Bank", Profile: true, InputType: inputText,
 			get: func(u *iamv1alpha1.User) string { return profileOf(u).Bank }},
-		{Name: "bankAccount", Label: "Bank account", Profile: true, InputType: "text",
+		{Name: "bankAccount", Label: "Bank account", Profile: true, InputType: inputText,
 			get: func(u *iamv1alpha1.User) string { return profileOf(u).BankAccount }},
-		{Name: "preferredMap", Label: "Preferred map", Profile: true, InputType: "text",
+		{Name: "preferredMap", Label: "Preferred map", Profile: true, InputType: inputText,
 			get: func(u *iamv1alpha1.User) string { return profileOf(u).PreferredMap }},
-		{Name: "photoURL", Label: "Photo URL", Profile: true, InputType: "url", Hint: "An https address of the person's photo.",
+		{Name: "photoURL", Label: "Photo URL", Profile: true, InputType: inputURL, Hint: "An https address of the person's photo.",
 			get: func(u *iamv1alpha1.User) string { return profileOf(u).PhotoURL }},
 		{Name: "additionalInfo", Label: "Additional information", Profile: true, Kind: multiLine,
 			get: func(u *iamv1alpha1.User) string { return profileOf(u).AdditionalInfo }},
@@ -100,13 +118,13 @@ type choice struct{ Value, Label string }
 
 func boolValue(b bool) string {
 	if b {
-		return "true"
+		return checkedValue
 	}
 	return ""
 }
 
 // formValue is what the form says of f: a textarea's line breaks as the
-// API keeps them, a checkbox as "true" or "".
+// API keeps them, a checkbox as checkedValue or "".
 func formValue(f profileField, form url.Values) string {
 	v := form.Get(f.Name)
 	switch f.Kind {
@@ -114,7 +132,7 @@ func formValue(f profileField, form url.Values) string {
 		return strings.ReplaceAll(v, "\r\n", "\n")
 	case checkbox:
 		if v != "" {
-			return "true"
+			return checkedValue
 		}
 		return ""
 	}
@@ -129,7 +147,7 @@ func formValue(f profileField, form url.Values) string {
 func editPatch(u *iamv1alpha1.User, section string, form url.Values) ([]byte, error) {
 	spec, profile := map[string]any{}, map[string]any{}
 	for _, f := range sectionFields[section] {
-		if f.OnceOnly && f.get(u) != "" {
+		if f.settled(u) {
 			continue
 		}
 		was, now := f.get(u), formValue(f, form)
@@ -139,7 +157,7 @@ func editPatch(u *iamv1alpha1.User, section string, form url.Values) ([]byte, er
 		var value any = now
 		switch {
 		case f.Kind == checkbox:
-			value = now == "true"
+			value = now == checkedValue
 		case now == "" && !f.Required:
 			value = nil
 		}
@@ -155,11 +173,7 @@ func editPatch(u *iamv1alpha1.User, section string, form url.Values) ([]byte, er
 	if len(spec) == 0 {
 		return nil, nil
 	}
-	patch := map[string]any{"spec": spec}
-	if rv := form.Get("resourceVersion"); rv != "" {
-		patch["metadata"] = map[string]any{"resourceVersion": rv}
-	}
-	return json.Marshal(patch)
+	return specPatch(spec, form.Get(fieldResourceVersion))
 }
 
 // editValues are the values a section's inputs show: the user's, or,
