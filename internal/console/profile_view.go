@@ -102,7 +102,7 @@ func userFacts(u *iamv1alpha1.User, now time.Time) []fact {
 		{Name: "Email verified", Value: yesNo(u.Status.EmailVerified)},
 		{Name: "Two-factor", Value: twoFactorText(u)},
 		{Name: "Last login", Value: lastLogin, Title: lastLoginTitle},
-		{Name: "Created", Value: u.CreationTimestamp.UTC().Format("2006-01-02 15:04"), Title: u.CreationTimestamp.UTC().Format(time.RFC3339)},
+		{Name: labelCreated, Value: u.CreationTimestamp.UTC().Format("2006-01-02 15:04"), Title: u.CreationTimestamp.UTC().Format(time.RFC3339)},
 	}
 	if inv := u.Status.Invitation; inv != nil && !u.Status.EmailVerified {
 		facts = append(facts, fact{Name: "Invitation", Value: invitationText(inv)})

@@ -24,22 +24,40 @@ type column struct {
 	Numeric bool
 }
 
+// The keys of the grid's fixed columns: live.js finds a cell by its key
+// (data-key), and console.css styles a tile's entry by it
+// (user-tile-<key>).
+const (
+	columnName      = "name"
+	columnEmail     = "email"
+	columnRole      = "role"
+	columnStatus    = "status"
+	columnLastLogin = "lastLogin"
+	columnTwoFactor = "twoFactor"
+	columnBalance   = "balance"
+	columnCreated   = "created"
+)
+
 // serviceKeyPrefix starts the key of a service's column.
 const serviceKeyPrefix = "service:"
+
+// labelCreated names a user's creation time, in the grid and on the
+// profile alike.
+const labelCreated = "Created"
 
 // fixedColumns are the grid's columns before and after the services.
 var (
 	leadingColumns = []column{
-		{Key: "name", Label: "Name", Sort: sortName},
-		{Key: "email", Label: "Email", Sort: sortEmail},
-		{Key: "role", Label: "Role"},
-		{Key: "status", Label: "Status", Sort: sortStatus},
-		{Key: "lastLogin", Label: "Last login", Sort: sortLastLogin},
-		{Key: "twoFactor", Label: "2FA"},
+		{Key: columnName, Label: "Name", Sort: sortName},
+		{Key: columnEmail, Label: "Email", Sort: sortEmail},
+		{Key: columnRole, Label: "Role"},
+		{Key: columnStatus, Label: "Status", Sort: sortStatus},
+		{Key: columnLastLogin, Label: "Last login", Sort: sortLastLogin},
+		{Key: columnTwoFactor, Label: "2FA"},
 	}
 	trailingColumns = []column{
-		{Key: "balance", Label: "Balance", Sort: sortBalance, Numeric: true},
-		{Key: "created", Label: "Created", Sort: sortCreated},
+		{Key: columnBalance, Label: "Balance", Sort: sortBalance, Numeric: true},
+		{Key: columnCreated, Label: labelCreated, Sort: sortCreated},
 	}
 )
 
@@ -122,25 +140,25 @@ func userRow(u *iamv1alpha1.User, columns []column, now time.Time) row {
 	for _, col := range columns {
 		c := cell{Key: col.Key, Label: col.Label, Numeric: col.Numeric}
 		switch col.Key {
-		case "name":
+		case columnName:
 			c.Text, c.Href = displayName(u), userHref(u.Name)
 			if u.Spec.FullName != "" && u.Spec.FullName != u.Name {
 				c.Title = u.Name
 			}
-		case "email":
+		case columnEmail:
 			c.Text = u.Spec.Email
-		case "role":
+		case columnRole:
 			c.Text = orDash(u.Spec.Role)
-		case "status":
+		case columnStatus:
 			b := statusBadge(statusOf(u))
 			c.Text, c.Badge = b.Text, b.Class
-		case "lastLogin":
+		case columnLastLogin:
 			c.Text, c.Title = since(u.Status.LastLoginTime.IsZero(), func() time.Time { return u.Status.LastLoginTime.Time }, now)
-		case "twoFactor":
+		case columnTwoFactor:
 			c.Text = twoFactorText(u)
-		case "balance":
+		case columnBalance:
 			c.Text = balanceText(u.Status.Balance)
-		case "created":
+		case columnCreated:
 			c.Text, c.Title = u.CreationTimestamp.Format(time.DateOnly), u.CreationTimestamp.UTC().Format(time.RFC3339)
 		default:
 			c.Text = serviceCellText(u, strings.TrimPrefix(col.Key, serviceKeyPrefix))
