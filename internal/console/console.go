@@ -46,16 +46,15 @@ type Console struct {
 	config    *rest.Config
 	transport http.RoundTripper
 	// broken is why the console can never work (its config is unusable).
-	broken   error
-	scheme   *runtime.Scheme
-	mapper   meta.RESTMapper
-	clock    clock.PassiveClock
-	log      logr.Logger
-	assetURL func(string) string
-	pages    map[string]*template.Template
-	handler  http.Handler
-	trust    trustCache
-	streams  streamLimit
+	broken  error
+	scheme  *runtime.Scheme
+	mapper  meta.RESTMapper
+	clock   clock.PassiveClock
+	log     logr.Logger
+	pages   map[string]*template.Template
+	handler http.Handler
+	trust   trustCache
+	streams streamLimit
 }
 
 // New builds the console. It panics on a programming error (a missing

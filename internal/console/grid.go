@@ -153,10 +153,10 @@ func compareBy(key string, a, b *iamv1alpha1.User) int {
 		return cmp.Compare(statusRank(statusOf(a)), statusRank(statusOf(b)))
 	case sortLastLogin:
 		return compareTimes(a.Status.LastLoginTime.IsZero(), b.Status.LastLoginTime.IsZero(), func() int {
-			return a.Status.LastLoginTime.Time.Compare(b.Status.LastLoginTime.Time)
+			return a.Status.LastLoginTime.Compare(b.Status.LastLoginTime.Time)
 		})
 	case sortCreated:
-		return a.CreationTimestamp.Time.Compare(b.CreationTimestamp.Time)
+		return a.CreationTimestamp.Compare(b.CreationTimestamp.Time)
 	case sortBalance:
 		return compareBalances(a.Status.Balance, b.Status.Balance)
 	default:

@@ -55,7 +55,7 @@ func requesterText(r iamv1alpha1.Requester) string {
 func changeViews(changes []iamv1alpha1.UserChange) []changeView {
 	sorted := slices.Clone(changes)
 	slices.SortStableFunc(sorted, func(a, b iamv1alpha1.UserChange) int {
-		return cmp.Or(b.Spec.Time.Time.Compare(a.Spec.Time.Time), cmp.Compare(b.Spec.Sequence, a.Spec.Sequence))
+		return cmp.Or(b.Spec.Time.Compare(a.Spec.Time.Time), cmp.Compare(b.Spec.Sequence, a.Spec.Sequence))
 	})
 	views := make([]changeView, 0, len(sorted))
 	for _, ch := range sorted {

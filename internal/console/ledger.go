@@ -26,7 +26,7 @@ func userTransactions(all []iamv1alpha1.BalanceTransaction, user string) []iamv1
 			}
 			return 1
 		}
-		return cmp.Or(cmp.Compare(as, bs), a.CreationTimestamp.Time.Compare(b.CreationTimestamp.Time))
+		return cmp.Or(cmp.Compare(as, bs), a.CreationTimestamp.Compare(b.CreationTimestamp.Time))
 	})
 	return txs
 }

@@ -19,8 +19,6 @@ const (
 	// pathLogin is the self-service server's sign-in page; next brings the
 	// person back to the page they asked for.
 	pathLogin = "/v1/sessions"
-	// pathSignOut ends the session (a form POST with the csrf field).
-	pathSignOut = "/v1/sessions/current"
 )
 
 // maxFormBytes bounds a form post: the largest form (a profile) is a few
