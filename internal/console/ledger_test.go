@@ -66,7 +66,7 @@ func TestUserTransactionsOrder(t *testing.T) {
 		mk("pending-late", "alice", 0, 5*time.Minute), mk("two", "alice", 2, time.Minute), mk("bobs", "bob", 1, 0),
 		mk("pending-early", "alice", 0, 4*time.Minute), mk("one", "alice", 1, 2*time.Minute),
 	}, "alice")
-	var names []string
+	names := make([]string, 0, len(got))
 	for _, x := range got {
 		names = append(names, x.Name)
 	}

@@ -21,7 +21,7 @@ const hostile = `<script>alert("x")</script><img src=x onerror='alert(1)'>" onmo
 
 func hostileUsers(n int) []iamv1alpha1.User {
 	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
-	var users []iamv1alpha1.User
+	users := make([]iamv1alpha1.User, 0, n)
 	for i := range n {
 		u := iamv1alpha1.User{
 			ObjectMeta: metav1.ObjectMeta{Name: "user-" + string(rune('a'+i)), Namespace: "acme", CreationTimestamp: metav1.NewTime(now.Add(-time.Hour))},
@@ -38,7 +38,7 @@ func hostileUsers(n int) []iamv1alpha1.User {
 }
 
 // renderPage renders a page the way the console does, and parses it.
-func renderPage(t *testing.T, name string, v view) (*html.Node, string) {
+func renderPage(t *testing.T, name string, v view) *html.Node {
 	t.Helper()
 	c := &Console{pages: mustParsePages()}
 	rec := httptest.NewRecorder()
@@ -49,12 +49,11 @@ func renderPage(t *testing.T, name string, v view) (*html.Node, string) {
 	if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
 		t.Errorf("render %s: Content-Security-Policy %q", name, csp)
 	}
-	body := rec.Body.String()
-	doc, err := html.Parse(strings.NewReader(body))
+	doc, err := html.Parse(strings.NewReader(rec.Body.String()))
 	if err != nil {
 		t.Fatalf("parse %s: %v", name, err)
 	}
-	return doc, body
+	return doc
 }
 
 // assertNoInjectedMarkup checks that the document holds no element or
@@ -108,7 +107,7 @@ func TestPagesShowWrittenValuesAsText(t *testing.T) {
 				ObjectMeta: metav1.ObjectMeta{Name: "basic"},
 				Spec:       iamv1alpha1.SubscriptionSpec{Services: []iamv1alpha1.SubscribedService{{ServiceClass: "mailbox", Quantity: 3}}},
 			}}, map[string]string{"mailbox": hostile})}
-		doc, _ := renderPage(t, "home.html", view{Title: "Home", Nav: "home", Person: person, CSRF: "token", Content: home})
+		doc := renderPage(t, "home.html", view{Title: "Home", Nav: "home", Person: person, CSRF: "token", Content: home})
 		assertNoInjectedMarkup(t, doc, hostile)
 
 		q := parseGridQuery(nil)
@@ -119,7 +118,7 @@ func TestPagesShowWrittenValuesAsText(t *testing.T) {
 		}
 		for _, v := range []string{viewTable, viewTiles} {
 			grid.Query.View = v
-			doc, _ = renderPage(t, "users.html", view{Title: "Users", Nav: "users", Person: person, CSRF: "token", Content: grid, Scripts: []string{"live.js"}})
+			doc = renderPage(t, "users.html", view{Title: "Users", Nav: "users", Person: person, CSRF: "token", Content: grid, Scripts: []string{"live.js"}})
 			assertNoInjectedMarkup(t, doc, hostile)
 		}
 	}
@@ -127,7 +126,7 @@ func TestPagesShowWrittenValuesAsText(t *testing.T) {
 
 func TestErrorPagesRender(t *testing.T) {
 	for _, name := range []string{"error.html", "off.html"} {
-		doc, _ := renderPage(t, name, view{Title: "Oops", Content: errorContent{Message: hostile}})
+		doc := renderPage(t, name, view{Title: "Oops", Content: errorContent{Message: hostile}})
 		assertNoInjectedMarkup(t, doc, hostile)
 	}
 }

@@ -338,7 +338,7 @@ func TestUserRow(t *testing.T) {
 	})
 	subs := []iamv1alpha1.Subscription{{Spec: iamv1alpha1.SubscriptionSpec{Services: []iamv1alpha1.SubscribedService{{ServiceClass: "storage", Quantity: 1}}}}}
 	columns := gridColumns(subs, nil, []iamv1alpha1.User{u})
-	var keys []string
+	keys := make([]string, 0, len(columns))
 	for _, c := range columns {
 		keys = append(keys, c.Key)
 	}
