@@ -66,7 +66,7 @@ func invitationFacts(user *iamv1alpha1.User) []fact {
 	if user == nil {
 		return nil
 	}
-	return []fact{{Name: "Account", Value: user.Namespace}, {Name: "Email", Value: user.Spec.Email}, {Name: "Name", Value: user.Spec.FullName}}
+	return append(userFacts(user.Namespace, user.Spec.Email), fact{Name: "Name", Value: user.Spec.FullName})
 }
 
 // showAcceptForm shows the password form for the token in the link, once
@@ -82,7 +82,7 @@ func (s *Server) showAcceptForm(w http.ResponseWriter, r *http.Request) {
 			Title:   "Invitation link incomplete",
 			Message: "This link has no invitation token. Open the link from your invitation email again, or copy all of it into the address bar.",
 			Failed:  true,
-			Links:   []link{{Href: pathLogIn, Text: "Log in"}},
+			Links:   []link{logInLink("", "")},
 		})
 		logWriteError(log, err)
 		return
@@ -117,15 +117,15 @@ func deadInvitationPage(p *problem, user *iamv1alpha1.User) page {
 		if user != nil {
 			account, email = user.Namespace, user.Spec.Email
 		}
-		pg.Actions = []link{{Href: pageURL(pathLogIn, account, email), Text: "Log in"},
+		pg.Actions = []link{logInLink(account, email),
 			{Href: pageURL(pathResets, account, email), Text: "Forgot your password?"}}
 	case ReasonTokenExpired:
 		pg.Title = "Invitation expired"
 		pg.Lead = "Ask your account administrator for a new invitation: its email has a new link."
-		pg.Links = []link{{Href: pathLogIn, Text: "Log in"}}
+		pg.Links = []link{logInLink("", "")}
 	default:
 		pg.Lead = "A newer invitation replaces the links of older ones: use the link of the latest email, or ask your account administrator for a new invitation."
-		pg.Links = []link{{Href: pathLogIn, Text: "Log in"}}
+		pg.Links = []link{logInLink("", "")}
 	}
 	return pg
 }
@@ -164,10 +164,10 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := page{Title: "Password set", Message: "Your password is set, you can now log in.",
-		Actions: []link{{Href: pageURL(pathLogIn, key.Namespace, ""), Text: "Log in"}}}
+		Actions: []link{logInLink(key.Namespace, "")}}
 	if user, err := s.getUser(r.Context(), key); err == nil && user != nil {
 		pg.Facts = invitationFacts(user)
-		pg.Actions = []link{{Href: pageURL(pathLogIn, user.Namespace, user.Spec.Email), Text: "Log in"}}
+		pg.Actions = []link{logInLink(user.Namespace, user.Spec.Email)}
 	}
 	logWriteError(log, writePage(w, http.StatusOK, pg))
 }

@@ -79,6 +79,34 @@ type link struct{ Href, Text string }
 
 type fact struct{ Name, Value string }
 
+// The words the pages name a user's account and email by, in a form's
+// labels and in the facts a page shows alike.
+const (
+	labelAccount = "Account"
+	labelEmail   = "Email"
+)
+
+// textNewResetLink offers another password reset link where one cannot
+// be used.
+const textNewResetLink = "Ask for a new link"
+
+// userFacts name a user by their account and email.
+func userFacts(account, email string) []fact {
+	return []fact{{Name: labelAccount, Value: account}, {Name: labelEmail, Value: email}}
+}
+
+// logInLink leads to the login page, named by its title and filled in
+// with the account and the email where they are known.
+func logInLink(account, email string) link {
+	return link{Href: pageURL(pathLogIn, account, email), Text: titleLogIn}
+}
+
+// newResetLink leads to the page that sends a password reset link,
+// filled in likewise.
+func newResetLink(account, email string) link {
+	return link{Href: pageURL(pathResets, account, email), Text: textNewResetLink}
+}
+
 // newPasswordFields are the two password fields of a form that sets one.
 func newPasswordFields() []field {
 	return []field{
@@ -107,8 +135,8 @@ const (
 // person typed or a link gave.
 func accountAndEmail(account, email string) []field {
 	return []field{
-		{Name: fieldAccount, Label: "Account", Type: inputText, Autocomplete: "organization", Required: true, Value: account},
-		{Name: fieldEmail, Label: "Email", Type: fieldEmail, Autocomplete: "username", Required: true, Value: email},
+		{Name: fieldAccount, Label: labelAccount, Type: inputText, Autocomplete: "organization", Required: true, Value: account},
+		{Name: fieldEmail, Label: labelEmail, Type: fieldEmail, Autocomplete: "username", Required: true, Value: email},
 	}
 }
 

@@ -87,7 +87,7 @@ func resetFacts(user *iamv1alpha1.User) []fact {
 	if user == nil {
 		return nil
 	}
-	return []fact{{Name: "Account", Value: user.Namespace}, {Name: "Email", Value: user.Spec.Email}}
+	return userFacts(user.Namespace, user.Spec.Email)
 }
 
 // deadResetLinkPage tells that a reset link cannot set a password any
@@ -98,8 +98,8 @@ func deadResetLinkPage(p *problem, user *iamv1alpha1.User) page {
 		account, email = user.Namespace, user.Spec.Email
 	}
 	pg := page{Title: "Reset link not usable", Message: p.message, Failed: true, Facts: resetFacts(user),
-		Actions: []link{{Href: pageURL(pathResets, account, email), Text: "Ask for a new link"}},
-		Links:   []link{{Href: pageURL(pathLogIn, account, email), Text: "Log in"}}}
+		Actions: []link{newResetLink(account, email)},
+		Links:   []link{logInLink(account, email)}}
 	if p.reason == ReasonUserDisabled {
 		pg.Actions = nil
 	}
@@ -116,7 +116,7 @@ func (s *Server) showResetConfirm(w http.ResponseWriter, r *http.Request) {
 	if token == "" {
 		logWriteError(log, writePage(w, http.StatusBadRequest, page{Title: "Reset link incomplete", Failed: true,
 			Message: "This link has no token. Open the link from your email again, or copy all of it into the address bar.",
-			Actions: []link{{Href: pathResets, Text: "Ask for a new link"}}}))
+			Actions: []link{newResetLink("", "")}}))
 		return
 	}
 	user, err := s.lookupReset(r.Context(), token)
@@ -151,14 +151,14 @@ func (s *Server) serveResetConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	var req resetConfirmRequest
 	if p := decodeBody(w, r, &req); p != nil {
-		fail(w, log, html, p, page{Title: titlePasswordNotSet, Links: []link{{Href: pathResets, Text: "Ask for a new link"}}})
+		fail(w, log, html, p, page{Title: titlePasswordNotSet, Links: []link{newResetLink("", "")}})
 		return
 	}
 	retry := page{Title: titlePasswordNotSet, Form: tokenForm(pathResetConfirm, req.Token)}
 	switch {
 	case req.Token == "":
 		fail(w, log, html, badRequest("The request has no token. Open the link from your email again."),
-			page{Title: titlePasswordNotSet, Links: []link{{Href: pathResets, Text: "Ask for a new link"}}})
+			page{Title: titlePasswordNotSet, Links: []link{newResetLink("", "")}})
 		return
 	case req.Password == "":
 		fail(w, log, html, badRequest("The request has no password. Choose a password."), retry)
@@ -180,8 +180,8 @@ func (s *Server) serveResetConfirm(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &p) && p.status != http.StatusUnprocessableEntity && p.status != http.StatusTooManyRequests {
 			// A dead link: the form cannot help, another link can.
 			retry.Form = nil
-			retry.Actions = []link{{Href: pageURL(pathResets, key.Namespace, ""), Text: "Ask for a new link"}}
-			retry.Links = []link{{Href: pageURL(pathLogIn, key.Namespace, ""), Text: "Log in"}}
+			retry.Actions = []link{newResetLink(key.Namespace, "")}
+			retry.Links = []link{logInLink(key.Namespace, "")}
 		}
 		fail(w, log, html, err, retry)
 		return
@@ -197,5 +197,5 @@ func (s *Server) serveResetConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	logWriteError(log, writePage(w, http.StatusOK, page{Title: "Password set",
 		Message: "Your new password is set and every old session has ended. You can now log in.",
-		Actions: []link{{Href: pageURL(pathLogIn, key.Namespace, email), Text: "Log in"}}}))
+		Actions: []link{logInLink(key.Namespace, email)}}))
 }

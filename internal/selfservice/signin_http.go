@@ -166,7 +166,7 @@ func signedInOf(a *authenticated) signedIn {
 // signedInPage is the page of a signed-in person: who, where to go, log out.
 func (s *Server) signedInPage(ctx context.Context, who signedIn, message string) page {
 	pg := page{Title: titleLoggedIn, Message: message, SignedIn: who.email,
-		Facts:  []fact{{Name: "Account", Value: who.account}, {Name: "Email", Value: who.email}},
+		Facts:  userFacts(who.account, who.email),
 		LogOut: logOutForm(who.tokenHash)}
 	if ok, why := s.consoleAvailable(ctx); ok {
 		pg.Actions = []link{{Href: pathConsole, Text: textOpenConsole}}
