@@ -238,7 +238,7 @@ func changesOf(g Gomega, m *member) []iamv1alpha1.UserChangeAction {
 	list := &iamv1alpha1.UserChangeList{}
 	g.Expect(direct.List(context.Background(), list, client.InNamespace(m.account()),
 		client.MatchingLabels{iamv1alpha1.UserLabel: m.user.Name})).To(Succeed())
-	var actions []iamv1alpha1.UserChangeAction
+	actions := make([]iamv1alpha1.UserChangeAction, 0, len(list.Items))
 	for _, c := range list.Items {
 		actions = append(actions, c.Spec.Action)
 	}

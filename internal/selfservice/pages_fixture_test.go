@@ -14,11 +14,11 @@ const testCSRF = "dGVzdC1jc3JmLXZhbHVlLW9mLXRoZS1icm93c2VyLTE"
 // csrfCookieOf is the browser's tenantry_csrf cookie.
 func csrfCookieOf() *http.Cookie { return &http.Cookie{Name: csrfCookie, Value: testCSRF} }
 
-// pageForm posts a form as the login and reset request pages do: with the
-// csrf cookie and the same value in the form.
-func pageForm(path string, form url.Values) *http.Request {
+// loginPost posts a form as the login page does: with the csrf cookie and
+// the same value in the form.
+func loginPost(form url.Values) *http.Request {
 	form.Set(csrfField, testCSRF)
-	r := formPost(path, form)
+	r := formPost(pathLogIn, form)
 	r.AddCookie(csrfCookieOf())
 	return r
 }
@@ -42,7 +42,10 @@ func formPost(path string, form url.Values) *http.Request {
 	return r
 }
 
-func sessionCookieOf(token string) *http.Cookie { return &http.Cookie{Name: sessionCookie, Value: token} }
+// sessionCookieOf is the browser's session cookie holding token.
+func sessionCookieOf(token string) *http.Cookie {
+	return &http.Cookie{Name: sessionCookie, Value: token}
+}
 
 // cookieNamed finds the cookie an answer sets under a name at path "/".
 func cookieNamed(res *http.Response, name string) *http.Cookie {

@@ -103,7 +103,7 @@ func TestLoginGoesBackToTheConsolePage(t *testing.T) {
 		"javascript:alert(1)":         "/console/",
 		"/console/%0d%0aSet-Cookie:x": "/console/%0d%0aSet-Cookie:x",
 	} {
-		ex := serve(s, pageForm("/v1/sessions", loginForm(m, strongPassword, next)))
+		ex := serve(s, loginPost(loginForm(m, strongPassword, next)))
 		if ex.Code != http.StatusSeeOther || ex.Header().Get("Location") != want {
 			t.Errorf("login with next %q = %d to %q, want 303 to %q", next, ex.Code, ex.Header().Get("Location"), want)
 		}
@@ -125,7 +125,7 @@ func TestLoginPageSaysWhyTheConsoleIsOff(t *testing.T) {
 		t.Errorf("the login page does not say why the console is off: %s", body)
 	}
 
-	ex = serve(s, pageForm("/v1/sessions", loginForm(m, strongPassword, "/console/users")))
+	ex = serve(s, loginPost(loginForm(m, strongPassword, "/console/users")))
 	if ex.Code != http.StatusOK || !strings.Contains(ex.Body.String(), "You are logged in") {
 		t.Fatalf("login with the console off = %d %s, want the Logged in page", ex.Code, ex.Body)
 	}
@@ -138,7 +138,7 @@ func TestFailedLoginKeepsTheAccountAndEmail(t *testing.T) {
 	m := newMember(t)
 	s := signInServer(newFakeClock())
 
-	ex := serve(s, pageForm("/v1/sessions", loginForm(m, "Wrong-Guess-11-Harbor", "/console/users")))
+	ex := serve(s, loginPost(loginForm(m, "Wrong-Guess-11-Harbor", "/console/users")))
 	body := ex.Body.String()
 	if ex.Code != http.StatusUnauthorized || !strings.Contains(body, html.EscapeString(errLoginFailed.message)) {
 		t.Fatalf("failed login = %d %s", ex.Code, body)
@@ -376,19 +376,19 @@ func TestAcceptedPageLeadsToTheLogin(t *testing.T) {
 func TestResetConfirmPageKnowsTheLinkBeforeTheForm(t *testing.T) {
 	tests := []struct {
 		name    string
-		prepare func(t *testing.T, m *member, s *Server, clock *clocktesting.FakeClock) string
+		prepare func(t *testing.T, m *member, s *Server, fakeClock *clocktesting.FakeClock) string
 		status  int
 		form    bool
 	}{{
 		name: "open",
-		prepare: func(t *testing.T, m *member, _ *Server, clock *clocktesting.FakeClock) string {
-			return issueReset(t, m, clock.Now().Add(time.Hour))
+		prepare: func(t *testing.T, m *member, _ *Server, fakeClock *clocktesting.FakeClock) string {
+			return issueReset(t, m, fakeClock.Now().Add(time.Hour))
 		},
 		status: http.StatusOK, form: true,
 	}, {
 		name: "used",
-		prepare: func(t *testing.T, m *member, s *Server, clock *clocktesting.FakeClock) string {
-			token := issueReset(t, m, clock.Now().Add(time.Hour))
+		prepare: func(t *testing.T, m *member, s *Server, fakeClock *clocktesting.FakeClock) string {
+			token := issueReset(t, m, fakeClock.Now().Add(time.Hour))
 			if ex := confirmReset(s, token, newPassword); ex.Code != http.StatusOK {
 				t.Fatalf("reset: %d %s", ex.Code, ex.Body)
 			}
@@ -397,17 +397,17 @@ func TestResetConfirmPageKnowsTheLinkBeforeTheForm(t *testing.T) {
 		status: http.StatusGone,
 	}, {
 		name: "expired",
-		prepare: func(t *testing.T, m *member, _ *Server, clock *clocktesting.FakeClock) string {
-			token := issueReset(t, m, clock.Now().Add(time.Hour))
-			clock.Step(2 * time.Hour)
+		prepare: func(t *testing.T, m *member, _ *Server, fakeClock *clocktesting.FakeClock) string {
+			token := issueReset(t, m, fakeClock.Now().Add(time.Hour))
+			fakeClock.Step(2 * time.Hour)
 			return token
 		},
 		status: http.StatusGone,
 	}, {
 		name: "replaced",
-		prepare: func(t *testing.T, m *member, _ *Server, clock *clocktesting.FakeClock) string {
-			token := issueReset(t, m, clock.Now().Add(time.Hour))
-			issueReset(t, m, clock.Now().Add(time.Hour))
+		prepare: func(t *testing.T, m *member, _ *Server, fakeClock *clocktesting.FakeClock) string {
+			token := issueReset(t, m, fakeClock.Now().Add(time.Hour))
+			issueReset(t, m, fakeClock.Now().Add(time.Hour))
 			return token
 		},
 		status: http.StatusNotFound,
@@ -415,9 +415,9 @@ func TestResetConfirmPageKnowsTheLinkBeforeTheForm(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newMember(t)
-			clock := newFakeClock()
-			s := signInServer(clock)
-			token := tt.prepare(t, m, s, clock)
+			fakeClock := newFakeClock()
+			s := signInServer(fakeClock)
+			token := tt.prepare(t, m, s, fakeClock)
 			before := m.current(t)
 			ex := serve(s, httptest.NewRequest(http.MethodGet, "/v1/password-resets/confirm?token="+url.QueryEscape(token), nil))
 			body := ex.Body.String()
@@ -444,7 +444,7 @@ var linkPattern = regexp.MustCompile(`(?:href|action)="([^"]*)"`)
 func TestLogOutThenLogInAgain(t *testing.T) {
 	m := newMember(t)
 	s := signInServer(newFakeClock())
-	ex := serve(s, pageForm("/v1/sessions", loginForm(m, strongPassword, "")))
+	ex := serve(s, loginPost(loginForm(m, strongPassword, "")))
 	session := cookieNamed(ex.Result(), sessionCookie)
 	if ex.Code != http.StatusOK || session == nil {
 		t.Fatalf("login: %d %s", ex.Code, ex.Body)
@@ -495,8 +495,8 @@ func TestLogOutThenLogInAgain(t *testing.T) {
 // offer to replace the app, not to set two-factor up again.
 func TestTwoFactorOnPageOffersNoEnrolment(t *testing.T) {
 	m := newMember(t)
-	clock := newFakeClock()
-	s := signInServer(clock)
+	fakeClock := newFakeClock()
+	s := signInServer(fakeClock)
 	session := loginOK(t, s, m)
 
 	ex := serve(s, sessionForm("/v1/totp/enroll", session, nil))
@@ -504,7 +504,7 @@ func TestTwoFactorOnPageOffersNoEnrolment(t *testing.T) {
 		t.Fatalf("start: %d %s", ex.Code, ex.Body)
 	}
 	secret := readTwoFactor(t, m.current(t)).PendingSecret
-	ex = serve(s, sessionForm("/v1/totp/confirm", session, url.Values{fieldCode: {codeAt(t, secret, clock.Now())}}))
+	ex = serve(s, sessionForm("/v1/totp/confirm", session, url.Values{fieldCode: {codeAt(t, secret, fakeClock.Now())}}))
 	body := ex.Body.String()
 	if ex.Code != http.StatusOK || !strings.Contains(body, "Two-factor is on") {
 		t.Fatalf("confirm: %d %s", ex.Code, body)
@@ -549,17 +549,17 @@ func TestPagesEscapeWhatPeopleWrote(t *testing.T) {
 	pages["accept again"] = ex.Body.String()
 
 	m := newMember(t, hostile)
-	clock := newFakeClock()
-	signIn := signInServer(clock)
-	ex = serve(signIn, pageForm("/v1/sessions", loginForm(m, strongPassword, "")))
+	fakeClock := newFakeClock()
+	signIn := signInServer(fakeClock)
+	ex = serve(signIn, loginPost(loginForm(m, strongPassword, "")))
 	pages["logged in"] = ex.Body.String()
-	ex = serve(signIn, pageForm("/v1/sessions", loginForm(m, "Wrong-Guess-11-Harbor", "")))
+	ex = serve(signIn, loginPost(loginForm(m, "Wrong-Guess-11-Harbor", "")))
 	pages["login failed"] = ex.Body.String()
 	ex = serve(signIn, httptest.NewRequest(http.MethodGet, pageURL(pathLogIn, hostileName, hostileEmail), nil))
 	pages["login from a link"] = ex.Body.String()
 	ex = serve(signIn, httptest.NewRequest(http.MethodGet, pageURL(pathResets, hostileName, hostileEmail), nil))
 	pages["reset request from a link"] = ex.Body.String()
-	token := issueReset(t, m, clock.Now().Add(time.Hour))
+	token := issueReset(t, m, fakeClock.Now().Add(time.Hour))
 	ex = serve(signIn, httptest.NewRequest(http.MethodGet, "/v1/password-resets/confirm?token="+url.QueryEscape(token), nil))
 	pages["reset confirm"] = ex.Body.String()
 

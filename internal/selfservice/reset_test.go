@@ -174,7 +174,7 @@ func TestBrowserLogsIn(t *testing.T) {
 	s := signInServer(newFakeClock())
 	form := url.Values{"account": {m.account()}, "email": {m.user.Spec.Email}, "password": {strongPassword}, "code": {""}}
 
-	ex := serve(s, pageForm("/v1/sessions", form))
+	ex := serve(s, loginPost(form))
 
 	if ex.Code != http.StatusOK || !strings.Contains(ex.Body.String(), "You are logged in") {
 		t.Fatalf("login form post: %d %s", ex.Code, ex.Body)
