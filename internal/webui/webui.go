@@ -103,7 +103,8 @@ func StylesheetURLs() []string {
 		}
 	}
 	slices.Sort(names)
-	urls := []string{URL("base.css")}
+	urls := make([]string, 0, 1+len(names))
+	urls = append(urls, URL("base.css"))
 	for _, name := range names {
 		urls = append(urls, URL(name))
 	}
