@@ -35,13 +35,13 @@ func TestSigningInWithTheKeyboardAlone(t *testing.T) {
 		kim.do("type into "+field.sel, chromedp.KeyEvent(field.value))
 	}
 	kim.screenshot("login-by-keyboard")
-	kim.navigate("press Enter", chromedp.KeyEvent(kb.Enter))
+	kim.navigateOK("press Enter", chromedp.KeyEvent(kb.Enter))
 	expectInConsole(t, kim)
 
 	tabTo(t, kim, `a[href="/console/users"]`)
 	g.Expect(focusShows(kim)).To(BeTrue(), "the link in focus shows it")
 	kim.screenshot("console-link-in-focus")
-	kim.navigate("press Enter on Users", chromedp.KeyEvent(kb.Enter))
+	kim.navigateOK("press Enter on Users", chromedp.KeyEvent(kb.Enter))
 	kim.waitFor(gridRow("kim"))
 }
 

@@ -225,7 +225,7 @@ func TestOwnerDisablesAndDeletesWithConfirmation(t *testing.T) {
 	eventuallyOnPage(t, olga, profilePath("ann"), selProfileStatus, Equal("Disabled"))
 	olga.screenshot("disabled")
 
-	olga.navigate("open the delete confirmation", clickCSS(selDelete))
+	olga.navigateOK("open the delete confirmation", clickCSS(selDelete))
 	olga.waitFor(selConfirmName)
 	g.Expect(olga.text(selConfirmName)).To(Equal("ann"))
 	g.Expect(olga.text("#confirm-email")).To(Equal(ann.Spec.Email))

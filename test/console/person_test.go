@@ -65,6 +65,15 @@ func (p *person) navigate(what string, actions ...chromedp.Action[chromedp.Void]
 	return resp.Status
 }
 
+// navigateOK is navigate for a page that must answer below HTTP 400; it
+// fails the test with what the page says otherwise.
+func (p *person) navigateOK(what string, actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if got := p.navigate(what, actions...); got >= 400 {
+		p.fail(what, fmt.Errorf("HTTP %d", got))
+	}
+}
+
 // open loads a page of the site by its path and query.
 func (p *person) open(path string) int64 {
 	p.t.Helper()

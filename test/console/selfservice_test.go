@@ -57,7 +57,7 @@ func TestInviteeJoinsSetsUpTwoFactorAndLandsInTheConsole(t *testing.T) {
 
 	// The console acts as her: the API server must trust the issuer first.
 	site.waitTrusted(site.logIn(user))
-	ines.navigate("follow the Log in action", clickAction(logIn))
+	ines.navigateOK("follow the Log in action", clickAction(logIn))
 	g.Expect(ines.value(selAccount)).To(Equal(ns), "the login names the account she joined")
 	g.Expect(ines.value(selEmail)).To(Equal(user.Spec.Email))
 	ines.screenshot("login")
@@ -109,7 +109,7 @@ func TestUsedInvitationLinkSaysSoBeforeAnyForm(t *testing.T) {
 	g.Expect(ulla.text(selFacts)).To(And(ContainSubstring(ns), ContainSubstring(user.Spec.Email)))
 
 	logIn := firstActionTo(t, ulla, "/v1/sessions")
-	ulla.navigate("follow the Log in action", clickAction(logIn))
+	ulla.navigateOK("follow the Log in action", clickAction(logIn))
 	g.Expect(ulla.value(selAccount)).To(Equal(ns))
 	g.Expect(ulla.value(selEmail)).To(Equal(user.Spec.Email))
 	ulla.screenshot("login-from-used-link")
@@ -191,7 +191,7 @@ func TestForgottenPasswordIsResetFromTheEmailedLink(t *testing.T) {
 
 	rita := site.person("rita")
 	rita.open("/v1/sessions?" + url.Values{"account": {ns}, "email": {user.Spec.Email}}.Encode())
-	rita.navigate("follow Forgot your password?", clickCSS(`a[href^="/v1/password-resets"]`))
+	rita.navigateOK("follow Forgot your password?", clickCSS(`a[href^="/v1/password-resets"]`))
 	g.Expect(rita.value(selAccount)).To(Equal(ns), "the account typed comes along")
 	g.Expect(rita.value(selEmail)).To(Equal(user.Spec.Email))
 	rita.screenshot("reset-request")
@@ -209,7 +209,7 @@ func TestForgottenPasswordIsResetFromTheEmailedLink(t *testing.T) {
 	rita.waitText("Password set")
 	rita.screenshot("reset-done")
 	logIn := firstActionTo(t, rita, "/v1/sessions")
-	rita.navigate("follow the Log in action", clickAction(logIn))
+	rita.navigateOK("follow the Log in action", clickAction(logIn))
 	g.Expect(rita.value(selAccount)).To(Equal(ns))
 	rita.fill(selEmail, user.Spec.Email)
 	rita.fill(selPassword, newPassword)
