@@ -223,7 +223,7 @@ func expectHTML(t *testing.T, rec *httptest.ResponseRecorder) {
 	}
 	want := map[string]string{
 		"Cache-Control":          "no-store",
-		"Referrer-Policy":        "no-referrer",
+		"Referrer-Policy":        "same-origin",
 		"X-Content-Type-Options": "nosniff",
 	}
 	for header, value := range want {

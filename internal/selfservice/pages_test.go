@@ -228,8 +228,12 @@ func TestCrossSiteFormsRefused(t *testing.T) {
 	form := url.Values{"token": {inv.token}, "password": {strongPassword}, "confirm": {strongPassword}}
 
 	for name, edit := range map[string]func(*http.Request){
-		"foreign origin":   func(r *http.Request) { r.Header.Set("Origin", "https://evil.example") },
-		"null origin":      func(r *http.Request) { r.Header.Set("Origin", "null") },
+		"foreign origin": func(r *http.Request) { r.Header.Set("Origin", "https://evil.example") },
+		"null origin":    func(r *http.Request) { r.Header.Set("Origin", "null") },
+		"null origin, cross-site fetch": func(r *http.Request) {
+			r.Header.Set("Origin", "null")
+			r.Header.Set("Sec-Fetch-Site", "cross-site")
+		},
 		"cross-site fetch": func(r *http.Request) { r.Header.Set("Sec-Fetch-Site", "cross-site") },
 		"text/plain elsewhere": func(r *http.Request) {
 			r.Header.Set("Content-Type", "text/plain")
@@ -259,6 +263,16 @@ func TestCrossSiteFormsRefused(t *testing.T) {
 	r.Header.Set("Sec-Fetch-Site", "same-origin")
 	if ex := serve(s, r); ex.Code != http.StatusOK {
 		t.Errorf("a same-origin form post = %d: %s", ex.Code, ex.Body)
+	}
+
+	// A browser that hides the origin ("null") but says the post came
+	// from this origin goes through too.
+	second := newInvitation(t)
+	r = formPost("/v1/invitations/accept", url.Values{"token": {second.token}, "password": {strongPassword}, "confirm": {strongPassword}})
+	r.Header.Set("Origin", "null")
+	r.Header.Set("Sec-Fetch-Site", "same-origin")
+	if ex := serve(s, r); ex.Code != http.StatusOK {
+		t.Errorf("a same-origin form post with a hidden origin = %d: %s", ex.Code, ex.Body)
 	}
 }
 

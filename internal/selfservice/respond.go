@@ -43,14 +43,17 @@ func writeProblemJSON(w http.ResponseWriter, p *problem) error {
 }
 
 // securityHeaders sets the headers every answer carries. Pages hold a token
-// in a hidden field, so nothing may cache them, send them as a referrer,
-// sniff them into another type or frame them. The assets, which hold no
+// in a hidden field or their address, so nothing may cache them, send them
+// as a referrer to another site, sniff them into another type or frame
+// them. The referrer stays on for this origin: with none at all, browsers
+// send their form posts with the origin "null", which the csrf check
+// cannot tell from a sandboxed frame's. The assets, which hold no
 // secret, set a long cache of their own.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
-		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Content-Security-Policy", webui.ContentSecurityPolicy)
