@@ -80,13 +80,10 @@ func (s *SMTPSender) build(msg Message) (*gomail.Msg, error) {
 	if err := m.From(s.cfg.From); err != nil {
 		return nil, fmt.Errorf("set sender: %w", err)
 	}
-	var err error
-	if msg.ToName != "" {
-		err = m.AddToFormat(msg.ToName, msg.To)
-	} else {
-		err = m.To(msg.To)
-	}
-	if err != nil {
+	// net/mail quotes the name as RFC 5322 wants (quotes and backslashes
+	// escaped, anything else encoded): a person's name is theirs to write.
+	recipient := (&netmail.Address{Name: msg.ToName, Address: msg.To}).String()
+	if err := m.To(recipient); err != nil {
 		return nil, &invalidRecipientError{err: err}
 	}
 	m.Subject(literalSubject(msg.Subject))
