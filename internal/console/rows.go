@@ -3,7 +3,6 @@ package console
 import (
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -38,7 +37,8 @@ const (
 	columnCreated   = "created"
 )
 
-// serviceKeyPrefix starts the key of a service's column.
+// serviceKeyPrefix starts the key of a service's column; the rest is the
+// ServiceClass's name, whatever heads the column.
 const serviceKeyPrefix = "service:"
 
 // labelCreated names a user's creation time, in the grid and on the
@@ -60,53 +60,6 @@ var (
 		{Key: columnCreated, Label: labelCreated, Sort: sortCreated},
 	}
 )
-
-// gridColumns are the grid's columns: one per service column of the
-// account, by name, between 2FA and the balance. A service's column is
-// every class the account subscribes to (by its columnName, when the
-// person may read the class) and any column a user's services name.
-func gridColumns(subs []iamv1alpha1.Subscription, classes map[string]iamv1alpha1.ServiceClass, users []iamv1alpha1.User) []column {
-	titles := map[string]string{}
-	for _, s := range subs {
-		for _, svc := range s.Spec.Services {
-			name, title := svc.ServiceClass, svc.ServiceClass
-			if class, ok := classes[svc.ServiceClass]; ok {
-				name, title = class.Spec.ColumnName, class.Spec.DisplayName
-			}
-			titles[name] = title
-		}
-	}
-	for _, u := range users {
-		for _, s := range u.Status.Services {
-			name := serviceColumnOf(s)
-			if _, ok := titles[name]; !ok {
-				titles[name] = name
-				if class, ok := classes[s.ServiceClass]; ok {
-					titles[name] = class.Spec.DisplayName
-				}
-			}
-		}
-	}
-	names := make([]string, 0, len(titles))
-	for name := range titles {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	columns := slices.Clone(leadingColumns)
-	for _, name := range names {
-		columns = append(columns, column{Key: serviceKeyPrefix + name, Label: name, Title: titles[name], Numeric: true})
-	}
-	return append(columns, trailingColumns...)
-}
-
-// serviceColumnOf is the column a service shows in: its class's
-// columnName as status keeps it, or the class's name.
-func serviceColumnOf(s iamv1alpha1.ServiceStatus) string {
-	if s.Column != "" {
-		return s.Column
-	}
-	return s.ServiceClass
-}
 
 // cell is one cell of a user's row (or tile): its text, and a link or a
 // badge's colour where it has one. Every value is text: the pages and
@@ -224,29 +177,6 @@ func balanceText(b *iamv1alpha1.BalanceStatus) string {
 		return "—"
 	}
 	return strings.TrimSpace(b.Amount + " " + b.Currency)
-}
-
-// serviceCellText is how many services of a column the user has, and how
-// many of them are not Ready; blank when none.
-func serviceCellText(u *iamv1alpha1.User, columnName string) string {
-	assigned, notReady := 0, 0
-	for _, s := range u.Status.Services {
-		if serviceColumnOf(s) != columnName {
-			continue
-		}
-		assigned++
-		if s.Phase != iamv1alpha1.ServicePhaseReady {
-			notReady++
-		}
-	}
-	switch {
-	case assigned == 0:
-		return ""
-	case notReady == 0:
-		return fmt.Sprint(assigned)
-	default:
-		return fmt.Sprintf("%d (%d not ready)", assigned, notReady)
-	}
 }
 
 func orDash(s string) string {

@@ -342,7 +342,7 @@ func TestUserRow(t *testing.T) {
 	for _, c := range columns {
 		keys = append(keys, c.Key)
 	}
-	wantKeys := []string{"name", "email", "role", "status", "lastLogin", "twoFactor", "service:mail", "service:storage", "service:vps", "balance", "created"}
+	wantKeys := []string{"name", "email", "role", "status", "lastLogin", "twoFactor", "service:mailbox", "service:storage", "service:vps", "balance", "created"}
 	if diff := cmp.Diff(wantKeys, keys); diff != "" {
 		t.Fatalf("gridColumns (-want +got):\n%s", diff)
 	}
@@ -352,7 +352,7 @@ func TestUserRow(t *testing.T) {
 	}
 	want := map[string]string{
 		"name": "Alice", "email": "alice@acme.example", "role": "owner", "status": "Active", "lastLogin": "3 hours ago",
-		"twoFactor": "On", "service:mail": "2 (1 not ready)", "service:storage": "", "service:vps": "1",
+		"twoFactor": "On", "service:mailbox": "2 (1 not ready)", "service:storage": "", "service:vps": "1",
 		"balance": "12.50 EUR", "created": "2026-12-05",
 	}
 	if diff := cmp.Diff(want, texts); diff != "" {

@@ -97,7 +97,7 @@ func TestOwnerInvitesWithAServiceAndTheGridFollowsTheInvitee(t *testing.T) {
 		g.Expect(u.Status.Services).To(ConsistOf(HaveField("Phase", iamv1alpha1.ServicePhaseReady)))
 	}).WithTimeout(timeout).Should(Succeed(), "the operator provisions the mailbox once the invitee joined")
 	olga.do("wait for the invitee's mailbox", pollTrue(fmt.Sprintf(
-		`(document.querySelector(%q) || {textContent: ""}).textContent.trim() === "1"`, gridRow("ivan")+` td[data-key="service:mailbox"]`)))
+		`(document.querySelector(%q) || {textContent: ""}).textContent.trim() === "1"`, gridRow("ivan")+` td[data-key="service:`+class.Name+`"]`)))
 	olga.screenshot("users-invitee-active")
 	g.Expect(eval[bool](olga, "window.tenantryNoReload === true", false)).To(BeTrue(), "the page was not reloaded")
 }
