@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"bufio"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -264,51 +263,9 @@ func TestUserEventsFollowTheAccount(t *testing.T) {
 	a := newAccount(t)
 	a.createUser(t, "alice", "Alice Example")
 	server := httptest.NewServer(a.console)
-	defer server.Close()
+	t.Cleanup(server.Close) // after the stream's own cleanups, which end it
 
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, server.URL+"/console/users/events", nil)
-	must(t, err)
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: "owner"})
-	resp, err := http.DefaultClient.Do(req)
-	must(t, err)
-	// The test ends the stream by cancelling its context; how the body
-	// closes after that is not under test.
-	defer func() { _ = resp.Body.Close() }()
-	g.Expect(resp.StatusCode).To(gomega.Equal(http.StatusOK))
-	g.Expect(resp.Header.Get("Content-Type")).To(gomega.Equal("text/event-stream"))
-	g.Expect(resp.Header.Get("Cache-Control")).To(gomega.Equal("no-store"))
-
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		scanner := bufio.NewScanner(resp.Body)
-		for scanner.Scan() {
-			select {
-			case lines <- scanner.Text():
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	// waitFor reads events until one holds every substring.
-	waitFor := func(substrings ...string) {
-		t.Helper()
-		for {
-			select {
-			case line, ok := <-lines:
-				if !ok {
-					t.Fatalf("the stream ended before an event with %q", substrings)
-				}
-				if strings.HasPrefix(line, "data: ") && containsAll(line, substrings) {
-					return
-				}
-			case <-ctx.Done():
-				t.Fatalf("no event with %q", substrings)
-			}
-		}
-	}
+	waitFor := followUserEvents(t, server.URL, "owner")
 	waitFor(`"name":"alice"`, `"show":true`)
 	a.createUser(t, "bob", "Bob Arrives Later")
 	waitFor(`"name":"bob"`, `Bob Arrives Later`, `"show":true`)
@@ -318,15 +275,6 @@ func TestUserEventsFollowTheAccount(t *testing.T) {
 		u.Spec.State = iamv1alpha1.UserStateDeleted
 	}))
 	waitFor(`"name":"bob"`, `"show":false`)
-}
-
-func containsAll(s string, substrings []string) bool {
-	for _, sub := range substrings {
-		if !strings.Contains(s, sub) {
-			return false
-		}
-	}
-	return true
 }
 
 func TestUserEventsAreBoundedPerSession(t *testing.T) {

@@ -56,7 +56,9 @@ func (c *Console) serveUserEvents(w http.ResponseWriter, r *http.Request, v *vis
 	ctx := r.Context()
 	q := parseGridQuery(r.URL.Query())
 	subs, _ := v.subscriptions(ctx)
-	columns := gridColumns(subs, v.serviceClasses(ctx), nil)
+	services := newServiceColumns(v.serviceClasses(ctx))
+	services.addSubscriptions(subs)
+	columns := services.columns()
 
 	rc := http.NewResponseController(w)
 	// The server's read and write timeouts are for requests; a stream
@@ -72,6 +74,13 @@ func (c *Console) serveUserEvents(w http.ResponseWriter, r *http.Request, v *vis
 		return
 	}
 	why := c.followUsers(ctx, r, v, s, func(u *iamv1alpha1.User) userEvent {
+		// The page has a column for every class a user held when it was
+		// served; the watch starts with every user, so growing the columns
+		// as users come keeps each of the page's service cells followed,
+		// also after the user's service is gone (its cell turns blank).
+		if services.addUser(u) {
+			columns = services.columns()
+		}
 		return userEvent{row: userRow(u, columns, c.clock.Now()), Show: q.matches(u)}
 	})
 	if why != "" {
