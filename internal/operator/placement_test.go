@@ -68,6 +68,9 @@ func TestEachRunnableSaysWhereItRuns(t *testing.T) {
 	}
 	options := managerOptions(o)
 	options.Metrics = metricsserver.Options{BindAddress: "0"}
+	// Any free port: the docs test's dev environment may hold :8081 at
+	// the same moment.
+	options.HealthProbeBindAddress = "0"
 	options.LeaderElectionNamespace = o.CredentialsNamespace
 	mgr, err := ctrl.NewManager(cfg, options)
 	if err != nil {
