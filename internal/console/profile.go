@@ -57,8 +57,10 @@ type profileContent struct {
 	// EditSection is the section whose refused edit Problems["edit"]
 	// is about.
 	EditSection string
-	// Refill holds what was typed in a refused refill.
+	// Refill holds what was typed in a refused refill, and RefillProblems
+	// what the API server said of its inputs, by name.
 	RefillAmount, RefillDescription string
+	RefillProblems                  map[string]string
 }
 
 // sectionView is one section of the profile: its fields with their values,
@@ -125,7 +127,7 @@ func (c *Console) profileContent(ctx context.Context, v *visit, u *iamv1alpha1.U
 		Status: statusBadge(statusOf(u)), StatusWords: phaseWords[statusOf(u)], Facts: userFacts(u, now),
 		Conditions: conditionViews(u.Status.Conditions), ResourceVersion: u.ResourceVersion,
 		Services: serviceTiles(u), Role: u.Spec.Role, Currency: ledgerCurrency(u), Balance: balanceText(u.Status.Balance),
-		Notice: state.notice, Problem: state.problem.Message, Problems: map[string]string{}, EditSection: state.section,
+		Notice: state.notice, Problem: state.problem.Message, Problems: map[string]string{}, RefillProblems: map[string]string{}, EditSection: state.section,
 	}
 	if ready := conditionMessage(u.Status.Conditions, iamv1alpha1.ReadyCondition); ready != "" && statusOf(u) != string(iamv1alpha1.UserPhaseActive) {
 		content.StatusWords += " " + ready
@@ -137,8 +139,15 @@ func (c *Console) profileContent(ctx context.Context, v *visit, u *iamv1alpha1.U
 		content.Problems[state.action] = state.problem.Message
 		content.Problem = ""
 	}
+	// A refused refill's causes name the transaction's fields (amount,
+	// currency): they go next to the refill form's inputs, not to the
+	// identity section's currency.
+	fieldProblems := content.Problems
+	if state.action == actionRefill {
+		fieldProblems = content.RefillProblems
+	}
 	for field, message := range state.problem.Fields {
-		content.Problems[field] = message
+		fieldProblems[field] = message
 	}
 	content.Sections = profileSections(u, content.Offer.Edit, state, content.Problems)
 

@@ -171,3 +171,23 @@ func TestEditPatchesOnlyWhatChanged(t *testing.T) {
 	g.Expect(p).NotTo(gomega.BeNil())
 	g.Expect(*p).To(gomega.Equal(iamv1alpha1.UserProfile{Type: iamv1alpha1.ProfileTypeLegalEntity, Bank: "First Bank", LegalAddress: "1 Main St\nSpringfield"}))
 }
+
+// A refused refill shows its problem next to the refill form's amount,
+// and the identity section's currency and the refill form's keep an id
+// each while the user has no currency.
+func TestRefusedRefillKeepsItsProblemToItsForm(t *testing.T) {
+	g := gomega.NewWithT(t)
+	a := newAccount(t)
+	a.addPersonWith(t, "olivia", ownerRules)
+	a.createUser(t, "ivan", "Ivan Invitee")
+
+	page := a.get("olivia", "/console/users/ivan").Body.String()
+	g.Expect(strings.Count(page, `id="field-currency"`)).To(gomega.Equal(1), "the identity section's currency")
+	g.Expect(page).To(gomega.ContainSubstring(`<label for="refill-currency-input">`))
+	g.Expect(strings.Count(page, `id="refill-currency-input"`)).To(gomega.Equal(1))
+
+	w := a.post("olivia", "/console/users/ivan/refill", form("olivia", "amount", " ", "currency", "usd"))
+	g.Expect(w.Code).To(gomega.Equal(http.StatusUnprocessableEntity))
+	g.Expect(w.Body.String()).To(gomega.ContainSubstring(`id="refill-amount-error">Give an amount such as 10.00.<`))
+	g.Expect(strings.Count(w.Body.String(), "Give an amount such as 10.00.")).To(gomega.Equal(1))
+}
