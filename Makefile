@@ -83,6 +83,11 @@ test: controlplane helm build-image-binary jq chromium $(KUSTOMIZE) ## Run all t
 	cd hack/release && KUBEBUILDER_ASSETS="$$(../build-controlplane.sh)" RELEASE_KUSTOMIZE="$(KUSTOMIZE)" \
 		RELEASE_HELM="$$(../build-helm.sh)" go test ./... -timeout 30m $(TEST_FLAGS)
 
+.PHONY: screenshots
+screenshots: controlplane chromium ## Regenerate the console's screenshots in docs/images from the browser tour.
+	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" TENANTRY_DOCS_SCREENSHOTS=$(CURDIR)/docs/images \
+		go test ./test/console -run TestConsoleTour -count=1
+
 .PHONY: test-chaos
 test-chaos: controlplane ## Kill the manager and the mail server under load; CHAOS_FLAGS='-users= -transactions= -kills= -accounts= -seed=' sizes it.
 	KUBEBUILDER_ASSETS="$$(hack/build-controlplane.sh)" go test -tags chaos ./test/chaos -count=1 -v -timeout 30m $(CHAOS_FLAGS)
