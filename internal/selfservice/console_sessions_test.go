@@ -382,3 +382,38 @@ func TestConsoleEndLogInAsWhenNotActing(t *testing.T) {
 		t.Errorf("cookies changed: %v", rec.Result().Cookies())
 	}
 }
+
+// TestLogOutWhileActingEndsBothSessions: signing out of the browser while
+// acting for someone signs the actor out too, instead of leaving their own
+// session, which no cookie holds any more, valid until it expires.
+func TestLogOutWhileActingEndsBothSessions(t *testing.T) {
+	g := NewWithT(t)
+	clock := newFakeClock()
+	s := tokenServer(t, clock, true)
+	acct := newAccount(t)
+	aliceSession := loginOK(t, s, acct.alice)
+	var asBob, kept *http.Cookie
+	g.Eventually(func(g Gomega) {
+		var err error
+		asBob, kept, err = startLogInAs(t, s, aliceSession, "bob")
+		g.Expect(err).NotTo(HaveOccurred())
+	}).WithTimeout(cacheTimeout).Should(Succeed())
+
+	r := sessionForm("/v1/sessions/current", asBob.Value, nil)
+	r.AddCookie(kept)
+	ex := serve(s, r)
+	if ex.Code != http.StatusOK {
+		t.Fatalf("log out while acting: %d %s", ex.Code, ex.Body)
+	}
+	for _, name := range []string{sessionCookie, actorSessionCookie} {
+		if c := cookieNamed(ex.Result(), name); c == nil || c.Value != "" || c.MaxAge >= 0 {
+			t.Errorf("the cookie %s is not cleared: %v", name, c)
+		}
+	}
+	for who, session := range map[string]string{"bob's log in as": asBob.Value, "alice's own": aliceSession} {
+		if _, err := s.Person(consoleRequest(sessionCookieOf(session))); err == nil {
+			t.Errorf("%s session still works after logging out", who)
+		}
+	}
+	g.Expect(changesOf(g, acct.bob)).To(ContainElement(iamv1alpha1.ChangeLogInAsEnded))
+}

@@ -325,7 +325,8 @@ func (s *Server) serveCurrentSession(w http.ResponseWriter, r *http.Request) {
 	if html {
 		clearSessionCookie(w, r)
 		clearLegacySessionCookie(w, r)
-		if actorCookieValue(r) != "" {
+		if actorToken := actorCookieValue(r); actorToken != "" {
+			s.endActorSession(logr.NewContext(r.Context(), log), a, actorToken)
 			clearActorCookie(w, r)
 		}
 		pg := s.loginPage(w, r, loginValues{})
@@ -334,6 +335,25 @@ func (s *Server) serveCurrentSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// endActorSession ends the actor's own session kept aside in the browser
+// when the person logs out while acting for someone: logging out of the
+// browser logs out of both, instead of leaving a session no cookie holds
+// any more valid until it expires. Only the session that started this
+// "log in as" is ended; a failure is logged, the logout stands.
+func (s *Server) endActorSession(ctx context.Context, acting *authenticated, actorToken string) {
+	if acting.session.Actor == nil {
+		return
+	}
+	actor, err := s.lookupToken(ctx, actorToken, false)
+	if err != nil || actor.session.Actor != nil ||
+		acting.session.Actor.SessionHash != credentials.ActorSessionHash(actor.tokenHash) {
+		return
+	}
+	if err := s.endSession(ctx, actor); err != nil {
+		logr.FromContextOrDiscard(ctx).Error(err, "Ending the actor's own session at logout failed")
+	}
 }
 
 func sessionActor(session credentials.Session) *actorBody {
