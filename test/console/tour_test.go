@@ -83,6 +83,7 @@ func setUpTourAccount(t *testing.T, site *site) (*iamv1alpha1.User, *authenticat
 	owner := site.join(ns, "olivia", "owner", "Olivia Bennett")
 	app, session := site.enrolTOTP(owner)
 	site.waitTrusted(session)
+	eventuallySignedIn(t, owner)
 
 	daniel := site.join(ns, "daniel", "manager", "Daniel Okafor")
 	giveServices(t, daniel, classMailbox, classStorage)
@@ -104,6 +105,8 @@ func setUpTourAccount(t *testing.T, site *site) (*iamv1alpha1.User, *authenticat
 
 	eventuallyServicesReady(t, daniel, 2)
 	eventuallyServicesReady(t, priya, 1)
+	eventuallySeatsUsed(t, sub, map[string]int32{classMailbox: 3, classStorage: 1})
+	eventuallySettled(t, daniel, "37.50", 2)
 	return owner, app
 }
 
@@ -297,6 +300,13 @@ func lockOut(t *testing.T, site *site, u *iamv1alpha1.User) {
 func signInOnce(t *testing.T, site *site, u *iamv1alpha1.User) {
 	t.Helper()
 	site.logIn(u)
+	eventuallySignedIn(t, u)
+}
+
+// eventuallySignedIn waits until the operator shows when the user last
+// signed in: it copies the time from their credentials.
+func eventuallySignedIn(t *testing.T, u *iamv1alpha1.User) {
+	t.Helper()
 	NewWithT(t).Eventually(func(g Gomega) {
 		g.Expect(testsupport.GetUser(g, k8s, client.ObjectKeyFromObject(u)).Status.LastLoginTime).NotTo(BeNil())
 	}).WithTimeout(timeout).Should(Succeed(), "the last login of %s", u.Name)
@@ -318,6 +328,34 @@ func eventuallyServicesReady(t *testing.T, u *iamv1alpha1.User, n int) {
 		g.Expect(services).To(HaveLen(n))
 		g.Expect(services).To(HaveEach(HaveField("Phase", iamv1alpha1.ServicePhaseReady)))
 	}).WithTimeout(timeout).Should(Succeed(), "the services of %s", u.Name)
+}
+
+// eventuallySeatsUsed waits until the subscription counts the seats its
+// holders use, by class.
+func eventuallySeatsUsed(t *testing.T, sub *iamv1alpha1.Subscription, used map[string]int32) {
+	t.Helper()
+	NewWithT(t).Eventually(func(g Gomega) {
+		g.Expect(k8s.Get(context.Background(), client.ObjectKeyFromObject(sub), sub)).To(Succeed())
+		got := map[string]int32{}
+		for _, s := range sub.Status.Services {
+			got[s.ServiceClass] = s.Used
+		}
+		g.Expect(got).To(Equal(used))
+	}).WithTimeout(timeout).Should(Succeed(), "the seats of %s", sub.Name)
+}
+
+// eventuallySettled waits until the user's status shows the balance the
+// ledger came to and the operator has filed the first records of their
+// history, which it does after admission took the changes.
+func eventuallySettled(t *testing.T, u *iamv1alpha1.User, balance string, records int64) {
+	t.Helper()
+	NewWithT(t).Eventually(func(g Gomega) {
+		status := testsupport.GetUser(g, k8s, client.ObjectKeyFromObject(u)).Status
+		g.Expect(status.Balance).NotTo(BeNil())
+		g.Expect(status.Balance.Amount).To(Equal(balance))
+		g.Expect(status.History).NotTo(BeNil())
+		g.Expect(status.History.FiledSequence).To(BeNumerically(">=", records))
+	}).WithTimeout(timeout).Should(Succeed(), "the balance and history of %s", u.Name)
 }
 
 var spaces = regexp.MustCompile(`\s+`)
