@@ -95,3 +95,37 @@ func mayOfferLogInAs(in offerInput) bool {
 		u.Name != person.User && !strings.EqualFold(u.Spec.Email, person.Email) &&
 		rbac.UserActive(u) && !in.TargetManagesUsers
 }
+
+// buttonAction is an action the profile offers as a form of one button:
+// its name (the form's id is action-<name>, it posts to <profile>/<name>),
+// the button's words, a hint of what it does, and whether it is the page's
+// primary action.
+type buttonAction struct {
+	Name, Label, Hint string
+	Primary           bool
+}
+
+// Buttons are the one-button actions offered, in the order the profile
+// shows them.
+func (o offer) Buttons(displayName string) []buttonAction {
+	all := []struct {
+		offered bool
+		button  buttonAction
+	}{
+		{o.LogInAs, buttonAction{actionLogInAs, "Log in as " + displayName, "See the account as this user sees it; what you do is recorded as you acting for them.", true}},
+		{o.Resend, buttonAction{actionResend, "Resend invitation", "", false}},
+		{o.Unlock, buttonAction{actionUnlock, "Unlock", "", false}},
+		{o.ResetPassword, buttonAction{actionResetPassword, "Reset password", "Emails the user a link to choose a new password.", false}},
+		{o.ResetTwoFactor, buttonAction{actionResetTwoFactor, "Reset two-factor", "Removes the user's authenticator and recovery codes.", false}},
+		{o.Enable, buttonAction{actionEnable, "Enable", "", false}},
+		{o.Disable, buttonAction{actionDisable, "Disable", "No sign-in and no access until enabled again.", false}},
+		{o.Restore, buttonAction{actionRestore, "Restore", "Brings the user back with their balance, history and teams.", true}},
+	}
+	var buttons []buttonAction
+	for _, a := range all {
+		if a.offered {
+			buttons = append(buttons, a.button)
+		}
+	}
+	return buttons
+}

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -80,5 +81,21 @@ func TestOfferFor(t *testing.T) {
 				t.Errorf("offer (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestOfferedButtonsInTheProfilesOrder(t *testing.T) {
+	o := offer{Disable: true, ResetPassword: true, LogInAs: true, Delete: true}
+	buttons := o.Buttons("Ann")
+	names := make([]string, 0, len(buttons))
+	for _, b := range buttons {
+		names = append(names, b.Name)
+	}
+	want := []string{actionLogInAs, actionResetPassword, actionDisable}
+	if !slices.Equal(names, want) {
+		t.Errorf("buttons = %v, want %v (delete is a link to its confirmation, not a button)", names, want)
+	}
+	if label := o.Buttons("Ann")[0].Label; label != "Log in as Ann" {
+		t.Errorf("log in as reads %q", label)
 	}
 }
