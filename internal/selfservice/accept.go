@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-logr/logr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/credentials"
@@ -37,7 +38,13 @@ func (s *Server) lookupInvitation(ctx context.Context, token string) (*iamv1alph
 		return nil, errTokenInvalid
 	}
 	tokenHash := credentials.HashToken(token)
-	secret, err := s.findSecret(ctx, tokenHash)
+	found, err := s.findSecret(ctx, tokenHash)
+	if err != nil {
+		return nil, err
+	}
+	// Past the cache: an invitation accepted a moment ago must not show a
+	// form again.
+	secret, err := s.rereadSecret(ctx, client.ObjectKeyFromObject(found))
 	if err != nil {
 		return nil, err
 	}

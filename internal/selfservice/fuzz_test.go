@@ -188,39 +188,58 @@ func FuzzAcceptFormToken(f *testing.F) {
 func serveForm(t testing.TB, token string) exchange {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodGet, fuzzAcceptPath+"?token="+url.QueryEscape(token), nil)
-	return serve(&Server{Clock: clock.RealClock{}, Client: openInvitations{}, CredentialsNamespace: credentialsNamespace}, r)
+	invitations := &openInvitations{}
+	return serve(&Server{Clock: clock.RealClock{}, Client: invitations, APIReader: invitations, CredentialsNamespace: credentialsNamespace}, r)
 }
 
-// openInvitations is a cache in which every token is an open invitation of
-// the same user: the Secrets listed by a token hash are one Secret with that
-// hash, and the user exists. The accept page reads nothing else.
-type openInvitations struct{ client.Client }
+// openInvitations is a cache and an API server in which every token is an
+// open invitation of the same user: the Secrets listed by a token hash are
+// one Secret with that hash, reading that Secret again gives the same, and
+// the user exists. The accept page reads nothing else.
+type openInvitations struct {
+	client.Client
+	hash string // of the token last listed
+}
 
 const openInvitationUID = "uid-of-alice"
 
-func (openInvitations) List(_ context.Context, list client.ObjectList, opts ...client.ListOption) error {
+func (o *openInvitations) List(_ context.Context, list client.ObjectList, opts ...client.ListOption) error {
 	secrets, ok := list.(*corev1.SecretList)
 	if !ok {
 		return fmt.Errorf("openInvitations lists only Secrets, not %T", list)
 	}
-	o := (&client.ListOptions{}).ApplyOptions(opts)
-	hash, ok := o.FieldSelector.RequiresExactMatch(index.SecretTokenHashField)
+	listOptions := (&client.ListOptions{}).ApplyOptions(opts)
+	hash, ok := listOptions.FieldSelector.RequiresExactMatch(index.SecretTokenHashField)
 	if !ok {
 		return fmt.Errorf("openInvitations lists Secrets only by token hash")
 	}
-	secret := credentials.NewSecret(credentialsNamespace, "acme", "alice", openInvitationUID)
-	credentials.WriteInvitation(secret, credentials.Invitation{Number: 1, Attempt: 1, TokenHash: hash, Expiry: time.Now().Add(time.Hour)})
-	secrets.Items = []corev1.Secret{*secret}
+	o.hash = hash
+	secrets.Items = []corev1.Secret{*o.secret()}
 	return nil
 }
 
-func (openInvitations) Get(_ context.Context, key client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
-	user, ok := obj.(*iamv1alpha1.User)
-	if !ok {
-		return fmt.Errorf("openInvitations gets only Users, not %T", obj)
+// secret is alice's credential Secret with an open invitation of the token
+// last listed.
+func (o *openInvitations) secret() *corev1.Secret {
+	secret := credentials.NewSecret(credentialsNamespace, "acme", "alice", openInvitationUID)
+	credentials.WriteInvitation(secret, credentials.Invitation{Number: 1, Attempt: 1, TokenHash: o.hash, Expiry: time.Now().Add(time.Hour)})
+	return secret
+}
+
+func (o *openInvitations) Get(_ context.Context, key client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
+	switch obj := obj.(type) {
+	case *iamv1alpha1.User:
+		obj.Namespace, obj.Name, obj.UID = key.Namespace, key.Name, openInvitationUID
+		obj.Spec = iamv1alpha1.UserSpec{FullName: "Alice Example", Email: "alice@example.com"}
+	case *corev1.Secret:
+		secret := o.secret()
+		if key != client.ObjectKeyFromObject(secret) {
+			return fmt.Errorf("openInvitations has no Secret %s", key)
+		}
+		secret.DeepCopyInto(obj)
+	default:
+		return fmt.Errorf("openInvitations gets only Users and Secrets, not %T", obj)
 	}
-	user.Namespace, user.Name, user.UID = key.Namespace, key.Name, openInvitationUID
-	user.Spec = iamv1alpha1.UserSpec{FullName: "Alice Example", Email: "alice@example.com"}
 	return nil
 }
 

@@ -124,14 +124,15 @@ func (s *Server) findSecret(ctx context.Context, tokenHash string) (*corev1.Secr
 }
 
 // rereadSecret reads a credential Secret from the API server, past the cache,
-// which a conflict just proved stale.
+// which a conflict just proved stale, or which may lag a write made a
+// moment ago.
 func (s *Server) rereadSecret(ctx context.Context, key client.ObjectKey) (*corev1.Secret, error) {
 	var secret corev1.Secret
 	if err := s.APIReader.Get(ctx, key, &secret); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, errTokenInvalid
 		}
-		return nil, fmt.Errorf("re-read credential Secret %s after a conflict: %w", key, err)
+		return nil, fmt.Errorf("re-read credential Secret %s: %w", key, err)
 	}
 	return &secret, nil
 }

@@ -219,7 +219,9 @@ func (s *Server) readResetSecret(ctx context.Context, key types.NamespacedName, 
 
 // lookupReset says, without writing anything, whether a reset link can
 // still set a password, and whose it is: the user, unless the link names
-// nobody it may tell of.
+// nobody it may tell of. It reads the Secret from the API server, not the
+// cache, which may not yet have seen the link used a moment ago: a page
+// view is rare enough to afford the read, and must not offer a dead form.
 func (s *Server) lookupReset(ctx context.Context, token string) (*iamv1alpha1.User, error) {
 	namespace, userName, ok := parseScopedToken(token)
 	if !ok {
@@ -227,7 +229,11 @@ func (s *Server) lookupReset(ctx context.Context, token string) (*iamv1alpha1.Us
 	}
 	key := types.NamespacedName{Namespace: namespace, Name: userName}
 	tokenHash := credentials.HashToken(token)
-	secret, err := s.readResetSecret(ctx, key, tokenHash)
+	// Past the cache: a link used a moment ago must not show a form again.
+	secret, err := s.rereadSecret(ctx, credentials.SecretKey(s.CredentialsNamespace, key.Namespace, key.Name))
+	if errors.Is(err, errTokenInvalid) {
+		return nil, errResetTokenInvalid
+	}
 	if err != nil {
 		return nil, err
 	}
