@@ -31,6 +31,7 @@ func setupWebhooks(mgr ctrl.Manager, o Options) error {
 	}
 	hooks := &tenantrywebhook.UserWebhook{
 		Reader:        mgr.GetAPIReader(),
+		Cache:         mgr.GetClient(),
 		Writer:        mgr.GetClient(),
 		FirstUserRole: o.Roles.FirstUser,
 		DefaultRole:   o.Roles.Default,

@@ -94,7 +94,7 @@ func ServeWebhooks(env *envtest.Environment, cfg *rest.Config) (stop func(), err
 		return nil, err
 	}
 	err = tenantrywebhook.SetupWithManager(mgr,
-		&tenantrywebhook.UserWebhook{Reader: mgr.GetAPIReader(), Writer: mgr.GetClient(), FirstUserRole: opts.Roles.FirstUser, DefaultRole: opts.Roles.Default, Clock: opts.Clock},
+		&tenantrywebhook.UserWebhook{Reader: mgr.GetAPIReader(), Cache: mgr.GetClient(), Writer: mgr.GetClient(), FirstUserRole: opts.Roles.FirstUser, DefaultRole: opts.Roles.Default, Clock: opts.Clock},
 		&tenantrywebhook.BalanceTransactionValidator{Reader: mgr.GetAPIReader(), Clock: opts.Clock},
 		&tenantrywebhook.RoleWarner{Reader: mgr.GetAPIReader(), GrantCeiling: opts.Roles.GrantCeiling})
 	if err != nil {

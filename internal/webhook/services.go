@@ -36,17 +36,54 @@ type seatGroup struct{ subscription, class string }
 // those whose subscription does not exist yet: GitOps tools apply objects
 // in any order, and the User controller reports the assignment until the
 // subscription appears.
+//
+// The subscriptions are read from the cache first: each holds every seat
+// holder of the account in its status, so a read past the cache would cost
+// the API server a list that grows with the account, for every user
+// admitted. The status is the Subscription controller's record, which the
+// cache sees moments after it is written; admission is a first answer
+// either way. Only an answer that refuses or warns is read again past the
+// cache, so that nobody is turned away on a record the cache has not caught
+// up with yet.
 func (w *UserWebhook) serviceWarnings(ctx context.Context, old, next *iamv1alpha1.User) (admission.Warnings, error) {
 	added := addedAssignments(old, next)
 	if len(added) == 0 {
 		return nil, nil // the common update costs no read
 	}
-	list := &iamv1alpha1.SubscriptionList{}
-	if err := w.Reader.List(ctx, list, client.InNamespace(next.Namespace)); err != nil {
-		return nil, fmt.Errorf("list the subscriptions of account %s: %w", next.Namespace, err)
+	subs, err := listSubscriptions(ctx, w.cache(), next.Namespace, client.UnsafeDisableDeepCopy)
+	if err != nil {
+		return nil, err
 	}
-	subs := list.Items
+	warnings, err := judgeAssignments(old, next, added, subs, w.Clock.Now())
+	if (err == nil && len(warnings) == 0) || w.Cache == nil {
+		return warnings, err
+	}
+	if subs, err = listSubscriptions(ctx, w.Reader, next.Namespace); err != nil {
+		return nil, err
+	}
+	return judgeAssignments(old, next, added, subs, w.Clock.Now())
+}
 
+// cache is the reader of what admission may read a moment late.
+func (w *UserWebhook) cache() client.Reader {
+	if w.Cache == nil {
+		return w.Reader
+	}
+	return w.Cache
+}
+
+func listSubscriptions(ctx context.Context, reader client.Reader, namespace string, opts ...client.ListOption) ([]iamv1alpha1.Subscription, error) {
+	list := &iamv1alpha1.SubscriptionList{}
+	if err := reader.List(ctx, list, append(opts, client.InNamespace(namespace))...); err != nil {
+		return nil, fmt.Errorf("list the subscriptions of account %s: %w", namespace, err)
+	}
+	return list.Items, nil
+}
+
+// judgeAssignments refuses the assignments of next that this request adds
+// (added, by index) and that cannot get a seat in subs, and warns of those
+// whose subscription does not exist yet.
+func judgeAssignments(old, next *iamv1alpha1.User, added map[int]bool, subs []iamv1alpha1.Subscription, now time.Time) (admission.Warnings, error) {
 	var warnings admission.Warnings
 	var invalid field.ErrorList
 	var forbidden []string
@@ -86,7 +123,7 @@ func (w *UserWebhook) serviceWarnings(ctx context.Context, old, next *iamv1alpha
 		return nil, apierrors.NewInvalid(iamv1alpha1.GroupVersion.WithKind("User").GroupKind(), next.Name, invalid)
 	}
 	for _, group := range grows {
-		if why := seatsShort(findSubscription(subs, group.subscription), group.class, next.Name, asks[group], w.Clock.Now()); why != "" {
+		if why := seatsShort(findSubscription(subs, group.subscription), group.class, next.Name, asks[group], now); why != "" {
 			forbidden = append(forbidden, why)
 		}
 	}

@@ -30,6 +30,10 @@ type UserWebhook struct {
 	// Reader reads past the cache: two users admitted one after the other
 	// must each see the other, which a cache that lags cannot promise.
 	Reader client.Reader
+	// Cache, when set, is read first for what a moment's lag cannot make
+	// wrong (see serviceWarnings and roleWarnings); a read that would refuse
+	// or warn is confirmed with Reader.
+	Cache client.Reader
 	// Writer records admitted owner removals and deletions.
 	Writer client.Client
 	// FirstUserRole is the role of the first user of an account that names
@@ -183,7 +187,11 @@ func (w *UserWebhook) roleWarnings(ctx context.Context, role string) admission.W
 	if role == "" {
 		return nil
 	}
-	err := w.Reader.Get(ctx, client.ObjectKey{Name: role}, &iamv1alpha1.Role{})
+	err := w.cache().Get(ctx, client.ObjectKey{Name: role}, &iamv1alpha1.Role{})
+	if apierrors.IsNotFound(err) && w.Cache != nil {
+		// The role may be newer than the cache.
+		err = w.Reader.Get(ctx, client.ObjectKey{Name: role}, &iamv1alpha1.Role{})
+	}
 	if apierrors.IsNotFound(err) {
 		return admission.Warnings{fmt.Sprintf(
 			"role %q does not exist: the user has no access until it does", role)}
