@@ -65,20 +65,33 @@ func (w *serviceWatches) ensure(gvk schema.GroupVersionKind) error {
 	return nil
 }
 
-// handler enqueues a service object's user on every event, and forgets a
-// deleted object's applied version.
+// handler enqueues a service object's user on every event but the echo of
+// its own apply, and forgets a deleted object's applied version.
+//
+// An object at the version the controller's last apply left it is news to
+// nobody: the pass that applied it read the object's readiness from the
+// apply's answer and wrote it in the same status. Anything else that
+// changes the object (its provider setting its status, an edit, a
+// deletion) moves it to another version and wakes its user. An event that
+// arrives before the apply has answered is not known as an echo yet, and
+// wakes the user for a pass that finds nothing to do.
 func (w *serviceWatches) handler() handler.EventHandler {
 	enqueue := func(obj client.Object, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
 		for _, req := range userOfService(context.Background(), obj) {
 			q.Add(req)
 		}
 	}
+	enqueueUnlessEcho := func(obj client.Object, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
+		if !w.asApplied(obj) {
+			enqueue(obj, q)
+		}
+	}
 	return handler.Funcs{
 		CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
-			enqueue(e.Object, q)
+			enqueueUnlessEcho(e.Object, q)
 		},
 		UpdateFunc: func(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
-			enqueue(e.ObjectNew, q)
+			enqueueUnlessEcho(e.ObjectNew, q)
 		},
 		DeleteFunc: func(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
 			w.forget(e.Object.GetUID())
