@@ -241,8 +241,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, options controller.Optio
 			annotationsChanged,
 			predicate.LabelChangedPredicate{},
 		))).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.ownerOfCredentials),
-			builder.WithPredicates(r.ownSecretWrites.othersWrites())).
+		Watches(&corev1.Secret{}, r.ownSecretWrites.othersWrites(r.ownerOfCredentials)).
 		Owns(&rbacv1.RoleBinding{}).
 		Watches(&iamv1alpha1.Role{}, handler.EnqueueRequestsFromMapFunc(r.holdersOf),
 			builder.WithPredicates(rbac.RoleComesOrGoes())).

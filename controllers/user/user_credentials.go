@@ -72,11 +72,10 @@ func hadCredentials(user *iamv1alpha1.User, name string) bool {
 // that already exists is reported as one, so the pass runs again on fresh
 // data (see requeueOnConflict) and sends nothing meanwhile.
 func (r *Reconciler) writeSecret(ctx context.Context, s *userScope, secret *corev1.Secret) error {
+	r.ownSecretWrites.writing(secret)
 	if !s.secretUnsaved {
 		if err := r.Update(ctx, secret); err != nil {
-			if apierrors.IsConflict(err) {
-				r.ownSecretWrites.awaitCache(secret)
-			}
+			r.ownSecretWrites.failed(secret, apierrors.IsConflict(err))
 			return err
 		}
 		r.ownSecretWrites.wrote(secret)
@@ -84,8 +83,8 @@ func (r *Reconciler) writeSecret(ctx context.Context, s *userScope, secret *core
 		return nil
 	}
 	if err := r.Create(ctx, secret); err != nil {
+		r.ownSecretWrites.failed(secret, apierrors.IsAlreadyExists(err))
 		if apierrors.IsAlreadyExists(err) {
-			r.ownSecretWrites.awaitCache(secret)
 			return apierrors.NewConflict(corev1.Resource("secrets"), secret.Name, err)
 		}
 		return err
