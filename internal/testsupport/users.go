@@ -7,6 +7,7 @@ import (
 
 	"github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -72,3 +73,16 @@ func DeleteAccount(t testing.TB, c client.Client, ns string) {
 
 // Timeout bounds every wait for the operator in the suites.
 const Timeout = 30 * time.Second
+
+// EventsOn lists the events recorded on a User, as "reason: note".
+func EventsOn(g gomega.Gomega, c client.Reader, user *iamv1alpha1.User) []string {
+	list := &eventsv1.EventList{}
+	g.Expect(c.List(context.Background(), list, client.InNamespace(user.Namespace))).To(gomega.Succeed())
+	var out []string
+	for _, e := range list.Items {
+		if e.Regarding.Kind == "User" && e.Regarding.Name == user.Name {
+			out = append(out, e.Reason+": "+e.Note)
+		}
+	}
+	return out
+}

@@ -194,7 +194,7 @@ func TestOwnerLogsInAsAUserAndDisconnects(t *testing.T) {
 	olga.screenshot("disconnected")
 
 	NewWithT(t).Eventually(func(g Gomega) {
-		g.Expect(eventsOn(g, ann)).To(ContainElements(
+		g.Expect(testsupport.EventsOn(g, k8s, ann)).To(ContainElements(
 			And(ContainSubstring("ImpersonationStarted"), ContainSubstring(owner.Spec.Email)),
 			ContainSubstring("ImpersonationEnded")))
 	}).WithTimeout(timeout).Should(Succeed())

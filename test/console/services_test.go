@@ -4,12 +4,9 @@ import (
 	"context"
 	"testing"
 
-	. "github.com/onsi/gomega"
-	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/rand"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 )
@@ -41,17 +38,4 @@ func newSubscription(t *testing.T, ns, name, class string, quantity int32) {
 	if err := k8s.Create(context.Background(), sub); err != nil {
 		t.Fatalf("create subscription: %v", err)
 	}
-}
-
-// eventsOn lists the events recorded on a User, as "reason: note".
-func eventsOn(g Gomega, user *iamv1alpha1.User) []string {
-	list := &eventsv1.EventList{}
-	g.Expect(k8s.List(context.Background(), list, client.InNamespace(user.Namespace))).To(Succeed())
-	var out []string
-	for _, e := range list.Items {
-		if e.Regarding.Kind == "User" && e.Regarding.Name == user.Name {
-			out = append(out, e.Reason+": "+e.Note)
-		}
-	}
-	return out
 }

@@ -15,7 +15,6 @@ import (
 
 	. "github.com/onsi/gomega"
 	authenticationv1 "k8s.io/api/authentication/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -264,18 +263,5 @@ func createUserAs(c *rest.Config, ns, name string) error {
 
 // identityOf is the name the API server and RBAC know a user by.
 func identityOf(user *iamv1alpha1.User) string { return identityPrefix + user.Spec.Email }
-
-// eventsOn lists the events recorded on a User.
-func eventsOn(g Gomega, user *iamv1alpha1.User) []string {
-	list := &eventsv1.EventList{}
-	g.Expect(k8s.List(context.Background(), list, client.InNamespace(user.Namespace))).To(Succeed())
-	var out []string
-	for _, e := range list.Items {
-		if e.Regarding.Kind == "User" && e.Regarding.Name == user.Name {
-			out = append(out, e.Reason+": "+e.Note)
-		}
-	}
-	return out
-}
 
 func keyOf(user *iamv1alpha1.User) client.ObjectKey { return client.ObjectKeyFromObject(user) }

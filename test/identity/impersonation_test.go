@@ -56,7 +56,7 @@ func TestLogInAs(t *testing.T) {
 	g.Expect(info.Username).To(Equal(identityOf(bob)))
 	g.Expect(info.Extra).To(HaveKeyWithValue(actExtraKey, ConsistOf(alice.Spec.Email)))
 	g.Eventually(func(g Gomega) {
-		g.Expect(eventsOn(g, bob)).To(ContainElement(And(ContainSubstring("ImpersonationStarted"), ContainSubstring(alice.Spec.Email))))
+		g.Expect(testsupport.EventsOn(g, k8s, bob)).To(ContainElement(And(ContainSubstring("ImpersonationStarted"), ContainSubstring(alice.Spec.Email))))
 	}).WithTimeout(timeout).Should(Succeed())
 	// bob's history names alice, once: the refused attempts left nothing.
 	changes := &iamv1alpha1.UserChangeList{}
@@ -84,7 +84,7 @@ func TestLogInAs(t *testing.T) {
 	g.Expect(m.call(t, http.MethodDelete, "/v1/sessions/current", asBob, nil).code).To(Equal(http.StatusNoContent))
 	expectAnswer(t, m.call(t, http.MethodPost, "/v1/tokens", asBob, nil), http.StatusUnauthorized, "SessionInvalid")
 	g.Eventually(func(g Gomega) {
-		g.Expect(eventsOn(g, bob)).To(ContainElement(ContainSubstring("ImpersonationEnded")))
+		g.Expect(testsupport.EventsOn(g, k8s, bob)).To(ContainElement(ContainSubstring("ImpersonationEnded")))
 	}).WithTimeout(timeout).Should(Succeed())
 
 	// kubectl --as is no way around the rule: nobody holds the Kubernetes

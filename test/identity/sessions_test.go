@@ -67,7 +67,7 @@ func TestSessionsEndWithTheRight(t *testing.T) {
 		works(session)
 		take()
 		g.Eventually(func(g Gomega) {
-			g.Expect(eventsOn(g, bob)).To(ContainElement(And(ContainSubstring("SessionsEnded"), ContainSubstring(what))))
+			g.Expect(testsupport.EventsOn(g, k8s, bob)).To(ContainElement(And(ContainSubstring("SessionsEnded"), ContainSubstring(what))))
 		}).WithTimeout(timeout).Should(Succeed(), what)
 		ended(session)
 		giveBack()
@@ -186,7 +186,7 @@ func TestLogInAsEndsWithItsActor(t *testing.T) {
 	// have seen it; the events say so too (the recorder folds repeats of
 	// one reason into a series, so they are not counted here).
 	g.Expect(logInAsEnds(g, bob)).To(HaveLen(4))
-	g.Expect(eventsOn(g, bob)).To(ContainElement(HavePrefix(history.EventImpersonationEnded + ": alice")))
+	g.Expect(testsupport.EventsOn(g, k8s, bob)).To(ContainElement(HavePrefix(history.EventImpersonationEnded + ": alice")))
 }
 
 // TestStepUpGuardsTheSecondFactor: with two-factor on, a session alone

@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"os"
@@ -10,9 +9,7 @@ import (
 	"testing"
 
 	"github.com/onsi/gomega"
-	eventsv1 "k8s.io/api/events/v1"
 	clientauthv1 "k8s.io/client-go/pkg/apis/clientauthentication/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/controlplane"
@@ -102,7 +99,7 @@ func TestLoginAsActsThroughTheIssuer(t *testing.T) {
 
 	// Once kubectl has exited, the "log in as" session has ended, and the
 	// owner's own session with it.
-	g.Eventually(func(g gomega.Gomega) []string { return eventsOn(g, jay) }).WithTimeout(testsupport.Timeout).
+	g.Eventually(func(g gomega.Gomega) []string { return testsupport.EventsOn(g, k8s, jay) }).WithTimeout(testsupport.Timeout).
 		Should(gomega.ContainElement(gomega.And(gomega.HavePrefix("ImpersonationEnded: "), gomega.ContainSubstring(lea.Spec.Email))))
 	g.Eventually(func() int { return loggedOut(lea) }).WithTimeout(testsupport.Timeout).Should(gomega.BeNumerically(">=", 1))
 
@@ -163,19 +160,6 @@ func claimsOf(g gomega.Gomega, token string) map[string]any {
 	claims := map[string]any{}
 	g.Expect(json.Unmarshal(raw, &claims)).To(gomega.Succeed())
 	return claims
-}
-
-// eventsOn lists the events recorded on a User, as "reason: note".
-func eventsOn(g gomega.Gomega, user *iamv1alpha1.User) []string {
-	list := &eventsv1.EventList{}
-	g.Expect(k8s.List(context.Background(), list, client.InNamespace(user.Namespace))).To(gomega.Succeed())
-	var out []string
-	for _, e := range list.Items {
-		if e.Regarding.Kind == "User" && e.Regarding.Name == user.Name {
-			out = append(out, e.Reason+": "+e.Note)
-		}
-	}
-	return out
 }
 
 // loggedOut counts the manager's "Logged out" lines for the user.
