@@ -255,19 +255,26 @@ func startLogInAs(t *testing.T, s *Server, actorSession, user string) (*http.Coo
 	return cookieNamed(res, sessionCookie), cookieNamed(res, actorSessionCookie), err
 }
 
-func TestConsoleLogInAs(t *testing.T) {
-	g := NewWithT(t)
-	clock := newFakeClock()
-	s := tokenServer(t, clock, true)
-	acct := newAccount(t)
-	aliceSession := loginOK(t, s, acct.alice)
-
-	var asBob, kept *http.Cookie
-	g.Eventually(func(g Gomega) {
+// aliceActsAsBob signs alice, an Owner of a new account, in and has her
+// browser act as bob, once the cache has seen the account: bob's session
+// and alice's own, kept aside.
+func aliceActsAsBob(t *testing.T, s *Server) (acct account, aliceSession string, asBob, kept *http.Cookie) {
+	t.Helper()
+	acct = newAccount(t)
+	aliceSession = loginOK(t, s, acct.alice)
+	NewWithT(t).Eventually(func(g Gomega) {
 		var err error
 		asBob, kept, err = startLogInAs(t, s, aliceSession, "bob")
 		g.Expect(err).NotTo(HaveOccurred())
 	}).WithTimeout(cacheTimeout).Should(Succeed())
+	return acct, aliceSession, asBob, kept
+}
+
+func TestConsoleLogInAs(t *testing.T) {
+	g := NewWithT(t)
+	clock := newFakeClock()
+	s := tokenServer(t, clock, true)
+	acct, aliceSession, asBob, kept := aliceActsAsBob(t, s)
 	if asBob == nil || kept == nil {
 		t.Fatalf("cookies: session %v, actor %v", asBob, kept)
 	}
@@ -346,14 +353,7 @@ func TestConsoleEndLogInAsAfterTheActorLeft(t *testing.T) {
 	g := NewWithT(t)
 	clock := newFakeClock()
 	s := tokenServer(t, clock, true)
-	acct := newAccount(t)
-	aliceSession := loginOK(t, s, acct.alice)
-	var asBob, kept *http.Cookie
-	g.Eventually(func(g Gomega) {
-		var err error
-		asBob, kept, err = startLogInAs(t, s, aliceSession, "bob")
-		g.Expect(err).NotTo(HaveOccurred())
-	}).WithTimeout(cacheTimeout).Should(Succeed())
+	acct, aliceSession, asBob, kept := aliceActsAsBob(t, s)
 
 	if ex := call(s, http.MethodDelete, "/v1/sessions/current", aliceSession, nil); ex.Code != http.StatusNoContent {
 		t.Fatalf("alice logs out: %d %s", ex.Code, ex.Body)
@@ -390,14 +390,7 @@ func TestLogOutWhileActingEndsBothSessions(t *testing.T) {
 	g := NewWithT(t)
 	clock := newFakeClock()
 	s := tokenServer(t, clock, true)
-	acct := newAccount(t)
-	aliceSession := loginOK(t, s, acct.alice)
-	var asBob, kept *http.Cookie
-	g.Eventually(func(g Gomega) {
-		var err error
-		asBob, kept, err = startLogInAs(t, s, aliceSession, "bob")
-		g.Expect(err).NotTo(HaveOccurred())
-	}).WithTimeout(cacheTimeout).Should(Succeed())
+	acct, aliceSession, asBob, kept := aliceActsAsBob(t, s)
 
 	r := sessionForm("/v1/sessions/current", asBob.Value, nil)
 	r.AddCookie(kept)
