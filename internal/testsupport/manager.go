@@ -3,6 +3,7 @@ package testsupport
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -93,6 +94,13 @@ func StartManager(t testing.TB, cfg *rest.Config, opts operator.Options) *Manage
 		probe = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec
 	}
 	err = wait.PollUntilContextTimeout(syncCtx, 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		select {
+		case err := <-m.done:
+			// It will not answer: say why (its address taken, say).
+			cancel()
+			return false, fmt.Errorf("the manager stopped: %w", err)
+		default:
+		}
 		resp, err := probe.Get(healthz)
 		if err != nil {
 			return false, nil

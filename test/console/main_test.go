@@ -60,7 +60,7 @@ func trustIssuer(env *envtest.Environment) error {
 	if tlsFiles, err = controlplane.WriteServingCert(dir); err != nil {
 		return err
 	}
-	if issuerAddr, err = testsupport.FreeLoopbackAddr(); err != nil {
+	if issuerAddr, err = testsupport.ReservedLoopbackAddr(); err != nil {
 		return err
 	}
 	issuerURL = "https://" + issuerAddr

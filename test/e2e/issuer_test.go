@@ -40,7 +40,7 @@ var (
 // with no identity prefix, as the manager binds users by default.
 func trustIssuer(env *envtest.Environment, dir string) error {
 	var err error
-	if selfServiceAddr, err = testsupport.FreeLoopbackAddr(); err != nil {
+	if selfServiceAddr, err = testsupport.ReservedLoopbackAddr(); err != nil {
 		return err
 	}
 	selfServiceURL = "https://" + selfServiceAddr

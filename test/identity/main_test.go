@@ -58,7 +58,7 @@ func trustIssuers(env *envtest.Environment) error {
 		return err
 	}
 	for _, site := range []*issuerSite{&primary, &rotating} {
-		if site.addr, err = testsupport.FreeLoopbackAddr(); err != nil {
+		if site.addr, err = testsupport.ReservedLoopbackAddr(); err != nil {
 			return err
 		}
 		site.url = "https://" + site.addr

@@ -150,7 +150,7 @@ func trustIssuer(env *envtest.Environment) error {
 	if selfService.cert, err = controlplane.WriteServingCert(dir); err != nil {
 		return err
 	}
-	if selfService.addr, err = testsupport.FreeLoopbackAddr(); err != nil {
+	if selfService.addr, err = testsupport.ReservedLoopbackAddr(); err != nil {
 		return err
 	}
 	selfService.url = "https://" + selfService.addr
