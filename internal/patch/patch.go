@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/types"
+
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -23,24 +25,27 @@ import (
 // conditions among them). The error is returned as it is, NotFound and
 // Conflict included, so that each caller decides what they mean to it.
 func Status(ctx context.Context, c client.Client, before, obj client.Object, opts ...client.MergeFromOption) error {
-	p := client.MergeFromWithOptions(before, opts...)
-	changed, err := statusChanged(p, obj)
+	data, changed, err := statusPatch(client.MergeFromWithOptions(before, opts...), obj)
 	if err != nil || !changed {
 		return err
 	}
-	return c.Status().Patch(ctx, obj, p)
+	// The patch is sent as computed here: asking the MergeFrom patch for
+	// its data again would marshal and diff both copies a second time, a
+	// cost every status write of every object pays.
+	return c.Status().Patch(ctx, obj, client.RawPatch(types.MergePatchType, data))
 }
 
-// statusChanged reports whether the merge patch touches the status.
-func statusChanged(p client.Patch, obj client.Object) (bool, error) {
+// statusPatch computes the merge patch and reports whether it touches the
+// status.
+func statusPatch(p client.Patch, obj client.Object) ([]byte, bool, error) {
 	data, err := p.Data(obj)
 	if err != nil {
-		return false, fmt.Errorf("compute the status patch of %s: %w", obj.GetName(), err)
+		return nil, false, fmt.Errorf("compute the status patch of %s: %w", obj.GetName(), err)
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
-		return false, fmt.Errorf("read the status patch of %s: %w", obj.GetName(), err)
+		return nil, false, fmt.Errorf("read the status patch of %s: %w", obj.GetName(), err)
 	}
 	_, ok := fields["status"]
-	return ok, nil
+	return data, ok, nil
 }

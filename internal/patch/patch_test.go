@@ -1,6 +1,7 @@
 package patch
 
 import (
+	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -36,12 +37,18 @@ func TestStatusChanged(t *testing.T) {
 			if tc.lock {
 				opts = append(opts, client.MergeFromWithOptimisticLock{})
 			}
-			got, err := statusChanged(client.MergeFromWithOptions(before, opts...), obj)
+			data, got, err := statusPatch(client.MergeFromWithOptions(before, opts...), obj)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got != tc.want {
-				t.Errorf("statusChanged = %v, want %v", got, tc.want)
+				t.Errorf("statusPatch changed = %v, want %v", got, tc.want)
+			}
+			// The patch sent is the one computed: with the lock it must
+			// carry the resourceVersion the pass read, or a newer object
+			// would be overwritten instead of refusing the write.
+			if locked := strings.Contains(string(data), `"resourceVersion":"7"`); locked != tc.lock {
+				t.Errorf("patch %s carries the resourceVersion: %v, want %v", data, locked, tc.lock)
 			}
 		})
 	}
