@@ -25,47 +25,50 @@ const teamLimit = 256
 // as a real one looks: a Subscription with a seat for each, every user
 // assigned a storage bucket (provisioned while invited, one ConfigMap
 // each), and a Team whose members are the first 256 of them. Done is the
-// invitation delivered and the bucket Ready. The bare client does the
-// least that needs: what BenchmarkUsersInvited's does, and the ConfigMap.
-// Writes are listed by kind, as the watch events each kind saw.
+// invitation delivered, the ledger open and the bucket Ready. The bare
+// client starts from the same account and creates the same users, and does
+// the least the job needs: what BenchmarkUsersInvited's does, the
+// ConfigMap, and the bucket's entry in its one status write. Writes are
+// listed by kind, as the watch events each kind saw.
 func BenchmarkUsersInvitedToAnAccount(b *testing.B) {
 	smtp := startSMTP(b)
 	storage := newServiceClass(b, "storage", map[string]any{
 		"apiVersion": "v1", "kind": "ConfigMap", "data": map[string]any{"bucket": "${account}-${user.name}"},
 	}, func(s *iamv1alpha1.ServiceClassSpec) { s.ProvisionWhileInvited = true })
-	bare, bareWrites := bareInvitations(b, startSMTP(b), b.N, func(ctx context.Context, ns, name string) error {
-		return k8s.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-storage"}, Data: map[string]string{"bucket": ns + "-" + name}})
+	assign := func(u *iamv1alpha1.User) {
+		u.Spec.Services = []iamv1alpha1.ServiceAssignment{{ServiceClass: storage.Name}}
+	}
+	bare := bareInvitations(b, startSMTP(b), b.N, bareJob{
+		prepare: func(ns string) { createAccountShape(b, ns, storage.Name, bareName) },
+		user:    assign,
+		provision: func(ctx context.Context, ns, name string, status *iamv1alpha1.UserStatus) error {
+			bucket := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-storage"}, Data: map[string]string{"bucket": ns + "-" + name}}
+			if err := k8s.Create(ctx, bucket); err != nil {
+				return err
+			}
+			status.Services = []iamv1alpha1.ServiceStatus{{Name: storage.Name, ServiceClass: storage.Name, Subscription: "basic",
+				Object: &iamv1alpha1.ServiceObjectReference{APIVersion: "v1", Kind: "ConfigMap", Namespace: ns, Name: bucket.Name},
+				Phase:  iamv1alpha1.ServicePhaseReady, Reason: iamv1alpha1.ReasonObjectReady}}
+			return nil
+		},
+		done: storageReady,
 	})
 	manager := startManager(b, testOptions(b, smtp))
 	ns := newNamespace(b)
-	subscription := &iamv1alpha1.Subscription{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "basic"},
-		Spec:       iamv1alpha1.SubscriptionSpec{Services: []iamv1alpha1.SubscribedService{{ServiceClass: storage.Name, Quantity: int32(b.N)}}},
-	}
-	team := &iamv1alpha1.Team{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "everyone"}, Spec: iamv1alpha1.TeamSpec{DisplayName: "Everyone", Role: "manager"}}
-	for i := range min(b.N, teamLimit) {
-		team.Spec.Members = append(team.Spec.Members, fmt.Sprintf("user-%05d", i))
-	}
-	for _, obj := range []client.Object{subscription, team} {
-		if err := k8s.Create(context.Background(), obj); err != nil {
-			b.Fatal(err)
-		}
-	}
-	done := trackDone(b, &iamv1alpha1.UserList{}, ns, func(obj client.Object) bool {
-		u := obj.(*iamv1alpha1.User)
-		return userSettled(u) && len(u.Status.Services) == 1 && u.Status.Services[0].Phase == iamv1alpha1.ServicePhaseReady
-	})
-	writes, passes := countWritesByKind(b, ns), reconcileCount(b)
+	createAccountShape(b, ns, storage.Name, func(i int) string { return fmt.Sprintf("user-%05d", i) })
+	done := trackDone(b, &iamv1alpha1.UserList{}, ns, storageReady)
+	writes, passes, cpu := countWritesByKind(b, ns), reconcileCount(b), cpuSeconds(b)
 
 	b.ResetTimer()
 	createAll(b, b.N, func(i int) client.Object {
 		user := newUser(ns, fmt.Sprintf("user-%05d", i), fmt.Sprintf("user-%05d@account.example", i))
-		user.Spec.Services = []iamv1alpha1.ServiceAssignment{{ServiceClass: storage.Name}}
+		assign(user)
 		done.createdNow(user.Name)
 		return user
 	})
 	done.wait(b, "users invited with their storage", b.N)
 	b.StopTimer()
+	reportCPU(b, cpu, "cpu-ms/op")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "users/s")
 	b.ReportMetric(float64(done.latency(0.99).Milliseconds()), "p99-ms")
 	b.ReportMetric((reconcileCount(b)-passes)/float64(b.N), "passes/op")
@@ -79,9 +82,36 @@ func BenchmarkUsersInvitedToAnAccount(b *testing.B) {
 		b.ReportMetric(float64(n)/float64(b.N), kind+"-writes/op")
 	}
 	b.ReportMetric(total/float64(b.N), "writes/op")
-	reportAgainstBare(b, b.Elapsed(), bare, bareWrites)
+	bare.report(b, b.Elapsed())
 	manager.stop(b)
 	discardAccount(b, ns)
+}
+
+// createAccountShape creates the account's Subscription, with a seat of
+// class for each of the benchmark's users, and its Team of the first 256
+// of them (name gives the i-th user's name).
+func createAccountShape(b *testing.B, ns, class string, name func(i int) string) {
+	b.Helper()
+	subscription := &iamv1alpha1.Subscription{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "basic"},
+		Spec:       iamv1alpha1.SubscriptionSpec{Services: []iamv1alpha1.SubscribedService{{ServiceClass: class, Quantity: int32(b.N)}}},
+	}
+	team := &iamv1alpha1.Team{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "everyone"}, Spec: iamv1alpha1.TeamSpec{DisplayName: "Everyone", Role: "manager"}}
+	for i := range min(b.N, teamLimit) {
+		team.Spec.Members = append(team.Spec.Members, name(i))
+	}
+	for _, obj := range []client.Object{subscription, team} {
+		if err := k8s.Create(context.Background(), obj); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// storageReady tells a user of the account done: settled, with its one
+// service Ready.
+func storageReady(obj client.Object) bool {
+	u := obj.(*iamv1alpha1.User)
+	return userSettled(u) && len(u.Status.Services) == 1 && u.Status.Services[0].Phase == iamv1alpha1.ServicePhaseReady
 }
 
 // writeCounts counts the watch events, one per write, of each kind the

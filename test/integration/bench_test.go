@@ -27,13 +27,13 @@ import (
 // BenchmarkUsersInvited: a burst of new users in one account, each to
 // InvitationDelivered with its email on the wire and its ledger open.
 func BenchmarkUsersInvited(b *testing.B) {
-	bare, bareWrites := bareInvitations(b, startSMTP(b), b.N)
+	bare := bareInvitations(b, startSMTP(b), b.N, bareJob{})
 	smtp := startSMTP(b)
 	manager := startManager(b, testOptions(b, smtp))
 	ns := newNamespace(b)
 	invited := trackDone(b, &iamv1alpha1.UserList{}, ns, userSettled)
 
-	writes, passes := apiWrites(b), reconcileCount(b)
+	writes, passes, cpu := apiWrites(b), reconcileCount(b), cpuSeconds(b)
 	b.ResetTimer()
 	began := time.Now()
 	createAll(b, b.N, func(i int) client.Object {
@@ -43,6 +43,7 @@ func BenchmarkUsersInvited(b *testing.B) {
 	})
 	invited.wait(b, "users invited", b.N)
 	b.StopTimer()
+	reportCPU(b, cpu, "cpu-ms/op")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "users/s")
 	b.ReportMetric(float64(invited.latency(0.99).Milliseconds()), "p99-ms")
 	// Every user holds the role manager: a last tenth as fast as the first
@@ -54,7 +55,7 @@ func BenchmarkUsersInvited(b *testing.B) {
 	// sub-reconcilers, cost the manager's CPU though not the API server's.
 	b.ReportMetric((reconcileCount(b)-passes)/float64(b.N), "passes/op")
 	reportWrites(b, writes)
-	reportAgainstBare(b, b.Elapsed(), bare, bareWrites)
+	bare.report(b, b.Elapsed())
 	NewWithT(b).Expect(smtp.Messages()).To(HaveLen(b.N), "one email per user")
 	manager.stop(b)
 	discardAccount(b, ns)

@@ -1,0 +1,70 @@
+package integration
+
+import (
+	"bufio"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/rest"
+)
+
+// On the benchmarks' machine the API server, etcd, the operator and the
+// client share the cores and keep them busy, so a run's time follows the
+// CPU it spends. cpuSeconds is that CPU so far: the API server's and etcd's,
+// from their own process_cpu_seconds_total, and this process's (the manager,
+// the webhooks, the mail server and the benchmark's clients). A benchmark
+// reports it per object beside its time, for both sides: it tells where a
+// ratio comes from, and that a run slower than the last spent more CPU on
+// the same work (the machine's noise) rather than waited.
+func cpuSeconds(tb testing.TB) float64 {
+	tb.Helper()
+	apiClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		tb.Fatalf("API server client: %v", err)
+	}
+	api := processCPU(tb, apiClient, strings.TrimSuffix(cfg.Host, "/")+"/metrics")
+	etcd := processCPU(tb, &http.Client{Timeout: 10 * time.Second}, env.ControlPlane.Etcd.URL.String()+"/metrics")
+	var self syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &self); err != nil {
+		tb.Fatalf("getrusage: %v", err)
+	}
+	return api + etcd + seconds(self.Utime) + seconds(self.Stime)
+}
+
+func seconds(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+
+// processCPU reads process_cpu_seconds_total from a Prometheus endpoint.
+func processCPU(tb testing.TB, c *http.Client, url string) float64 {
+	tb.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		tb.Fatalf("read %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("read %s: %s", url, resp.Status)
+	}
+	lines := bufio.NewScanner(resp.Body)
+	lines.Buffer(make([]byte, 64*1024), 1024*1024)
+	for lines.Scan() {
+		if value, ok := strings.CutPrefix(lines.Text(), "process_cpu_seconds_total "); ok {
+			cpu, err := strconv.ParseFloat(value, 64)
+			if err != nil {
+				tb.Fatalf("read %s: process_cpu_seconds_total %q: %v", url, value, err)
+			}
+			return cpu
+		}
+	}
+	tb.Fatalf("read %s: no process_cpu_seconds_total (%v)", url, lines.Err())
+	return 0
+}
+
+// reportCPU reports the CPU spent since before, in milliseconds per object.
+func reportCPU(b *testing.B, before float64, unit string) {
+	b.Helper()
+	b.ReportMetric((cpuSeconds(b)-before)*1000/float64(b.N), unit)
+}
