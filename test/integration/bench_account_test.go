@@ -3,19 +3,13 @@ package integration
 import (
 	"context"
 	"fmt"
-	"maps"
-	"sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
-	"github.com/tenantry-io/tenantry/internal/credentials"
-	"github.com/tenantry-io/tenantry/internal/testsupport"
 )
 
 // teamLimit is the most members a Team holds.
@@ -29,7 +23,7 @@ const teamLimit = 256
 // client starts from the same account and creates the same users, and does
 // the least the job needs: what BenchmarkUsersInvited's does, the
 // ConfigMap, and the bucket's entry in its one status write. Writes are
-// listed by kind, as the watch events each kind saw.
+// listed by resource, as the API server counted them (writesByResource).
 func BenchmarkUsersInvitedToAnAccount(b *testing.B) {
 	smtp := startSMTP(b)
 	storage := newServiceClass(b, "storage", map[string]any{
@@ -57,7 +51,7 @@ func BenchmarkUsersInvitedToAnAccount(b *testing.B) {
 	ns := newNamespace(b)
 	createAccountShape(b, ns, storage.Name, func(i int) string { return fmt.Sprintf("user-%05d", i) })
 	done := trackDone(b, &iamv1alpha1.UserList{}, ns, storageReady)
-	writes, passes, cpu := countWritesByKind(b, ns), reconcileCount(b), cpuSeconds(b)
+	writes, passes, cpu := writesByResource(b), reconcileCount(b), cpuSeconds(b)
 
 	b.ResetTimer()
 	createAll(b, b.N, func(i int) client.Object {
@@ -73,13 +67,18 @@ func BenchmarkUsersInvitedToAnAccount(b *testing.B) {
 	b.ReportMetric(float64(done.latency(0.99).Milliseconds()), "p99-ms")
 	b.ReportMetric((reconcileCount(b)-passes)/float64(b.N), "passes/op")
 	total := 0.0
-	for kind, n := range writes.stop() {
+	after := writesByResource(b)
+	for resource, n := range after {
+		n -= writes[resource]
 		// The benchmark's own creates of the users are not the operator's.
-		if kind == "User" {
-			n -= b.N
+		if resource == "users" {
+			n -= float64(b.N)
 		}
-		total += float64(n)
-		b.ReportMetric(float64(n)/float64(b.N), kind+"-writes/op")
+		if n <= 0 {
+			continue
+		}
+		total += n
+		b.ReportMetric(n/float64(b.N), resource+"-writes/op")
 	}
 	b.ReportMetric(total/float64(b.N), "writes/op")
 	bare.report(b, b.Elapsed())
@@ -112,71 +111,4 @@ func createAccountShape(b *testing.B, ns, class string, name func(i int) string)
 func storageReady(obj client.Object) bool {
 	u := obj.(*iamv1alpha1.User)
 	return userSettled(u) && len(u.Status.Services) == 1 && u.Status.Services[0].Phase == iamv1alpha1.ServicePhaseReady
-}
-
-// writeCounts counts the watch events, one per write, of each kind the
-// operator writes for an account's users.
-type writeCounts struct {
-	mu     sync.Mutex
-	counts map[string]int
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-}
-
-func countWritesByKind(b *testing.B, ns string) *writeCounts {
-	b.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	w := &writeCounts{counts: map[string]int{}, cancel: cancel}
-	inAccount := func(obj client.Object) bool { return true }
-	for kind, watched := range map[string]struct {
-		list client.ObjectList
-		ns   string
-		// counts picks the objects of the account.
-		counts func(client.Object) bool
-	}{
-		"User":       {&iamv1alpha1.UserList{}, ns, inAccount},
-		"UserChange": {&iamv1alpha1.UserChangeList{}, ns, inAccount},
-		// Credential Secrets live in the operator's namespace.
-		"Secret": {&corev1.SecretList{}, testsupport.CredentialsNamespace, func(obj client.Object) bool {
-			owner, ok := credentials.SecretOwner(obj)
-			return ok && owner.Namespace == ns
-		}},
-		"ConfigMap":    {&corev1.ConfigMapList{}, ns, inAccount},
-		"Subscription": {&iamv1alpha1.SubscriptionList{}, ns, inAccount},
-		"Team":         {&iamv1alpha1.TeamList{}, ns, inAccount},
-		"RoleBinding":  {&rbacv1.RoleBindingList{}, ns, inAccount},
-	} {
-		// Watched from the list's version: only what changes from now on.
-		if err := k8s.List(ctx, watched.list, client.InNamespace(watched.ns)); err != nil {
-			b.Fatalf("list %s: %v", kind, err)
-		}
-		from := watched.list.(metav1.ListInterface).GetResourceVersion()
-		watcher, err := k8s.Watch(ctx, watched.list, client.InNamespace(watched.ns), &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: from}})
-		if err != nil {
-			b.Fatalf("watch %s: %v", kind, err)
-		}
-		w.wg.Go(func() {
-			for ev := range watcher.ResultChan() {
-				obj, ok := ev.Object.(client.Object)
-				if !ok || (ev.Type != watch.Added && ev.Type != watch.Modified) || !watched.counts(obj) {
-					continue
-				}
-				w.mu.Lock()
-				w.counts[kind]++
-				w.mu.Unlock()
-			}
-		})
-	}
-	b.Cleanup(w.cancelAll)
-	return w
-}
-
-func (w *writeCounts) cancelAll() { w.cancel(); w.wg.Wait() }
-
-// stop ends the count and returns it.
-func (w *writeCounts) stop() map[string]int {
-	w.cancelAll()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return maps.Clone(w.counts)
 }

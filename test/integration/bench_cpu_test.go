@@ -68,3 +68,60 @@ func reportCPU(b *testing.B, before float64, unit string) {
 	b.Helper()
 	b.ReportMetric((cpuSeconds(b)-before)*1000/float64(b.N), unit)
 }
+
+// writesByResource is how many writes (creates, updates, patches, applies
+// and deletes) the API server has served so far, by resource, its status
+// included: from its own apiserver_request_total, so that counting them
+// loads neither side of a benchmark with watches of its own.
+func writesByResource(tb testing.TB) map[string]float64 {
+	tb.Helper()
+	apiClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		tb.Fatalf("API server client: %v", err)
+	}
+	url := strings.TrimSuffix(cfg.Host, "/") + "/metrics"
+	resp, err := apiClient.Get(url)
+	if err != nil {
+		tb.Fatalf("read %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	writes := map[string]float64{}
+	lines := bufio.NewScanner(resp.Body)
+	lines.Buffer(make([]byte, 64*1024), 1024*1024)
+	for lines.Scan() {
+		labels, value, ok := sample(lines.Text(), "apiserver_request_total")
+		if !ok || !writeVerbs[labels["verb"]] || labels["dry_run"] != "" {
+			continue
+		}
+		n, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			tb.Fatalf("read %s: %q: %v", url, lines.Text(), err)
+		}
+		writes[labels["resource"]] += n
+	}
+	if err := lines.Err(); err != nil {
+		tb.Fatalf("read %s: %v", url, err)
+	}
+	return writes
+}
+
+var writeVerbs = map[string]bool{"POST": true, "PUT": true, "PATCH": true, "APPLY": true, "DELETE": true}
+
+// sample splits a Prometheus text line of family into its labels and
+// value; ok is false for other families.
+func sample(line, family string) (labels map[string]string, value string, ok bool) {
+	rest, found := strings.CutPrefix(line, family+"{")
+	if !found {
+		return nil, "", false
+	}
+	end := strings.LastIndex(rest, "} ")
+	if end < 0 {
+		return nil, "", false
+	}
+	labels = map[string]string{}
+	for _, pair := range strings.Split(rest[:end], ",") {
+		name, quoted, _ := strings.Cut(pair, "=")
+		labels[name] = strings.Trim(quoted, `"`)
+	}
+	return labels, rest[end+2:], true
+}
