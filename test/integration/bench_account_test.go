@@ -51,6 +51,7 @@ func BenchmarkUsersInvitedToAnAccount(b *testing.B) {
 	ns := newNamespace(b)
 	createAccountShape(b, ns, storage.Name, func(i int) string { return fmt.Sprintf("user-%05d", i) })
 	done := trackDone(b, &iamv1alpha1.UserList{}, ns, storageReady)
+	waitForQuietControlPlane(b)
 	writes, passes, cpu := writesByResource(b), reconcileCount(b), cpuSeconds(b)
 
 	b.ResetTimer()

@@ -73,6 +73,7 @@ func bareInvitations(b *testing.B, smtp *smtpcatcher.Server, n int, job bareJob)
 		done = userSettled
 	}
 	invited := trackDone(b, &iamv1alpha1.UserList{}, ns, done)
+	waitForQuietControlPlane(b)
 	writes, cpu := apiWrites(b), cpuSeconds(b)
 	start := time.Now()
 	createAll(b, n, func(i int) client.Object {

@@ -33,6 +33,7 @@ func BenchmarkUsersInvited(b *testing.B) {
 	ns := newNamespace(b)
 	invited := trackDone(b, &iamv1alpha1.UserList{}, ns, userSettled)
 
+	waitForQuietControlPlane(b)
 	writes, passes, cpu := apiWrites(b), reconcileCount(b), cpuSeconds(b)
 	b.ResetTimer()
 	began := time.Now()
