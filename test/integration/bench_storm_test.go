@@ -56,7 +56,11 @@ func BenchmarkUsersInvitedDuringLoginStorm(b *testing.B) {
 	}
 
 	b.ResetTimer()
+	// Each burst starts once the API server and etcd have worked off what
+	// came before (the members' setup, the quiet burst's account).
+	waitForQuietControlPlane(b)
 	quiet := burst("users invited on a quiet server")
+	waitForQuietControlPlane(b)
 	storm := startLoginStorm(manager.selfServiceURL, members)
 	during := burst("users invited during the login storm")
 	logins, refused, failed, seconds := storm.stop()
