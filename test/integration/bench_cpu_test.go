@@ -80,7 +80,7 @@ func processCPU(tb testing.TB, c *http.Client, url string) float64 {
 	if err != nil {
 		tb.Fatalf("read %s: %v", url, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
 		tb.Fatalf("read %s: %s", url, resp.Status)
 	}
@@ -120,7 +120,7 @@ func writesByResource(tb testing.TB) map[string]float64 {
 	if err != nil {
 		tb.Fatalf("read %s: %v", url, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	writes := map[string]float64{}
 	lines := bufio.NewScanner(resp.Body)
 	lines.Buffer(make([]byte, 64*1024), 1024*1024)
@@ -146,18 +146,18 @@ var writeVerbs = map[string]bool{"POST": true, "PUT": true, "PATCH": true, "APPL
 // sample splits a Prometheus text line of family into its labels and
 // value; ok is false for other families.
 func sample(line, family string) (labels map[string]string, value string, ok bool) {
-	rest, found := strings.CutPrefix(line, family+"{")
+	body, found := strings.CutPrefix(line, family+"{")
 	if !found {
 		return nil, "", false
 	}
-	end := strings.LastIndex(rest, "} ")
+	end := strings.LastIndex(body, "} ")
 	if end < 0 {
 		return nil, "", false
 	}
 	labels = map[string]string{}
-	for _, pair := range strings.Split(rest[:end], ",") {
+	for _, pair := range strings.Split(body[:end], ",") {
 		name, quoted, _ := strings.Cut(pair, "=")
 		labels[name] = strings.Trim(quoted, `"`)
 	}
-	return labels, rest[end+2:], true
+	return labels, body[end+2:], true
 }
