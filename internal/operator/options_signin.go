@@ -38,11 +38,13 @@ type SignInOptions struct {
 	ResetTemplateDir string
 }
 
-// defaultHashCPUShare leaves four fifths of the CPU to the controllers
-// and the rest of the self-service API during a login storm: on 2 CPUs,
-// 0.4 of a CPU of bcrypt, about 1.7 logins a second; more queue, then get
-// 429 with Retry-After.
-const defaultHashCPUShare = 0.2
+// defaultHashCPUShare keeps the controllers at four fifths of their
+// throughput or more during a login storm: on 2 CPUs, a fifth of a CPU of
+// bcrypt, about 0.7 logins a second per replica; more queue, then get 429
+// with Retry-After. A share of 0.2 left them three quarters (0.75 in three
+// runs of BenchmarkUsersInvitedDuringLoginStorm, each side on a quiet
+// control plane): the hashing's share plus what serving the storm costs.
+const defaultHashCPUShare = 0.1
 
 // HashGate is the password hashing bound of these options on a process
 // with procs CPUs.
