@@ -180,6 +180,15 @@ func eval[T any](p *person, expression string, await bool) T {
 	return v
 }
 
+// liveText is the text of the element sel selects now, read in one step:
+// live updates replace a grid's cells, and a read that first finds the
+// node and then asks for its text can meet the node just replaced (and
+// read nothing). An element that is not there reads as "".
+func (p *person) liveText(sel string) string {
+	p.t.Helper()
+	return eval[string](p, fmt.Sprintf(`((document.querySelector(%q) || {}).textContent || "").trim()`, sel), false)
+}
+
 // count is how many elements sel selects now.
 func (p *person) count(sel string) int {
 	p.t.Helper()
