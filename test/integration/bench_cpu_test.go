@@ -1,7 +1,8 @@
 package integration
 
 import (
-	"bufio"
+	"context"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,12 +23,7 @@ import (
 // the same work (the machine's noise) rather than waited.
 func cpuSeconds(tb testing.TB) float64 {
 	tb.Helper()
-	apiClient, err := rest.HTTPClientFor(cfg)
-	if err != nil {
-		tb.Fatalf("API server client: %v", err)
-	}
-	api := processCPU(tb, apiClient, strings.TrimSuffix(cfg.Host, "/")+"/metrics")
-	etcd := processCPU(tb, &http.Client{Timeout: 10 * time.Second}, env.ControlPlane.Etcd.URL.String()+"/metrics")
+	api, etcd := controlPlaneCPU(tb)
 	var self syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &self); err != nil {
 		tb.Fatalf("getrusage: %v", err)
@@ -45,14 +41,9 @@ func seconds(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec
 // client's run, the shorter one.
 func waitForQuietControlPlane(tb testing.TB) {
 	tb.Helper()
-	apiClient, err := rest.HTTPClientFor(cfg)
-	if err != nil {
-		tb.Fatalf("API server client: %v", err)
-	}
-	etcdClient := &http.Client{Timeout: 10 * time.Second}
 	controlPlane := func() float64 {
-		return processCPU(tb, apiClient, strings.TrimSuffix(cfg.Host, "/")+"/metrics") +
-			processCPU(tb, etcdClient, env.ControlPlane.Etcd.URL.String()+"/metrics")
+		api, etcd := controlPlaneCPU(tb)
+		return api + etcd
 	}
 	const window, quiet, patience = time.Second, 0.1, time.Minute
 	deadline := time.Now().Add(patience)
@@ -73,29 +64,57 @@ func waitForQuietControlPlane(tb testing.TB) {
 	}
 }
 
-// processCPU reads process_cpu_seconds_total from a Prometheus endpoint.
-func processCPU(tb testing.TB, c *http.Client, url string) float64 {
+// controlPlaneCPU is the CPU the API server and etcd have spent so far,
+// from their own process_cpu_seconds_total.
+func controlPlaneCPU(tb testing.TB) (api, etcd float64) {
 	tb.Helper()
-	resp, err := c.Get(url)
+	return processCPU(tb, "the API server", apiServerMetrics(tb)), processCPU(tb, "etcd", etcdMetrics(tb))
+}
+
+// apiServerMetrics is the API server's /metrics, read as the suite's admin.
+func apiServerMetrics(tb testing.TB) []byte {
+	tb.Helper()
+	rc, err := rest.RESTClientFor(metricsConfig())
 	if err != nil {
-		tb.Fatalf("read %s: %v", url, err)
+		tb.Fatal(err)
+	}
+	body, err := rc.Get().AbsPath("/metrics").DoRaw(context.Background())
+	if err != nil {
+		tb.Fatalf("read the API server's metrics: %v", err)
+	}
+	return body
+}
+
+// etcdMetrics is etcd's /metrics, which it serves on its client address.
+func etcdMetrics(tb testing.TB) []byte {
+	tb.Helper()
+	url := env.ControlPlane.Etcd.URL.String() + "/metrics"
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(url)
+	if err != nil {
+		tb.Fatalf("read etcd's metrics: %v", err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode != http.StatusOK {
-		tb.Fatalf("read %s: %s", url, resp.Status)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		tb.Fatalf("read etcd's metrics: %s %v", resp.Status, err)
 	}
-	lines := bufio.NewScanner(resp.Body)
-	lines.Buffer(make([]byte, 64*1024), 1024*1024)
-	for lines.Scan() {
-		if value, ok := strings.CutPrefix(lines.Text(), "process_cpu_seconds_total "); ok {
+	return body
+}
+
+// processCPU reads process_cpu_seconds_total from metrics in the
+// Prometheus text format.
+func processCPU(tb testing.TB, who string, metrics []byte) float64 {
+	tb.Helper()
+	for _, line := range strings.Split(string(metrics), "\n") {
+		if value, ok := strings.CutPrefix(line, "process_cpu_seconds_total "); ok {
 			cpu, err := strconv.ParseFloat(value, 64)
 			if err != nil {
-				tb.Fatalf("read %s: process_cpu_seconds_total %q: %v", url, value, err)
+				tb.Fatalf("read %s's process_cpu_seconds_total %q: %v", who, value, err)
 			}
 			return cpu
 		}
 	}
-	tb.Fatalf("read %s: no process_cpu_seconds_total (%v)", url, lines.Err())
+	tb.Fatalf("%s reports no process_cpu_seconds_total", who)
 	return 0
 }
 
@@ -111,32 +130,30 @@ func reportCPU(b *testing.B, before float64, unit string) {
 // loads neither side of a benchmark with watches of its own.
 func writesByResource(tb testing.TB) map[string]float64 {
 	tb.Helper()
-	apiClient, err := rest.HTTPClientFor(cfg)
-	if err != nil {
-		tb.Fatalf("API server client: %v", err)
-	}
-	url := strings.TrimSuffix(cfg.Host, "/") + "/metrics"
-	resp, err := apiClient.Get(url)
-	if err != nil {
-		tb.Fatalf("read %s: %v", url, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
+	return apiServerWrites(tb, func(labels map[string]string) string { return labels["resource"] })
+}
+
+// apiServerWrites adds up the writes the API server has answered, whoever
+// sent them, under the key that key gives each series of
+// apiserver_request_total by its labels; "" leaves a series out. Dry runs
+// write nothing and are left out.
+func apiServerWrites(tb testing.TB, key func(labels map[string]string) string) map[string]float64 {
+	tb.Helper()
 	writes := map[string]float64{}
-	lines := bufio.NewScanner(resp.Body)
-	lines.Buffer(make([]byte, 64*1024), 1024*1024)
-	for lines.Scan() {
-		labels, value, ok := sample(lines.Text(), "apiserver_request_total")
+	for _, line := range strings.Split(string(apiServerMetrics(tb)), "\n") {
+		labels, value, ok := sample(line, "apiserver_request_total")
 		if !ok || !writeVerbs[labels["verb"]] || labels["dry_run"] != "" {
+			continue
+		}
+		k := key(labels)
+		if k == "" {
 			continue
 		}
 		n, err := strconv.ParseFloat(value, 64)
 		if err != nil {
-			tb.Fatalf("read %s: %q: %v", url, lines.Text(), err)
+			tb.Fatalf("read the API server's %q: %v", line, err)
 		}
-		writes[labels["resource"]] += n
-	}
-	if err := lines.Err(); err != nil {
-		tb.Fatalf("read %s: %v", url, err)
+		writes[k] += n
 	}
 	return writes
 }

@@ -2,10 +2,6 @@ package integration
 
 import (
 	"context"
-	"regexp"
-	"slices"
-	"strconv"
-	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -110,31 +106,12 @@ func TestDriftOnAnOwnedFieldIsRestored(t *testing.T) {
 // a write that changed nothing included.
 func mailboxWrites(t *testing.T, group string) float64 {
 	t.Helper()
-	rc, err := rest.RESTClientFor(metricsConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := rc.Get().AbsPath("/metrics").DoRaw(context.Background())
-	if err != nil {
-		t.Fatalf("read the API server's metrics: %v", err)
-	}
-	var total float64
-	for _, line := range strings.Split(string(body), "\n") {
-		if !strings.HasPrefix(line, "apiserver_request_total{") || !strings.Contains(line, `group="`+group+`"`) ||
-			!strings.Contains(line, `resource="mailboxes"`) || strings.Contains(line, `subresource="status"`) {
-			continue
+	return apiServerWrites(t, func(labels map[string]string) string {
+		if labels["group"] != group || labels["resource"] != "mailboxes" || labels["subresource"] != "" {
+			return ""
 		}
-		verb := regexp.MustCompile(`verb="([A-Z]+)"`).FindStringSubmatch(line)
-		if verb == nil || !slices.Contains([]string{"APPLY", "PATCH", "POST", "PUT", "DELETE"}, verb[1]) {
-			continue
-		}
-		value, err := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
-		if err != nil {
-			t.Fatalf("read %q: %v", line, err)
-		}
-		total += value
-	}
-	return total
+		return "mailboxes"
+	})["mailboxes"]
 }
 
 // metricsConfig is the suite's admin config, fit for a raw request.
