@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -33,6 +34,7 @@ type serviceWatches struct {
 
 	mu      sync.Mutex
 	watched map[schema.GroupVersionKind]bool
+	indexed map[schema.GroupVersionKind]bool
 	// applied is the resourceVersion each object had after the operator's
 	// last apply of it, by uid: an object still at that version holds
 	// exactly what was applied, so it is not compared again, and an apply
@@ -44,12 +46,30 @@ type serviceWatches struct {
 }
 
 func newServiceWatches(c cache.Cache, owner controller.Controller) *serviceWatches {
-	return &serviceWatches{cache: c, controller: owner, watched: map[schema.GroupVersionKind]bool{}, applied: map[types.UID]string{}}
+	return &serviceWatches{cache: c, controller: owner, watched: map[schema.GroupVersionKind]bool{},
+		indexed: map[schema.GroupVersionKind]bool{}, applied: map[types.UID]string{}}
 }
 
-// ensure watches gvk unless it is watched already. Callers ensure only kinds
-// the API server serves, so the watch does not wait for a kind that is not
-// there.
+// serviceOwnerField indexes the services cache by the user an object is
+// labelled for, as "<account>/<user>": a user's pass finds its own objects
+// by a lookup, where a label selector would read every labelled object of
+// the account, once per pass of each of its users.
+const serviceOwnerField = "tenantry.serviceOwner"
+
+// serviceOwnerOf is the serviceOwnerField of a labelled service object.
+func serviceOwnerOf(obj client.Object) []string {
+	user, account := obj.GetLabels()[iamv1alpha1.UserLabel], obj.GetLabels()[iamv1alpha1.AccountLabel]
+	if user == "" || account == "" {
+		return nil
+	}
+	return []string{serviceOwner(account, user)}
+}
+
+func serviceOwner(account, user string) string { return account + "/" + user }
+
+// ensure watches gvk, indexed by serviceOwnerField, unless it is watched
+// already. Callers ensure only kinds the API server serves, so the watch
+// does not wait for a kind that is not there.
 func (w *serviceWatches) ensure(gvk schema.GroupVersionKind) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -58,6 +78,13 @@ func (w *serviceWatches) ensure(gvk schema.GroupVersionKind) error {
 	}
 	obj := &unstructured.Unstructured{}
 	obj.SetGroupVersionKind(gvk)
+	if !w.indexed[gvk] {
+		// IndexField does not wait for the informer to sync.
+		if err := w.cache.IndexField(context.Background(), obj, serviceOwnerField, serviceOwnerOf); err != nil {
+			return fmt.Errorf("index %s by user: %w", gvk, err)
+		}
+		w.indexed[gvk] = true
+	}
 	if err := w.controller.Watch(source.Kind[client.Object](w.cache, obj, w.handler())); err != nil {
 		return err
 	}

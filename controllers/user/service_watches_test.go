@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -64,6 +65,30 @@ func TestServiceEventsWakeTheUserUnlessTheyEchoItsApply(t *testing.T) {
 				if req, _ := q.Get(); req.NamespacedName != (types.NamespacedName{Namespace: "acme", Name: "alice"}) {
 					t.Errorf("woke %v, want acme/alice", req)
 				}
+			}
+		})
+	}
+}
+
+// TestServiceOwnerIndex: an object is found by the user and account it is
+// labelled for, and an object missing either label by no user.
+func TestServiceOwnerIndex(t *testing.T) {
+	tests := []struct {
+		name   string
+		labels map[string]string
+		want   []string
+	}{
+		{"labelled for a user of an account", map[string]string{iamv1alpha1.UserLabel: "alice", iamv1alpha1.AccountLabel: "acme"}, []string{"acme/alice"}},
+		{"no account", map[string]string{iamv1alpha1.UserLabel: "alice"}, nil},
+		{"no user", map[string]string{iamv1alpha1.AccountLabel: "acme"}, nil},
+		{"no labels", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			obj := &unstructured.Unstructured{}
+			obj.SetLabels(tt.labels)
+			if got := serviceOwnerOf(obj); !slices.Equal(got, tt.want) {
+				t.Errorf("serviceOwnerOf = %q, want %q", got, tt.want)
 			}
 		})
 	}

@@ -188,7 +188,8 @@ func (r *Reconciler) deleteOrphan(ctx context.Context, obj *unstructured.Unstruc
 }
 
 // labelledServices lists the objects labelled for one user, in every kind
-// the services cache has synced.
+// the services cache has synced, by the cache's serviceOwnerField index:
+// the cost of a pass does not grow with the account's other users.
 func (r *Reconciler) labelledServices(ctx context.Context, namespace, name string) ([]unstructured.Unstructured, error) {
 	if r.watches == nil {
 		return nil, nil
@@ -199,12 +200,12 @@ func (r *Reconciler) labelledServices(ctx context.Context, namespace, name strin
 	}
 	var objs []unstructured.Unstructured
 	for _, gvk := range kinds {
-		opts := []client.ListOption{client.MatchingLabels{iamv1alpha1.UserLabel: name, iamv1alpha1.AccountLabel: namespace}}
+		opts := []client.ListOption{client.MatchingFields{serviceOwnerField: serviceOwner(namespace, name)}}
 		if mapping, err := r.Services.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
 			continue // no longer served: nothing of it can be listed, or deleted
 		} else if mapping.Scope.Name() == meta.RESTScopeNameNamespace {
 			// A namespaced service lives in its account's namespace, and the
-			// cache finds those by its namespace index.
+			// index is keyed by namespace too.
 			opts = append(opts, client.InNamespace(namespace))
 		}
 		list := &unstructured.UnstructuredList{}
