@@ -42,7 +42,8 @@ func BenchmarkUsersInvitedToAnAccount(b *testing.B) {
 			}
 			status.Services = []iamv1alpha1.ServiceStatus{{Name: storage.Name, ServiceClass: storage.Name, Subscription: "basic",
 				Object: &iamv1alpha1.ServiceObjectReference{APIVersion: "v1", Kind: "ConfigMap", Namespace: ns, Name: bucket.Name},
-				Phase:  iamv1alpha1.ServicePhaseReady, Reason: iamv1alpha1.ReasonObjectReady}}
+				Column: storage.Spec.ColumnName, Phase: iamv1alpha1.ServicePhaseReady, Reason: iamv1alpha1.ReasonObjectReady,
+				Message: "ConfigMap " + bucket.Name + " is ready"}}
 			return nil
 		},
 		done: storageReady,
@@ -82,6 +83,7 @@ func BenchmarkUsersInvitedToAnAccount(b *testing.B) {
 		b.ReportMetric(n/float64(b.N), resource+"-writes/op")
 	}
 	b.ReportMetric(total/float64(b.N), "writes/op")
+	b.ReportMetric(statusBytes(b, ns, "user-00000"), "status-bytes")
 	bare.report(b, b.Elapsed())
 	manager.stop(b)
 	discardAccount(b, ns)

@@ -56,6 +56,7 @@ func BenchmarkUsersInvited(b *testing.B) {
 	// sub-reconcilers, cost the manager's CPU though not the API server's.
 	b.ReportMetric((reconcileCount(b)-passes)/float64(b.N), "passes/op")
 	reportWrites(b, writes)
+	b.ReportMetric(statusBytes(b, ns, "user-00000"), "status-bytes")
 	bare.report(b, b.Elapsed())
 	NewWithT(b).Expect(smtp.Messages()).To(HaveLen(b.N), "one email per user")
 	manager.stop(b)
