@@ -3,7 +3,11 @@ package services
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -14,6 +18,7 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/reconcile"
+	"github.com/tenantry-io/tenantry/internal/services"
 )
 
 // SubscriptionReconciler gives out the seats of each Subscription and
@@ -28,7 +33,29 @@ type SubscriptionReconciler struct {
 	Recorder events.EventRecorder
 	// Clock tells the time; tests move it.
 	Clock clock.PassiveClock
+	// SeatObjects finds the object of a seat whose claim is gone, which
+	// keeps the seat until it is gone too; nil finds none, and lets such
+	// a seat go at once.
+	SeatObjects *services.SeatObjects
+
+	mu sync.Mutex
+	// letGo holds, per subscription, when each seat was first found with
+	// neither a claim nor an object (see seatsHeldByObjects).
+	letGo map[types.NamespacedName]map[string]time.Time
 }
+
+const (
+	// seatObjectRecheck is how often a subscription looks again at a seat
+	// that only its object holds: the object's deletion wakes no
+	// subscription.
+	seatObjectRecheck = 2 * time.Second
+	// seatReleaseGrace is how long a seat with neither a claim nor an
+	// object stays held before it is given to someone else: long enough
+	// for an apply already on its way (sent by a pass that read the
+	// assignment just before it was taken back) to land, and so to be
+	// found.
+	seatReleaseGrace = 2 * time.Second
+)
 
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=subscriptions,verbs=get;list;watch
 // +kubebuilder:rbac:groups=iam.tenantry.io,resources=subscriptions/status,verbs=get;update;patch
@@ -41,6 +68,9 @@ type SubscriptionReconciler struct {
 func (r *SubscriptionReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	sub := &iamv1alpha1.Subscription{}
 	if err := r.Get(ctx, req.NamespacedName, sub); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.rememberLetGo(req.NamespacedName, nil)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	defer func() { result, retErr = reconcile.RequeueOnConflict(ctx, "subscription", result, retErr) }()
@@ -53,10 +83,16 @@ func (r *SubscriptionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	claims := claimsOn(sub, subs, users, removed)
+	heldByObjects, err := r.seatsHeldByObjects(ctx, sub, claims)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	claims = append(claims, heldByObjects...)
 	now := r.Clock.Now()
 	before := sub.DeepCopy()
 	closed := closedVerdict(sub, now)
-	summarizeSubscriptionStatus(sub, allocateSeats(sub, subs, users, removed, closed == nil), closed)
+	summarizeSubscriptionStatus(sub, allocateSeats(sub, claims, closed == nil), closed)
 	if err := r.patchSubscriptionStatus(ctx, before, sub); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -65,7 +101,68 @@ func (r *SubscriptionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	for _, e := range seatChanges(before.Status.Services, sub.Status.Services) {
 		reconcile.RecordEvent(r.Recorder, sub, nil, e.eventType, e.reason, "AllocateSeats", "%s", e.message)
 	}
-	return ctrl.Result{RequeueAfter: untilValidityChanges(sub, now)}, nil
+	next := untilValidityChanges(sub, now)
+	if len(heldByObjects) > 0 && (next == 0 || next > seatObjectRecheck) {
+		next = seatObjectRecheck
+	}
+	return ctrl.Result{RequeueAfter: next}, nil
+}
+
+// seatsHeldByObjects returns, as claims, the seats whose holders no longer
+// claim them but whose objects still exist (see services.SeatObjects), and
+// those that lost both less than seatReleaseGrace ago. It reads past the
+// cache once for each such seat, which is rare: an unassigned service's
+// status entry claims its seat until its object is gone, so a seat loses
+// its claim while its object lives only after a pass applied the object
+// and never recorded it. The grace is timed by the wall clock, not the
+// reconciler's Clock, because what it waits for is a request in flight.
+func (r *SubscriptionReconciler) seatsHeldByObjects(ctx context.Context, sub *iamv1alpha1.Subscription, claims []services.Claim) ([]services.Claim, error) {
+	if r.SeatObjects == nil {
+		return nil, nil
+	}
+	key := client.ObjectKeyFromObject(sub)
+	since, now := r.rememberedLetGo(key), time.Now()
+	var held []services.Claim
+	letGo := map[string]time.Time{}
+	for _, seat := range services.UnclaimedHolders(sub, claims) {
+		exists, err := r.SeatObjects.Exists(ctx, sub.Namespace, seat)
+		if err != nil {
+			return nil, fmt.Errorf("look for the object of seat %s: %w", seat.Key, err)
+		}
+		id := seat.Class + "/" + seat.Key
+		first, seen := since[id]
+		if !seen {
+			first = now
+		}
+		switch {
+		case exists:
+			held = append(held, seat)
+		case now.Sub(first) < seatReleaseGrace:
+			letGo[id] = first
+			held = append(held, seat)
+		}
+	}
+	r.rememberLetGo(key, letGo)
+	return held, nil
+}
+
+func (r *SubscriptionReconciler) rememberedLetGo(key types.NamespacedName) map[string]time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.letGo[key]
+}
+
+func (r *SubscriptionReconciler) rememberLetGo(key types.NamespacedName, letGo map[string]time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(letGo) == 0 {
+		delete(r.letGo, key)
+		return
+	}
+	if r.letGo == nil {
+		r.letGo = map[types.NamespacedName]map[string]time.Time{}
+	}
+	r.letGo[key] = letGo
 }
 
 // account reads the account's subscriptions (an assignment that names none

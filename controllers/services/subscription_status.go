@@ -34,14 +34,20 @@ func closedVerdict(sub *iamv1alpha1.Subscription, now time.Time) *reconcile.Verd
 	return nil
 }
 
-// allocateSeats decides, class by class in the order of the spec, who
-// holds the subscription's seats: the users' claims that resolve to it
-// against the holders its status recorded last time.
-func allocateSeats(sub *iamv1alpha1.Subscription, subs []iamv1alpha1.Subscription, users []iamv1alpha1.User, removedWhileDeleted map[string]bool, open bool) []iamv1alpha1.ServiceUsage {
+// claimsOn lists the users' claims on the subscription's seats (see
+// services.ClaimsOn): a soft-deleted user's assignments of a class removed
+// while deleted claim nothing.
+func claimsOn(sub *iamv1alpha1.Subscription, subs []iamv1alpha1.Subscription, users []iamv1alpha1.User, removedWhileDeleted map[string]bool) []services.Claim {
 	released := func(u *iamv1alpha1.User, a iamv1alpha1.ServiceAssignment) bool {
 		return u.Spec.State == iamv1alpha1.UserStateDeleted && removedWhileDeleted[a.ServiceClass]
 	}
-	claims := services.ClaimsOn(sub.Name, users, subs, released)
+	return services.ClaimsOn(sub.Name, users, subs, released)
+}
+
+// allocateSeats decides, class by class in the order of the spec, who
+// holds the subscription's seats: the claims against the holders its
+// status recorded last time.
+func allocateSeats(sub *iamv1alpha1.Subscription, claims []services.Claim, open bool) []iamv1alpha1.ServiceUsage {
 	usage := make([]iamv1alpha1.ServiceUsage, 0, len(sub.Spec.Services))
 	for _, offer := range sub.Spec.Services {
 		var previous []string

@@ -205,17 +205,24 @@ func (r *Reconciler) provisionService(ctx context.Context, s *userScope, a iamv1
 		return set(iamv1alpha1.ServicePhaseProvisioning, iamv1alpha1.ReasonObjectDeleting,
 			fmt.Sprintf("%s %s is being deleted; it is made again once gone, while the user is assigned %s", gvk.Kind, obj.GetName(), st.Name)), ctrl.Result{}, nil
 	}
+	// An object not there yet is applied now, and recorded with its
+	// readiness in the status this pass writes. A pass that applies and
+	// never writes (killed between the two, or the user changed meanwhile)
+	// leaves an object no status names: the next pass records it, or
+	// removes it as an orphan once no assignment asks for it, and its seat
+	// is kept until it is gone (services.SeatObjects). Nothing is made on a
+	// stale word: the user must be as the API server has it, so that an
+	// assignment already taken back, whose seat may be someone else's by
+	// now, is not provisioned from a cache that has not seen it go.
 	if apierrors.IsNotFound(err) && st.Object == nil {
-		// Recorded before it is made: the object is applied by the next
-		// pass, once the user's status names it. So a crash between the
-		// apply and the status write cannot leave an object no status
-		// names, and the seat is claimed by that status entry before the
-		// object exists. The status write is guarded by the user's
-		// resourceVersion: an assignment changed since this pass read it
-		// fails the write, and nothing is applied on a stale word.
-		st.Object = &ref
-		return set(iamv1alpha1.ServicePhaseProvisioning, iamv1alpha1.ReasonServicesProvisioning,
-			fmt.Sprintf("recorded %s %s; it is made next", gvk.Kind, namespacedName(ref))), ctrl.Result{RequeueAfter: recordedRetry}, nil
+		current, err := r.userIsCurrent(ctx, user)
+		if err != nil {
+			return st, ctrl.Result{}, err
+		}
+		if !current {
+			return set(iamv1alpha1.ServicePhaseProvisioning, iamv1alpha1.ReasonServicesProvisioning,
+				fmt.Sprintf("%s %s is made once the user is read again", gvk.Kind, namespacedName(ref))), ctrl.Result{RequeueAfter: requeueCacheBehind}, nil
+		}
 	}
 	obj, refusal, err := r.syncService(ctx, user, class.Name, st, obj, live, err == nil)
 	if err != nil {
@@ -229,6 +236,17 @@ func (r *Reconciler) provisionService(ctx context.Context, s *userScope, a iamv1
 	return set(ready.Phase, ready.Reason, ready.Message), ctrl.Result{}, nil
 }
 
+// userIsCurrent says whether the user is at the resourceVersion the pass
+// read, as the API server has it. Only its metadata is read.
+func (r *Reconciler) userIsCurrent(ctx context.Context, user *iamv1alpha1.User) (bool, error) {
+	live := &metav1.PartialObjectMetadata{}
+	live.SetGroupVersionKind(iamv1alpha1.GroupVersion.WithKind("User"))
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(user), live); err != nil {
+		return false, fmt.Errorf("read user %s: %w", user.Name, err)
+	}
+	return live.ResourceVersion == user.ResourceVersion, nil
+}
+
 // defaultServiceCacheWait bounds a read of the services cache. The first
 // read of a kind waits for its watch to sync, which never happens when the
 // operator may not list and watch that kind: a reconcile must not hang on it.
@@ -238,10 +256,6 @@ const defaultServiceCacheWait = 15 * time.Second
 // looked at again; the watch keeps trying in the background, and a
 // ClusterRole granted meanwhile lets the next pass through.
 const notWatchableRetry = 30 * time.Second
-
-// recordedRetry is how soon a service recorded in the user's status is
-// made: the status write that records it does not wake the user.
-const recordedRetry = 100 * time.Millisecond
 
 // errNotWatchable says the services cache could not sync a kind in time.
 var errNotWatchable = errors.New("the watch of this kind did not sync")

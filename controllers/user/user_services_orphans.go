@@ -2,7 +2,6 @@ package user
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,14 +20,16 @@ import (
 
 	iamv1alpha1 "github.com/tenantry-io/tenantry/api/v1alpha1"
 	"github.com/tenantry-io/tenantry/internal/conditions"
+	"github.com/tenantry-io/tenantry/internal/services"
 )
 
 // An orphan is an object carrying a user's ownership labels that no entry
-// of that user's status.services names: a manager applied it and was
-// stopped before the status recording it was written (managers before
-// this one applied first and recorded after), and meanwhile the assignment
-// went away (or the user did); or someone made it by hand. Nothing else would ever remove
-// it, and it would use a seat no one accounts for, so it is removed:
+// of that user's status.services names: a pass applied it and its status
+// write never landed (the manager was stopped between the two, or the user
+// changed meanwhile), and meanwhile the assignment went away (or the user
+// did); or someone made it by hand. Nothing else would ever remove it, and
+// it holds a seat that no claim does (services.SeatObjects keeps the seat
+// until it is gone), so it is removed:
 //
 //   - by every pass of a user, after reconcileServices has decided the
 //     status this pass writes (sweepOrphanedServices);
@@ -51,12 +52,11 @@ const orphanRetry = 5 * time.Second
 // status this pass writes does not name. It runs after reconcileServices,
 // and only when it succeeded: the status in hand then names every object of
 // the user's spec and every object still being removed. The ordering
-// matters. A service's object is made only once a status write has
-// recorded it (provisionService), so an object applied in this very pass
-// is already named by the status the pass read, and so by the one it
-// writes; an object the cache does not show yet is simply not swept yet.
-// Objects made by an older manager that applied first and recorded after
-// (or by hand) and that no assignment renders any more are the orphans.
+// matters: an object applied in this very pass is named by the status in
+// hand, and so by the one the pass writes; an object the cache does not
+// show yet is simply not swept yet. Objects applied by a pass whose status
+// write never landed (or made by hand) that no assignment renders any more
+// are the orphans.
 func (r *Reconciler) sweepOrphanedServices(ctx context.Context, s *userScope) (ctrl.Result, error) {
 	user := s.user
 	objs, err := r.labelledServices(ctx, user.Namespace, user.Name)
@@ -233,7 +233,7 @@ func (r *Reconciler) sweptKinds(ctx context.Context) ([]schema.GroupVersionKind,
 		if !conditions.IsTrue(class, iamv1alpha1.ReadyCondition) {
 			continue
 		}
-		gvk, ok := classKind(class)
+		gvk, ok := services.TemplateKind(class)
 		if !ok {
 			continue
 		}
@@ -242,19 +242,6 @@ func (r *Reconciler) sweptKinds(ctx context.Context) ([]schema.GroupVersionKind,
 		}
 	}
 	return r.watches.synced(ctx), nil
-}
-
-// classKind reads the apiVersion and kind of a class's template.
-func classKind(class *iamv1alpha1.ServiceClass) (schema.GroupVersionKind, bool) {
-	var tm metav1.TypeMeta
-	if err := json.Unmarshal(class.Spec.Template.Raw, &tm); err != nil || tm.APIVersion == "" || tm.Kind == "" {
-		return schema.GroupVersionKind{}, false
-	}
-	gv, err := schema.ParseGroupVersion(tm.APIVersion)
-	if err != nil {
-		return schema.GroupVersionKind{}, false
-	}
-	return gv.WithKind(tm.Kind), true
 }
 
 // synced returns the watched kinds whose informer has synced, without

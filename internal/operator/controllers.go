@@ -24,6 +24,7 @@ import (
 	"github.com/tenantry-io/tenantry/internal/metrics"
 	"github.com/tenantry-io/tenantry/internal/rbac"
 	"github.com/tenantry-io/tenantry/internal/reconcile"
+	tservices "github.com/tenantry-io/tenantry/internal/services"
 )
 
 // setupControllers builds every reconciler and registers it the same way:
@@ -52,9 +53,10 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 		Clock:           o.Clock,
 	}
 	subscriptions := &services.SubscriptionReconciler{
-		Client:   mgr.GetClient(),
-		Recorder: mgr.GetEventRecorder("tenantry-subscription-controller"),
-		Clock:    o.Clock,
+		Client:      mgr.GetClient(),
+		Recorder:    mgr.GetEventRecorder("tenantry-subscription-controller"),
+		Clock:       o.Clock,
+		SeatObjects: &tservices.SeatObjects{Reader: mgr.GetAPIReader(), Classes: mgr.GetClient(), Mapper: mgr.GetRESTMapper()},
 	}
 	teams := &team.Reconciler{
 		Client:   mgr.GetClient(),

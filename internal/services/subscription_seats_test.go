@@ -93,3 +93,30 @@ func TestSeatIsHeldUntilItsObjectIsGone(t *testing.T) {
 		}
 	}
 }
+
+// TestUnclaimedHolders: a holder is unclaimed when no claim names it for
+// the class it holds, whatever it claims in another class.
+func TestUnclaimedHolders(t *testing.T) {
+	sub := &iamv1alpha1.Subscription{Status: iamv1alpha1.SubscriptionStatus{Services: []iamv1alpha1.ServiceUsage{
+		{ServiceClass: "mailbox", Holders: []string{"alice/mail", "bob/mail"}},
+		{ServiceClass: "storage", Holders: []string{"alice/files"}},
+	}}}
+	tests := []struct {
+		name   string
+		claims []Claim
+		want   []Claim
+	}{
+		{"every holder claims", []Claim{{Key: "alice/mail", Class: "mailbox"}, {Key: "bob/mail", Class: "mailbox"}, {Key: "alice/files", Class: "storage"}}, nil},
+		{"one claim gone", []Claim{{Key: "alice/mail", Class: "mailbox"}, {Key: "alice/files", Class: "storage"}}, []Claim{{Key: "bob/mail", Class: "mailbox"}}},
+		{"claimed in another class only", []Claim{{Key: "alice/mail", Class: "mailbox"}, {Key: "bob/mail", Class: "mailbox"}, {Key: "alice/files", Class: "mailbox"}},
+			[]Claim{{Key: "alice/files", Class: "storage"}}},
+		{"no claims", nil, []Claim{{Key: "alice/mail", Class: "mailbox"}, {Key: "bob/mail", Class: "mailbox"}, {Key: "alice/files", Class: "storage"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, UnclaimedHolders(sub, tt.claims)); diff != "" {
+				t.Errorf("UnclaimedHolders (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

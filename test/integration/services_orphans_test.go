@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -138,5 +139,77 @@ func TestSeatIsHeldWhileAClassChangeIsInFlight(t *testing.T) {
 		st := serviceStatus(u, "mail")
 		g.Expect(st.ServiceClass).To(Equal(large.Name))
 		g.Expect(st.Phase).To(Equal(iamv1alpha1.ServicePhaseReady), describeServices(u))
+	})
+}
+
+// A pass that applied a service's object and never wrote the status that
+// records it (the manager killed between the two) leaves an object that
+// no claim names once its assignment is taken back. The object holds its
+// seat until it is gone: bob, waiting for the only seat, gets it only
+// then. Played by stopping the manager and taking alice's entry out of
+// her status and her assignment out of her spec; a finalizer of the
+// test's keeps her object for as long as the test wants.
+func TestUnrecordedObjectHoldsItsSeat(t *testing.T) {
+	smtp := startSMTP(t)
+	first := startManager(t, testOptions(t, smtp))
+	ns := newNamespace(t)
+	class := newConfigMapClass(t, "storage", func(s *iamv1alpha1.ServiceClassSpec) { s.ProvisionWhileInvited = true })
+	g := NewWithT(t)
+	ctx := context.Background()
+
+	// Both are assigned before the subscription exists, so admission lets
+	// both through and the older user, alice, gets the only seat.
+	storage := []iamv1alpha1.ServiceAssignment{assign(class.Name, map[string]string{"size": "1Gi"})}
+	alice := newUser(ns, "alice", "alice@example.com")
+	alice.Spec.Services = storage
+	aliceKey := createUser(t, alice)
+	bob := newUser(ns, "bob", "bob@example.com")
+	bob.Spec.Services = storage
+	bobKey := createUser(t, bob)
+	newSubscription(t, ns, "basic", map[string]int32{class.Name: 1})
+	eventuallyUser(t, aliceKey, func(g Gomega, u *iamv1alpha1.User) {
+		g.Expect(serviceStatus(u, class.Name).Phase).To(Equal(iamv1alpha1.ServicePhaseReady), describeServices(u))
+	})
+	eventuallyUser(t, bobKey, func(g Gomega, u *iamv1alpha1.User) {
+		g.Expect(serviceStatus(u, class.Name).Reason).To(Equal(iamv1alpha1.ReasonQuotaExceeded), describeServices(u))
+	})
+	first.stop(t)
+
+	const hold = "test.tenantry.io/hold"
+	aliceObject := client.ObjectKey{Namespace: ns, Name: "alice-" + class.Name}
+	cm := &corev1.ConfigMap{}
+	g.Expect(k8s.Get(ctx, aliceObject, cm)).To(Succeed())
+	cm.Finalizers = append(cm.Finalizers, hold)
+	g.Expect(k8s.Update(ctx, cm)).To(Succeed())
+	u := getUser(g, aliceKey)
+	u.Status.Services = nil
+	g.Expect(k8s.Status().Update(ctx, u)).To(Succeed(), "the status write that would have recorded it never landed")
+	g.Expect(changeUser(g, aliceKey, func(u *iamv1alpha1.User) { u.Spec.Services = nil })).To(Succeed())
+
+	startManager(t, testOptions(t, smtp))
+	g.Eventually(func(g Gomega) {
+		obj := serviceObject(g, configMapGVK, ns, aliceObject.Name)
+		g.Expect(obj).NotTo(BeNil())
+		g.Expect(obj.GetDeletionTimestamp()).NotTo(BeNil(), "alice's object is an orphan now, and is being removed")
+	}).WithTimeout(timeout).Should(Succeed())
+	g.Consistently(func(g Gomega) {
+		g.Expect(serviceObject(g, configMapGVK, ns, "bob-"+class.Name)).To(BeNil(), "a second object while alice's lives would overrun the one seat")
+		sub := &iamv1alpha1.Subscription{}
+		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "basic"}, sub)).To(Succeed())
+		g.Expect(sub.Status.Services).To(HaveLen(1))
+		g.Expect(sub.Status.Services[0].Holders).To(Equal([]string{"alice/" + class.Name}), "the object holds alice's seat")
+	}).WithTimeout(5 * time.Second).Should(Succeed())
+
+	g.Eventually(func() error {
+		cm := &corev1.ConfigMap{}
+		if err := k8s.Get(ctx, aliceObject, cm); err != nil {
+			return err
+		}
+		cm.Finalizers = slices.DeleteFunc(cm.Finalizers, func(f string) bool { return f == hold })
+		return k8s.Update(ctx, cm)
+	}).WithTimeout(timeout).Should(Succeed())
+	eventuallyUser(t, bobKey, func(g Gomega, u *iamv1alpha1.User) {
+		g.Expect(serviceStatus(u, class.Name).Phase).To(Equal(iamv1alpha1.ServicePhaseReady), "the freed seat goes to bob: "+describeServices(u))
+		g.Expect(serviceObject(g, configMapGVK, ns, aliceObject.Name)).To(BeNil())
 	})
 }
