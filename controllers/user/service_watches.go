@@ -40,6 +40,11 @@ type serviceWatches struct {
 	// exactly what was applied, so it is not compared again, and an apply
 	// answered with it changed nothing. Entries go with their objects.
 	applied map[types.UID]string
+	// writes holds the event of an object whose apply is under way until
+	// the apply answers: an event that comes first is not known as the
+	// apply's own yet, and would wake the user for a pass with nothing to
+	// do.
+	writes *ownWrites
 
 	crdsOnce sync.Once
 	crds     *services.CRDs
@@ -47,7 +52,7 @@ type serviceWatches struct {
 
 func newServiceWatches(c cache.Cache, owner controller.Controller) *serviceWatches {
 	return &serviceWatches{cache: c, controller: owner, watched: map[schema.GroupVersionKind]bool{},
-		indexed: map[schema.GroupVersionKind]bool{}, applied: map[types.UID]string{}}
+		indexed: map[schema.GroupVersionKind]bool{}, applied: map[types.UID]string{}, writes: newOwnWrites()}
 }
 
 // serviceOwnerField indexes the services cache by the user an object is
@@ -100,8 +105,8 @@ func (w *serviceWatches) ensure(gvk schema.GroupVersionKind) error {
 // apply's answer and wrote it in the same status. Anything else that
 // changes the object (its provider setting its status, an edit, a
 // deletion) moves it to another version and wakes its user. An event that
-// arrives before the apply has answered is not known as an echo yet, and
-// wakes the user for a pass that finds nothing to do.
+// arrives while an apply of its object is under way is held until the
+// apply answers (ownWrites), then dropped if it was the apply's own.
 func (w *serviceWatches) handler() handler.EventHandler {
 	enqueue := func(obj client.Object, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
 		for _, req := range userOfService(context.Background(), obj) {
@@ -109,7 +114,7 @@ func (w *serviceWatches) handler() handler.EventHandler {
 		}
 	}
 	enqueueUnlessEcho := func(obj client.Object, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
-		if !w.asApplied(obj) {
+		if !w.asApplied(obj) && w.writes.arrived(obj, func() { enqueue(obj, q) }) {
 			enqueue(obj, q)
 		}
 	}
@@ -122,6 +127,7 @@ func (w *serviceWatches) handler() handler.EventHandler {
 		},
 		DeleteFunc: func(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
 			w.forget(e.Object.GetUID())
+			w.writes.forget(e.Object)
 			enqueue(e.Object, q)
 		},
 		GenericFunc: func(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {

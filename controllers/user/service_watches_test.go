@@ -41,11 +41,26 @@ func TestServiceEventsWakeTheUserUnlessTheyEchoItsApply(t *testing.T) {
 		{"updated to the applied version: the echo of the apply", func(w *serviceWatches, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
 			w.handler().Update(context.Background(), event.UpdateEvent{ObjectOld: object("6"), ObjectNew: object("7")}, q)
 		}, false},
-		{"created at another version: before the apply answered", func(w *serviceWatches, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
+		{"created at another version, no apply of it under way", func(w *serviceWatches, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
 			w.handler().Create(context.Background(), event.CreateEvent{Object: object("5")}, q)
 		}, true},
 		{"changed since the apply: by its provider, or by hand", func(w *serviceWatches, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
 			w.handler().Update(context.Background(), event.UpdateEvent{ObjectOld: object("7"), ObjectNew: object("8")}, q)
+		}, true},
+		{"created while the apply is under way, and the apply's own", func(w *serviceWatches, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
+			w.writes.writing(object("9"))
+			w.handler().Create(context.Background(), event.CreateEvent{Object: object("9")}, q)
+			w.writes.wrote(object("9"))
+		}, false},
+		{"changed while the apply is under way, by someone else", func(w *serviceWatches, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
+			w.writes.writing(object("9"))
+			w.handler().Update(context.Background(), event.UpdateEvent{ObjectOld: object("7"), ObjectNew: object("8")}, q)
+			w.writes.wrote(object("9"))
+		}, true},
+		{"changed while an apply is under way that fails", func(w *serviceWatches, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
+			w.writes.writing(object("9"))
+			w.handler().Update(context.Background(), event.UpdateEvent{ObjectOld: object("7"), ObjectNew: object("8")}, q)
+			w.writes.failed(object("9"), false)
 		}, true},
 		{"deleted at the applied version", func(w *serviceWatches, q workqueue.TypedRateLimitingInterface[ctrl.Request]) {
 			w.handler().Delete(context.Background(), event.DeleteEvent{Object: object("7")}, q)

@@ -359,10 +359,13 @@ func (r *Reconciler) syncService(ctx context.Context, user *iamv1alpha1.User, cl
 // error to retry.
 func (r *Reconciler) applyService(ctx context.Context, obj *unstructured.Unstructured) (*services.WriteRefusal, error) {
 	target := services.WriteTarget{GVK: obj.GroupVersionKind(), Namespace: obj.GetNamespace(), Name: obj.GetName()}
+	r.watches.writes.writing(obj)
 	err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(iamv1alpha1.ServiceFieldManager), client.ForceOwnership)
 	if err == nil {
+		r.watches.writes.wrote(obj)
 		return nil, nil
 	}
+	r.watches.writes.failed(obj, apierrors.IsConflict(err))
 	if refusal, ok := services.ClassifyWriteError(err, services.WriteApply, target); ok && !refusal.Quiet {
 		return &refusal, nil
 	}
