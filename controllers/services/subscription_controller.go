@@ -39,8 +39,8 @@ type SubscriptionReconciler struct {
 	SeatObjects *services.SeatObjects
 
 	mu sync.Mutex
-	// letGo holds, per subscription, when each seat was first found with
-	// neither a claim nor an object (see seatsHeldByObjects).
+	// letGo holds, per subscription, when each seat still held was first
+	// found without a claim (see seatsHeldByObjects).
 	letGo map[types.NamespacedName]map[string]time.Time
 }
 
@@ -49,11 +49,10 @@ const (
 	// that only its object holds: the object's deletion wakes no
 	// subscription.
 	seatObjectRecheck = 2 * time.Second
-	// seatReleaseGrace is how long a seat with neither a claim nor an
-	// object stays held before it is given to someone else: long enough
-	// for an apply already on its way (sent by a pass that read the
-	// assignment just before it was taken back) to land, and so to be
-	// found.
+	// seatReleaseGrace is how long a seat stays held after its claim is
+	// gone, before its object is looked for: long enough for an apply
+	// already on its way (sent by a pass that read the assignment just
+	// before it was taken back) to land, and so to be found.
 	seatReleaseGrace = 2 * time.Second
 )
 
@@ -109,13 +108,14 @@ func (r *SubscriptionReconciler) Reconcile(ctx context.Context, req ctrl.Request
 }
 
 // seatsHeldByObjects returns, as claims, the seats whose holders no longer
-// claim them but whose objects still exist (see services.SeatObjects), and
-// those that lost both less than seatReleaseGrace ago. It reads past the
-// cache once for each such seat, which is rare: an unassigned service's
-// status entry claims its seat until its object is gone, so a seat loses
-// its claim while its object lives only after a pass applied the object
-// and never recorded it. The grace is timed by the wall clock, not the
-// reconciler's Clock, because what it waits for is a request in flight.
+// claim them that are still held: for seatReleaseGrace after their claim
+// was first found gone, and after that for as long as their object exists
+// (see services.SeatObjects). The object is looked for past the cache once
+// the grace is over, and again at every recheck while it lives; that is
+// rare, since an unassigned service's status entry claims its seat until
+// its object is gone, so a seat whose claim went normally is looked at
+// once. The grace is timed by the wall clock, not the reconciler's Clock,
+// because what it waits for is a request in flight.
 func (r *SubscriptionReconciler) seatsHeldByObjects(ctx context.Context, sub *iamv1alpha1.Subscription, claims []services.Claim) ([]services.Claim, error) {
 	if r.SeatObjects == nil {
 		return nil, nil
@@ -125,22 +125,22 @@ func (r *SubscriptionReconciler) seatsHeldByObjects(ctx context.Context, sub *ia
 	var held []services.Claim
 	letGo := map[string]time.Time{}
 	for _, seat := range services.UnclaimedHolders(sub, claims) {
-		exists, err := r.SeatObjects.Exists(ctx, sub.Namespace, seat)
-		if err != nil {
-			return nil, fmt.Errorf("look for the object of seat %s: %w", seat.Key, err)
-		}
 		id := seat.Class + "/" + seat.Key
 		first, seen := since[id]
 		if !seen {
 			first = now
 		}
-		switch {
-		case exists:
-			held = append(held, seat)
-		case now.Sub(first) < seatReleaseGrace:
-			letGo[id] = first
-			held = append(held, seat)
+		if now.Sub(first) >= seatReleaseGrace {
+			exists, err := r.SeatObjects.Exists(ctx, sub.Namespace, seat)
+			if err != nil {
+				return nil, fmt.Errorf("look for the object of seat %s: %w", seat.Key, err)
+			}
+			if !exists {
+				continue // let go
+			}
 		}
+		letGo[id] = first
+		held = append(held, seat)
 	}
 	r.rememberLetGo(key, letGo)
 	return held, nil

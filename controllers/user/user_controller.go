@@ -118,6 +118,9 @@ type userScope struct {
 	// cacheBehind is set when the pass found the cache older than the API
 	// server; it then writes nothing and looks again soon.
 	cacheBehind bool
+	// userCurrent is set once the pass read the user's resourceVersion
+	// past the cache and found it the one it works on (userIsCurrent).
+	userCurrent bool
 	// attemptedSend is set once an email may have left: its outcome must be
 	// recorded even if the status write meets a conflict.
 	attemptedSend bool

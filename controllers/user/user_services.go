@@ -215,7 +215,7 @@ func (r *Reconciler) provisionService(ctx context.Context, s *userScope, a iamv1
 	// assignment already taken back, whose seat may be someone else's by
 	// now, is not provisioned from a cache that has not seen it go.
 	if apierrors.IsNotFound(err) && st.Object == nil {
-		current, err := r.userIsCurrent(ctx, user)
+		current, err := r.userIsCurrent(ctx, s)
 		if err != nil {
 			return st, ctrl.Result{}, err
 		}
@@ -237,14 +237,19 @@ func (r *Reconciler) provisionService(ctx context.Context, s *userScope, a iamv1
 }
 
 // userIsCurrent says whether the user is at the resourceVersion the pass
-// read, as the API server has it. Only its metadata is read.
-func (r *Reconciler) userIsCurrent(ctx context.Context, user *iamv1alpha1.User) (bool, error) {
+// read, as the API server has it. Only its metadata is read, once a pass
+// however many services it makes.
+func (r *Reconciler) userIsCurrent(ctx context.Context, s *userScope) (bool, error) {
+	if s.userCurrent {
+		return true, nil
+	}
 	live := &metav1.PartialObjectMetadata{}
 	live.SetGroupVersionKind(iamv1alpha1.GroupVersion.WithKind("User"))
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(user), live); err != nil {
-		return false, fmt.Errorf("read user %s: %w", user.Name, err)
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(s.user), live); err != nil {
+		return false, fmt.Errorf("read user %s: %w", s.user.Name, err)
 	}
-	return live.ResourceVersion == user.ResourceVersion, nil
+	s.userCurrent = live.ResourceVersion == s.user.ResourceVersion
+	return s.userCurrent, nil
 }
 
 // defaultServiceCacheWait bounds a read of the services cache. The first
