@@ -224,7 +224,7 @@ func (r *Reconciler) provisionService(ctx context.Context, s *userScope, a iamv1
 				fmt.Sprintf("%s %s is made once the user is read again", gvk.Kind, namespacedName(ref))), ctrl.Result{RequeueAfter: requeueCacheBehind}, nil
 		}
 	}
-	obj, refusal, err := r.syncService(ctx, user, class.Name, st, obj, live, err == nil)
+	obj, refusal, err := r.syncService(ctx, user, class.Name, st, obj, live, err == nil, !provisionedWithCreation(user, prev))
 	if err != nil {
 		return st, ctrl.Result{}, err
 	}
@@ -320,11 +320,26 @@ var closedReasons = map[string]bool{
 	iamv1alpha1.ReasonDeleting:    true,
 }
 
+// provisionedWithCreation says whether a service made now came with the
+// user: the spec is as the user was created (generation 1) and the status
+// has no entry for the assignment yet. Like a first invitation delivered
+// at once (firstInvitationAtOnce), that is no news: the entry this pass
+// writes names the object and its readiness, and the history has the
+// creation with its assignments. An event of its own would be a fifth of
+// the API server's writes for a burst of new users with a service. A
+// service assigned later, made again once its object was deleted, or made
+// once a seat or the acceptance came (the entry said what it waited for)
+// is an event.
+func provisionedWithCreation(user *iamv1alpha1.User, prev *iamv1alpha1.ServiceStatus) bool {
+	return user.Generation == 1 && prev == nil
+}
+
 // syncService applies obj when live (read from the cache; exists says
 // whether it was there) is missing, was applied from another template, or
 // had a field the template renders changed by someone else (drift). It
-// returns the object as it now is, for its readiness.
-func (r *Reconciler) syncService(ctx context.Context, user *iamv1alpha1.User, class string, st iamv1alpha1.ServiceStatus, obj, live *unstructured.Unstructured, exists bool) (*unstructured.Unstructured, *services.WriteRefusal, error) {
+// returns the object as it now is, for its readiness. announce says
+// whether the object's making is news worth an event.
+func (r *Reconciler) syncService(ctx context.Context, user *iamv1alpha1.User, class string, st iamv1alpha1.ServiceStatus, obj, live *unstructured.Unstructured, exists, announce bool) (*unstructured.Unstructured, *services.WriteRefusal, error) {
 	var drifted []string
 	if exists && sameTemplate(obj, live) {
 		if drifted = r.driftOf(obj, live); len(drifted) == 0 {
@@ -344,8 +359,10 @@ func (r *Reconciler) syncService(ctx context.Context, user *iamv1alpha1.User, cl
 		// Not in the cache, and not the version an earlier pass's apply
 		// left: this apply made it. A pass on a cache yet to see the object
 		// applies again, changes nothing, and tells nothing.
-		r.event(user, corev1.EventTypeNormal, "ServiceProvisioned", "Provision",
-			fmt.Sprintf("provisioned %s as %s %s", st.Name, ref.Kind, namespacedName(ref)))
+		if announce {
+			r.event(user, corev1.EventTypeNormal, "ServiceProvisioned", "Provision",
+				fmt.Sprintf("provisioned %s as %s %s", st.Name, ref.Kind, namespacedName(ref)))
+		}
 	case len(drifted) > 0 && obj.GetResourceVersion() != live.GetResourceVersion() && !r.watches.asApplied(obj):
 		// The apply changed the object, and did not merely answer with the
 		// version the last apply left (a cache yet to see that apply).

@@ -100,3 +100,23 @@ func TestReadyNamesAStuckRemoval(t *testing.T) {
 		})
 	}
 }
+
+func TestServiceMadeWithTheUserIsNoNews(t *testing.T) {
+	pending := svc("storage", "storage", iamv1alpha1.ServicePhasePending, iamv1alpha1.ReasonAwaitingSeat)
+	cases := map[string]struct {
+		generation int64
+		prev       *iamv1alpha1.ServiceStatus
+		want       bool
+	}{
+		"assigned at creation, first recorded now": {1, nil, true},
+		"assigned at creation, waited for a seat":  {1, &pending, false},
+		"assigned later": {2, nil, false},
+		"assigned later, made once its seat was free": {3, &pending, false},
+	}
+	for name, tc := range cases {
+		user := &iamv1alpha1.User{ObjectMeta: metav1.ObjectMeta{Generation: tc.generation}}
+		if got := provisionedWithCreation(user, tc.prev); got != tc.want {
+			t.Errorf("%s: %v, want %v", name, got, tc.want)
+		}
+	}
+}
