@@ -111,10 +111,13 @@ type bareResult struct {
 }
 
 // report reports the operator's time against the bare client's, and the
-// bare client's writes and CPU beside the operator's.
+// bare client's rate, writes and CPU beside the operator's. The bare
+// client's users/s over several runs is the machine's own spread: the
+// operator's is to be no wider.
 func (r bareResult) report(b *testing.B, ours time.Duration) {
 	b.Helper()
 	reportAgainstBare(b, ours, r.elapsed, r.writes)
+	b.ReportMetric(float64(b.N)/r.elapsed.Seconds(), "bare-users/s")
 	b.ReportMetric(r.cpuMs, "bare-cpu-ms/op")
 	b.ReportMetric(r.statusBytes, "bare-status-bytes")
 }
