@@ -1,6 +1,7 @@
 package services
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,33 @@ func TestSubscriptionUntilValidityChanges(t *testing.T) {
 				t.Errorf("untilValidityChanges = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestRoundGrowsWithTheHolders(t *testing.T) {
+	holding := func(counts ...int) *iamv1alpha1.Subscription {
+		sub := &iamv1alpha1.Subscription{}
+		for i, n := range counts {
+			usage := iamv1alpha1.ServiceUsage{ServiceClass: fmt.Sprintf("class-%d", i)}
+			for j := range n {
+				usage.Holders = append(usage.Holders, fmt.Sprintf("user-%05d/storage", j))
+			}
+			sub.Status.Services = append(sub.Status.Services, usage)
+		}
+		return sub
+	}
+	cases := map[string]struct {
+		sub  *iamv1alpha1.Subscription
+		want time.Duration
+	}{
+		"no seats given yet":            {holding(), 250 * time.Millisecond},
+		"a small account":               {holding(20), 255 * time.Millisecond},
+		"a thousand holders":            {holding(1000), 500 * time.Millisecond},
+		"ten thousand over two classes": {holding(6000, 4000), 2750 * time.Millisecond},
+	}
+	for name, tc := range cases {
+		if got := roundFor(tc.sub); got != tc.want {
+			t.Errorf("%s: %v, want %v", name, got, tc.want)
+		}
 	}
 }

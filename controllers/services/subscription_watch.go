@@ -30,10 +30,30 @@ type claimsChanged struct{ reader client.Reader }
 // new users cost the subscription's pass times their number, twice over:
 // a burst of 600 cost about 530 passes, 8 s of one core. Gathered, a
 // subscription waiting already is not queued again, so a burst is a few
-// passes a second, and a seat is never more than this late. A user passed
+// passes a second, and a seat is never more than a round late. A user passed
 // before its seat is given says it waits for it (AwaitingSeat), and its
 // seat wakes it.
 const seatRound = 250 * time.Millisecond
+
+// seatRoundPerThousand lengthens the round of a subscription by this much
+// for every thousand seats it gives out. Each pass writes a status naming
+// every holder, so at a fixed round a burst into an account of 10,000
+// wrote about ten times the bytes per new user that a burst into one of
+// 1,000 did (a status of some 300 KB every second or two: the largest cost
+// of a new user that grew with the account). With the round growing with
+// the holders, what the status writes cost per new user stays about flat,
+// and a seat in an account of 10,000 is at most 2.75 s late.
+const seatRoundPerThousand = 250 * time.Millisecond
+
+// roundFor is how long claims on sub are gathered before its seats are
+// given out.
+func roundFor(sub *iamv1alpha1.Subscription) time.Duration {
+	holders := 0
+	for i := range sub.Status.Services {
+		holders += len(sub.Status.Services[i].Holders)
+	}
+	return seatRound + time.Duration(holders)*seatRoundPerThousand/1000
+}
 
 var _ handler.EventHandler = &claimsChanged{}
 
@@ -70,7 +90,7 @@ func (h *claimsChanged) enqueue(ctx context.Context, q reconcile.RequestQueue, o
 		}
 	}
 	if classes.Len() > 0 {
-		enqueueOffering(ctx, h.reader, q, namespace, classes, "", seatRound)
+		enqueueOffering(ctx, h.reader, q, namespace, classes, "", roundFor)
 	}
 }
 
@@ -141,7 +161,7 @@ func (h *siblingOffersChanged) enqueue(ctx context.Context, q reconcile.RequestQ
 	}
 	if classes.Len() > 0 {
 		// The subscription itself is enqueued by For.
-		enqueueOffering(ctx, h.reader, q, namespace, classes, name, 0)
+		enqueueOffering(ctx, h.reader, q, namespace, classes, name, func(*iamv1alpha1.Subscription) time.Duration { return 0 })
 	}
 }
 
@@ -154,9 +174,10 @@ func offeredClasses(sub *iamv1alpha1.Subscription) []string {
 }
 
 // enqueueOffering adds the subscriptions of the account that offer any of
-// the classes, except the one named skip, after delay. An account has a
-// handful of subscriptions, so the cache's list of them is read whole.
-func enqueueOffering(ctx context.Context, reader client.Reader, q reconcile.RequestQueue, namespace string, classes sets.Set[string], skip string, delay time.Duration) {
+// the classes, except the one named skip, after the delay it gives each.
+// An account has a handful of subscriptions, so the cache's list of them
+// is read whole.
+func enqueueOffering(ctx context.Context, reader client.Reader, q reconcile.RequestQueue, namespace string, classes sets.Set[string], skip string, delay func(*iamv1alpha1.Subscription) time.Duration) {
 	subs := &iamv1alpha1.SubscriptionList{}
 	if err := reader.List(ctx, subs, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		// The cache lists without failing once synced; should it fail, the
@@ -171,7 +192,7 @@ func enqueueOffering(ctx context.Context, reader client.Reader, q reconcile.Requ
 		}
 		for class := range classes {
 			if services.Offered(sub, class) != nil {
-				q.AddAfter(ctrl.Request{NamespacedName: client.ObjectKeyFromObject(sub)}, delay)
+				q.AddAfter(ctrl.Request{NamespacedName: client.ObjectKeyFromObject(sub)}, delay(sub))
 				break
 			}
 		}
