@@ -49,8 +49,11 @@ func (r *Reconciler) reconcileServices(ctx context.Context, s *userScope) (ctrl.
 	if len(user.Spec.Services) == 0 && len(user.Status.Services) == 0 {
 		return ctrl.Result{}, nil
 	}
+	// Only read: the cache's own copies do. A subscription names every
+	// seat holder, so a copy per pass would cost a new user in proportion
+	// to the account.
 	subs := &iamv1alpha1.SubscriptionList{}
-	if err := r.List(ctx, subs, client.InNamespace(user.Namespace)); err != nil {
+	if err := r.List(ctx, subs, client.InNamespace(user.Namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return ctrl.Result{}, fmt.Errorf("list subscriptions of account %s: %w", user.Namespace, err)
 	}
 	previous := map[string]*iamv1alpha1.ServiceStatus{}
